@@ -1,0 +1,171 @@
+"""CLI commands of the agent: recommend, chat, index build|info."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agent.chat import ChatAgent
+from agent.config import AgentConfig, load_agent_config
+from agent.recommender import Agent, build_retriever, index_folder, load_agent
+from retrieval.catalog import demo_catalog_path, load_catalog
+from retrieval.index import read_manifest
+from retrieval.shopper_loaders import demo_shopper_path, load_shopper
+from retrieval.shoppers import Shopper
+
+CatalogOpt = Annotated[
+    Path | None, typer.Option("--catalog", "-c", help="Catalog CSV/JSONL (default: the demo shop).")
+]
+MappingOpt = Annotated[
+    str | None, typer.Option("--mapping", help="Column-mapping preset name or YAML file.")
+]
+SkipOpt = Annotated[bool, typer.Option("--skip-bad", help="Skip malformed rows and report them.")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a config key: key=value.")]
+ShopperOpt = Annotated[
+    Path | None, typer.Option("--shopper", "-s", help="Shopper JSON (default: a demo shopper).")
+]
+AdapterOpt = Annotated[
+    str | None, typer.Option("--adapter", help="LoRA adapter folder, or 'none' for the base model.")
+]
+
+
+def _config(config: Path | None, overrides: list[str] | None, adapter: str | None) -> AgentConfig:
+    sets = list(overrides or [])
+    if adapter is not None:
+        sets.append(f"generator.adapter={adapter}")
+    return load_agent_config(config, sets)
+
+
+def _open(
+    catalog: Path | None,
+    mapping: str | None,
+    skip_bad: bool,
+    config: Path | None,
+    overrides: list[str] | None,
+    adapter: str | None,
+) -> Agent:
+    cfg = _config(config, overrides, adapter)
+    return load_agent(cfg, catalog or demo_catalog_path(), mapping, skip_bad)
+
+
+def _shopper(path: Path | None) -> Shopper:
+    return load_shopper(path or demo_shopper_path())
+
+
+def recommend(
+    catalog: CatalogOpt = None,
+    shopper: ShopperOpt = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many items.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    mapping: MappingOpt = None,
+    skip_bad: SkipOpt = False,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    adapter: AdapterOpt = None,
+) -> None:
+    """Print the top-k items for a shopper, each with its score and a grounded reason."""
+    agent = _open(catalog, mapping, skip_bad, config, set_, adapter)
+    recs = agent.recommend(_shopper(shopper), k)
+    if as_json:
+        typer.echo(json.dumps({"items": [r.to_json() for r in recs]}, indent=2, ensure_ascii=False))
+        return
+    for n, rec in enumerate(recs, start=1):
+        price = f"{rec.item.price:g}" if rec.item.price is not None else "-"
+        typer.echo(f"#{n} [{rec.candidate.score:.4f}] {rec.item.title} ({rec.item.item_id}) {price}")
+        typer.echo(f"   {rec.reason.text}")
+
+
+def _messages(script: Path | None) -> Iterator[str]:
+    if script is not None:
+        for line in script.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.lstrip().startswith("#"):
+                typer.echo(f"\n> {line}")
+                yield line
+        return
+    while True:
+        try:
+            yield input("\n> ")
+        except (EOFError, KeyboardInterrupt):
+            return
+
+
+def chat(
+    catalog: CatalogOpt = None,
+    shopper: ShopperOpt = None,
+    script: Annotated[Path | None, typer.Option("--script", help="Read messages from a file.")] = None,
+    mapping: MappingOpt = None,
+    skip_bad: SkipOpt = False,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    adapter: AdapterOpt = None,
+) -> None:
+    """Chat about recommendations: 'why #2?', 'something cheaper', 'more like #1', 'quit'."""
+    agent = _open(catalog, mapping, skip_bad, config, set_, adapter)
+    bot = ChatAgent.over(agent)
+    conv, reply = bot.start(_shopper(shopper))
+    typer.echo(reply.text)
+    for message in _messages(script):
+        reply = bot.respond(conv, message)
+        typer.echo(reply.text)
+        sys.stdout.flush()
+        if reply.done:
+            return
+
+
+index_app = typer.Typer(help="Build and inspect the FAISS index of a catalog.", no_args_is_help=True)
+
+
+@index_app.command("build")
+def index_build(
+    catalog: CatalogOpt = None,
+    mapping: MappingOpt = None,
+    skip_bad: SkipOpt = False,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Build (or reuse, when unchanged) and save the index of a catalog."""
+    cfg = _config(config, set_, None)
+    path = catalog or demo_catalog_path()
+    loaded = load_catalog(path, mapping, skip_bad=skip_bad)
+    retriever, rebuilt = build_retriever(list(loaded.items), path, cfg)
+    m = retriever.index.manifest
+    state = f"built in {m.built_seconds:.1f} s" if rebuilt else "unchanged, reused"
+    typer.echo(f"{m.count} items, {m.index_type} index, {m.embedder} ({m.dim} d): {state}")
+    typer.echo(f"saved at {index_folder(path, m.embedder)}")
+    if loaded.skipped:
+        typer.echo(f"skipped {len(loaded.skipped)} bad rows; first: {loaded.skipped[0]}")
+
+
+@index_app.command("info")
+def index_info(catalog: CatalogOpt = None, config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Describe the saved index of a catalog."""
+    cfg = _config(config, set_, None)
+    folder = index_folder(catalog or demo_catalog_path(), cfg.retriever.embedder)
+    m = read_manifest(folder)
+    typer.echo(
+        json.dumps(
+            {
+                "folder": str(folder),
+                "items": m.count,
+                "dim": m.dim,
+                "index_type": m.index_type,
+                "embedder": m.embedder,
+                "catalog_hash": m.catalog_hash,
+                "built_seconds": m.built_seconds,
+            },
+            indent=2,
+        )
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the agent's commands to the root CLI."""
+    app.command("recommend")(recommend)
+    app.command("chat")(chat)
+    app.add_typer(index_app, name="index")

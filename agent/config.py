@@ -1,0 +1,49 @@
+"""The agent's validated config: retriever, generator, reasons and chat, with checked-in defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from finetune.generator import GeneratorConfig
+from retrieval.retriever import RetrieverConfig
+from whythis.config import load_config
+
+
+class ReasonConfig(BaseModel):
+    """How reasons are written and checked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str = "reason"
+    audience: Literal["shopper", "support"] = "shopper"
+    retries: int = Field(default=1, ge=0, le=3)
+    retry_temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    max_sentences: int = Field(default=2, ge=1, le=5)
+
+
+class ChatConfig(BaseModel):
+    """Chat-loop limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    k: int = Field(default=5, ge=1, le=20)
+    max_message_chars: int = Field(default=1000, ge=10)
+
+
+class AgentConfig(BaseModel):
+    """Everything the agent needs besides the catalog and the shopper."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    retriever: RetrieverConfig = Field(default_factory=RetrieverConfig)
+    generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
+    reasons: ReasonConfig = Field(default_factory=ReasonConfig)
+    chat: ChatConfig = Field(default_factory=ChatConfig)
+
+
+def load_agent_config(path: Path | None = None, overrides: list[str] | None = None) -> AgentConfig:
+    """The agent config from a TOML file (or the defaults) plus `--set` overrides."""
+    return load_config(AgentConfig, path, overrides)

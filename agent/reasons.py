@@ -1,0 +1,184 @@
+"""Reasons: render the prompt, generate in a batch, check grounding, retry once, else fall back."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.config import ReasonConfig
+from agent.fallback import MatchedFact, grounded_fallback, matched_facts
+from agent.grounding import Claim, GroundingChecker
+from finetune.generator import Generator
+from prompts.render import PromptFile, Rendered, render
+from retrieval.items import Item
+from retrieval.retriever import Candidate
+from retrieval.shoppers import Shopper
+
+log = logging.getLogger(__name__)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A reason ready to show: always grounded; `source` says whether the model or the fallback wrote it."""
+
+    item_id: str
+    text: str
+    source: str
+    claims: tuple[Claim, ...]
+    matches: tuple[MatchedFact, ...]
+    rejected: tuple[str, ...] = ()
+
+
+@dataclass
+class ReasonStats:
+    """Counts over the writer's lifetime: how often the grounding check said no."""
+
+    generated: int = 0
+    rejected: int = 0
+    fallbacks: int = 0
+    rejected_claims: dict[str, int] = field(default_factory=dict)
+
+    def count_rejection(self, failures: Sequence[Claim]) -> None:
+        """Record one rejected text and the kinds of claim that sank it."""
+        self.rejected += 1
+        for claim in failures:
+            self.rejected_claims[claim.kind] = self.rejected_claims.get(claim.kind, 0) + 1
+
+
+def format_number(value: float) -> str:
+    """A price or rating as a person writes it: no trailing .0, two decimals otherwise."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+
+
+def prompt_facts(item: Item) -> dict[str, str]:
+    """The item's attributes as the prompt lists them (description cut short)."""
+    facts: dict[str, str] = {}
+    for key, value in item.facts().items():
+        if key == "title":
+            continue
+        if isinstance(value, float):
+            facts[key] = format_number(value) + ("% off" if key == "discount_pct" else "")
+        elif isinstance(value, tuple):
+            facts[key] = ", ".join(value)
+        else:
+            facts[key] = str(value)
+    if item.description:
+        facts["description"] = item.description[:240]
+    return facts
+
+
+def shopper_facts(shopper: Shopper) -> dict[str, Any]:
+    """What the prompt may say about the shopper: profile, wants, purchases."""
+    p = shopper.preferences
+    wants = [f"budget up to {format_number(p.budget_max)}"] if p.budget_max else []
+    wants += [f"colour {c}" for c in p.colours] + [f"brand {b}" for b in p.brands]
+    wants += [f"size {s}" for s in p.sizes] + [f"for {p.gender}"] * bool(p.gender)
+    wants += [f"category {c}" for c in p.categories]
+    return {
+        "profile": shopper.profile[:600],
+        "preferences": wants,
+        "purchases": [x.title[:80] for x in shopper.purchases[:4]],
+    }
+
+
+def reason_variables(shopper: Shopper, item: Item, audience: str) -> dict[str, Any]:
+    """The variables of the reason prompt for one shopper and item."""
+    matches = [f"{m.shopper_fact} -> {m.item_attribute}: {m.value}" for m in matched_facts(item, shopper)]
+    return {
+        "audience": audience,
+        "shopper": shopper_facts(shopper),
+        "item": {"title": item.title, "facts": prompt_facts(item)},
+        "matches": matches,
+    }
+
+
+def tidy(text: str, max_sentences: int) -> str:
+    """Whole sentences only, at most `max_sentences`; an unfinished last sentence is dropped."""
+    text = " ".join(text.split())
+    sentences = [s for s in _SENTENCE_END.split(text) if s]
+    if sentences and not sentences[-1].endswith((".", "!", "?")):
+        sentences = sentences[:-1]
+    return " ".join(sentences[:max_sentences])
+
+
+@dataclass
+class ReasonWriter:
+    """Writes one grounded reason per candidate with the LM, the checker and the fallback."""
+
+    generator: Generator
+    checker: GroundingChecker
+    prompt: PromptFile
+    config: ReasonConfig = field(default_factory=ReasonConfig)
+    stats: ReasonStats = field(default_factory=ReasonStats)
+
+    def write(
+        self, shopper: Shopper, candidates: Sequence[Candidate], audience: str | None = None
+    ) -> list[Reason]:
+        """A grounded reason per candidate, in order."""
+        who = audience or self.config.audience
+        items = [c.item for c in candidates]
+        prompts = [render(self.prompt, reason_variables(shopper, i, who)) for i in items]
+        texts = self.generator.generate(prompts)
+        reasons: list[Reason | None] = [None] * len(items)
+        rejected: list[list[str]] = [[] for _ in items]
+        todo = list(range(len(items)))
+        for attempt in range(self.config.retries + 1):
+            todo = self._accept(shopper, items, texts, todo, reasons, rejected, attempt)
+            if not todo or attempt == self.config.retries:
+                break
+            again = self.generator.generate(
+                [prompts[i] for i in todo], temperature=self.config.retry_temperature
+            )
+            texts = list(texts)
+            for i, text in zip(todo, again, strict=True):
+                texts[i] = text
+        for i in todo:
+            reasons[i] = self._fallback(shopper, items[i], who, tuple(rejected[i]))
+        return [r for r in reasons if r is not None]
+
+    def _accept(
+        self,
+        shopper: Shopper,
+        items: Sequence[Item],
+        texts: Sequence[str],
+        todo: list[int],
+        reasons: list[Reason | None],
+        rejected: list[list[str]],
+        attempt: int,
+    ) -> list[int]:
+        left = []
+        for i in todo:
+            reason = self.check(shopper, items[i], texts[i], "model" if attempt == 0 else "model-retry")
+            if reason is None:
+                rejected[i].append(texts[i])
+                left.append(i)
+            else:
+                reasons[i] = reason
+        return left
+
+    def check(self, shopper: Shopper, item: Item, raw: str, source: str) -> Reason | None:
+        """The reason for a generated text, or None when it is empty, banned or not grounded."""
+        self.stats.generated += 1
+        text = tidy(raw, self.config.max_sentences)
+        result = self.checker.check(text, item, shopper)
+        banned = [p for p in self.prompt.banned_phrases if p.lower() in text.lower()]
+        words = len(text.split())
+        if result.ok and not banned and words >= 5:
+            return Reason(item.item_id, text, source, result.claims, matched_facts(item, shopper))
+        self.stats.count_rejection(result.failures)
+        log.info("rejected reason for %s: %r (failures: %s)", item.item_id, text, result.failures)
+        return None
+
+    def _fallback(self, shopper: Shopper, item: Item, audience: str, rejected: tuple[str, ...]) -> Reason:
+        self.stats.fallbacks += 1
+        text = grounded_fallback(item, shopper, audience)
+        result = self.checker.check(text, item, shopper)
+        return Reason(item.item_id, text, "fallback", result.claims, matched_facts(item, shopper), rejected)
+
+    def render_for(self, shopper: Shopper, item: Item, audience: str | None = None) -> Rendered:
+        """The rendered reason prompt for one item (for streaming and for the prompt studio)."""
+        return render(self.prompt, reason_variables(shopper, item, audience or self.config.audience))

@@ -1,0 +1,148 @@
+"""The agent's core: a catalog, its retriever and a reason writer; `load_agent` assembles them."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agent.config import AgentConfig
+from agent.grounding import GroundingChecker
+from agent.reasons import Reason, ReasonWriter, format_number
+from finetune.generator import Generator, load_generator
+from prompts.render import load_prompt
+from retrieval.catalog import load_catalog
+from retrieval.embedder import Embedder, load_embedder
+from retrieval.filters import Constraints
+from retrieval.index import VectorIndex, open_or_build
+from retrieval.items import Item
+from retrieval.retriever import Candidate, Query, Retriever
+from retrieval.shoppers import Shopper
+from whythis.paths import cache_root
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A candidate with its grounded reason."""
+
+    candidate: Candidate
+    reason: Reason
+
+    @property
+    def item(self) -> Item:
+        """The recommended item."""
+        return self.candidate.item
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` shape: item_id, title, price, score, reason, grounded, evidence."""
+        item = self.item
+        return {
+            "item_id": item.item_id,
+            "title": item.title,
+            "price": item.price,
+            "score": self.candidate.score,
+            "reason": self.reason.text,
+            "reason_source": self.reason.source,
+            "grounded": all(c.supported for c in self.reason.claims),
+            "evidence": {
+                "retrieval": [
+                    {"signal": e.signal, "score": e.score, "rank": e.rank, "detail": e.detail}
+                    for e in self.candidate.evidence
+                ],
+                "matched": [
+                    {"shopper": m.shopper_fact, "item": m.item_attribute, "value": m.value}
+                    for m in self.reason.matches
+                ],
+            },
+        }
+
+
+@dataclass
+class Agent:
+    """Finds candidates for a shopper and explains each one truthfully."""
+
+    items: Sequence[Item]
+    retriever: Retriever
+    writer: ReasonWriter
+    config: AgentConfig
+
+    def item(self, item_id: str) -> Item | None:
+        """The catalog item with this id."""
+        return self.retriever.item(item_id)
+
+    def candidates(
+        self,
+        shopper: Shopper,
+        k: int,
+        text: str = "",
+        constraints: Constraints | None = None,
+        like_item_id: str | None = None,
+    ) -> list[Candidate]:
+        """Top-k candidates that meet the shopper's preferences and the extra constraints."""
+        base = Constraints.from_preferences(shopper.preferences)
+        merged = base.merged(constraints) if constraints else base
+        return self.retriever.search(Query(shopper, text, merged, like_item_id), k)
+
+    def recommend(
+        self,
+        shopper: Shopper,
+        k: int,
+        text: str = "",
+        constraints: Constraints | None = None,
+        like_item_id: str | None = None,
+    ) -> list[Recommendation]:
+        """Top-k candidates, each with a grounded reason."""
+        found = self.candidates(shopper, k, text, constraints, like_item_id)
+        reasons = self.writer.write(shopper, found)
+        return [Recommendation(c, r) for c, r in zip(found, reasons, strict=True)]
+
+
+def index_folder(catalog_path: Path, embedder_name: str) -> Path:
+    """The cache folder of a catalog's index (one per catalog file and embedder)."""
+    key = hashlib.sha256(f"{catalog_path.resolve()}|{embedder_name}".encode()).hexdigest()[:12]
+    return cache_root() / "index" / f"{catalog_path.stem}-{key}"
+
+
+def build_retriever(
+    items: Sequence[Item], catalog_path: Path, config: AgentConfig, embedder: Embedder | None = None
+) -> tuple[Retriever, bool]:
+    """A retriever over a catalog, reusing its saved index when nothing changed; True if rebuilt."""
+    embedder = embedder or load_embedder(config.retriever.embedder)
+    index: VectorIndex
+    index, rebuilt = open_or_build(index_folder(catalog_path, embedder.name), items, embedder)
+    return Retriever(items, index, embedder, config.retriever), rebuilt
+
+
+def make_writer(items: Sequence[Item], generator: Generator, config: AgentConfig) -> ReasonWriter:
+    """A reason writer whose grounding check knows every brand of the catalog."""
+    brands = frozenset(i.brand for i in items if i.brand)
+    checker = GroundingChecker(known_brands=brands)
+    return ReasonWriter(generator, checker, load_prompt(config.reasons.prompt), config.reasons)
+
+
+def load_agent(
+    config: AgentConfig,
+    catalog: Path,
+    mapping: str | None = None,
+    skip_bad: bool = False,
+    generator: Generator | None = None,
+    embedder: Embedder | None = None,
+) -> Agent:
+    """Load the catalog, open (or build) its index, load the LM: a ready agent."""
+    loaded = load_catalog(catalog, mapping, skip_bad=skip_bad)
+    for problem in loaded.skipped:
+        log.warning("skipped %s", problem)
+    items = list(loaded.items)
+    retriever, _ = build_retriever(items, catalog, config, embedder)
+    writer = make_writer(items, generator or load_generator(config.generator), config)
+    return Agent(items, retriever, writer, config)
+
+
+def price_text(item: Item) -> str:
+    """The price as shown in lists, or 'price not listed'."""
+    return format_number(item.price) if item.price is not None else "price not listed"

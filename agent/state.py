@@ -1,0 +1,41 @@
+"""Conversation state as explicit data: what was shown, what the shopper asked for, the messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from langchain_core.chat_history import InMemoryChatMessageHistory
+
+from agent.recommender import Recommendation
+from retrieval.filters import Constraints
+from retrieval.shoppers import Shopper
+
+
+@dataclass(frozen=True)
+class ChatState:
+    """Everything a follow-up can refer to; replaced, never mutated, on each turn."""
+
+    shopper: Shopper
+    shown: tuple[str, ...] = ()
+    seen: frozenset[str] = frozenset()
+    constraints: Constraints = field(default_factory=Constraints)
+    focus: str | None = None
+    wants: str = ""
+    like_item_id: str | None = None
+
+    def showing(self, item_ids: tuple[str, ...]) -> ChatState:
+        """The state after a new list was shown: #1 becomes the focus."""
+        return replace(self, shown=item_ids, seen=self.seen | set(item_ids), focus=item_ids[0] if item_ids else None)
+
+
+@dataclass
+class Conversation:
+    """One chat: its state, its langchain message history, and the recommendations on screen."""
+
+    state: ChatState
+    history: InMemoryChatMessageHistory = field(default_factory=InMemoryChatMessageHistory)
+    recommendations: dict[str, Recommendation] = field(default_factory=dict)
+
+    def shown_recommendations(self) -> list[Recommendation]:
+        """The recommendations currently shown, in order."""
+        return [self.recommendations[i] for i in self.state.shown if i in self.recommendations]

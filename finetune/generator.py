@@ -1,0 +1,173 @@
+"""Text generation backends behind one interface: transformers (base + optional LoRA adapter)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from finetune.base import EMBEDDED_SMOLLM2, resolve_base_model
+from prompts.render import Rendered
+from whythis.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+
+class GeneratorConfig(BaseModel):
+    """How reasons and answers are generated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["transformers"] = "transformers"
+    base_model: str = EMBEDDED_SMOLLM2
+    adapter: str | None = None
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    threads: int | None = Field(default=None, ge=1, description="torch CPU threads; None keeps torch's")
+    max_new_tokens: int = Field(default=48, ge=1, le=512)
+    batch_size: int = Field(default=8, ge=1, le=128)
+    repetition_penalty: float = Field(default=1.15, ge=1.0, le=2.0)
+
+
+class Generator(Protocol):
+    """Anything that turns rendered prompts into answers (each starting with the response prefix)."""
+
+    name: str
+
+    def generate(
+        self, prompts: Sequence[Rendered], max_new_tokens: int | None = None, temperature: float = 0.0
+    ) -> list[str]:
+        """Answer every prompt (greedy at temperature 0); batching is the backend's business."""
+        ...
+
+    def stream(self, prompt: Rendered, max_new_tokens: int | None = None) -> Iterator[str]:
+        """Yield the answer to one prompt in pieces as they are produced."""
+        ...
+
+
+def format_prompt(tokenizer: Any, rendered: Rendered) -> str:
+    """The exact text the LM sees for a rendered prompt; training and inference both use this."""
+    text: str = tokenizer.apply_chat_template(
+        rendered.as_dicts(), tokenize=False, add_generation_prompt=True
+    )
+    if rendered.response_prefix:
+        text += rendered.response_prefix
+    return text
+
+
+@dataclass
+class TransformersGenerator:
+    """A causal LM from transformers, optionally with a peft adapter, generating greedily in batches."""
+
+    model: Any
+    tokenizer: Any
+    config: GeneratorConfig
+    name: str = "transformers"
+
+    def generate(
+        self, prompts: Sequence[Rendered], max_new_tokens: int | None = None, temperature: float = 0.0
+    ) -> list[str]:
+        """Answers in batches of `config.batch_size`; greedy at temperature 0, sampled above."""
+        out: list[str] = []
+        size = self.config.batch_size
+        for start in range(0, len(prompts), size):
+            batch = prompts[start : start + size]
+            out.extend(self._generate_batch(batch, max_new_tokens, temperature))
+        return out
+
+    def _generate_batch(
+        self, prompts: Sequence[Rendered], max_new_tokens: int | None, temperature: float
+    ) -> list[str]:
+        import torch
+
+        texts = [format_prompt(self.tokenizer, p) for p in prompts]
+        enc = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        enc = {k: v.to(self.model.device) for k, v in enc.items()}
+        with torch.inference_mode():
+            ids = self.model.generate(**enc, **self._gen_kwargs(max_new_tokens, temperature))
+        new = ids[:, enc["input_ids"].shape[1] :]
+        answers = self.tokenizer.batch_decode(new, skip_special_tokens=True)
+        return [p.response_prefix + a for p, a in zip(prompts, answers, strict=True)]
+
+    def stream(self, prompt: Rendered, max_new_tokens: int | None = None) -> Iterator[str]:
+        """Yield the prefix, then decoded pieces as the model produces them."""
+        import torch
+        from transformers import TextIteratorStreamer
+
+        text = format_prompt(self.tokenizer, prompt)
+        enc = self.tokenizer([text], return_tensors="pt", add_special_tokens=False)
+        enc = {k: v.to(self.model.device) for k, v in enc.items()}
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        kwargs = {**enc, **self._gen_kwargs(max_new_tokens), "streamer": streamer}
+
+        def run() -> None:
+            with torch.inference_mode():
+                self.model.generate(**kwargs)
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        if prompt.response_prefix:
+            yield prompt.response_prefix
+        yield from streamer
+        worker.join()
+
+    def _gen_kwargs(self, max_new_tokens: int | None, temperature: float = 0.0) -> dict[str, Any]:
+        sampling = {"do_sample": True, "temperature": temperature, "top_p": 0.9} if temperature else {}
+        return {
+            "max_new_tokens": max_new_tokens or self.config.max_new_tokens,
+            "do_sample": False,
+            "repetition_penalty": self.config.repetition_penalty,
+            "pad_token_id": self.tokenizer.pad_token_id,
+            **sampling,
+        }
+
+
+def pick_device(setting: str) -> str:
+    """The device to run on: a GPU when present and allowed, else the CPU."""
+    import torch
+
+    if setting == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if setting == "cuda" and not torch.cuda.is_available():
+        raise ModelError("device 'cuda' was asked for but no GPU is visible; use 'auto' or 'cpu'")
+    return setting
+
+
+def load_tokenizer(path: str) -> Any:
+    """A tokenizer padded on the left, as batched generation needs."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_generator(config: GeneratorConfig) -> TransformersGenerator:
+    """Load the base model (converting the embedded GGUF once) and the adapter, if one is set."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    path = resolve_base_model(config.base_model)
+    device = pick_device(config.device)
+    try:
+        tokenizer = load_tokenizer(path)
+        model = AutoModelForCausalLM.from_pretrained(path).to(device)
+    except OSError as exc:
+        raise ModelError(f"cannot load base model {config.base_model!r} ({path}): {exc}") from exc
+    if config.adapter and config.adapter != "none":
+        from peft import PeftModel
+
+        try:
+            model = PeftModel.from_pretrained(model, config.adapter)
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot load adapter {config.adapter!r}: {exc}") from exc
+    model.eval()
+    log.info("loaded %s on %s", config.base_model, device)
+    return TransformersGenerator(model=model, tokenizer=tokenizer, config=config)

@@ -1,0 +1,113 @@
+"""Catalog items: the validated row model at the boundary and the frozen item used inside."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Attributes a reason may state as facts; each maps to an Item field of the same name.
+FACT_FIELDS: tuple[str, ...] = (
+    "brand",
+    "category",
+    "colour",
+    "material",
+    "gender",
+    "price",
+    "rating",
+    "sizes",
+    "discount_pct",
+)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One product of a catalog, as the retriever, the prompts and the grounding check see it."""
+
+    item_id: str
+    title: str
+    category: str | None = None
+    brand: str | None = None
+    price: float | None = None
+    colour: str | None = None
+    material: str | None = None
+    gender: str | None = None
+    sizes: tuple[str, ...] = ()
+    rating: float | None = None
+    discount_pct: float | None = None
+    description: str = ""
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+    def facts(self) -> dict[str, Any]:
+        """The item's stated attributes, without empty ones, keyed by field name."""
+        out: dict[str, Any] = {"title": self.title}
+        for name in FACT_FIELDS:
+            value = getattr(self, name)
+            if value not in (None, "", ()):
+                out[name] = value
+        out.update(dict(self.extra))
+        return out
+
+    def text(self) -> str:
+        """The text the embedder sees: title, attributes and description."""
+        parts = [self.title]
+        for name in ("brand", "category", "colour", "material", "gender"):
+            value = getattr(self, name)
+            if value:
+                parts.append(f"{name}: {value}")
+        if self.description:
+            parts.append(self.description)
+        return ". ".join(parts)
+
+
+class CatalogRow(BaseModel):
+    """One catalog row after column mapping; validation errors name the field."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    item_id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    category: str | None = None
+    brand: str | None = None
+    price: float | None = Field(default=None, ge=0)
+    colour: str | None = None
+    material: str | None = None
+    gender: str | None = None
+    sizes: list[str] = Field(default_factory=list)
+    rating: float | None = Field(default=None, ge=0, le=5)
+    discount_pct: float | None = Field(default=None, ge=0, lt=100)
+    description: str = ""
+    extra: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("category", "brand", "colour", "material", "gender", mode="before")
+    @classmethod
+    def _empty_to_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("item_id", mode="before")
+    @classmethod
+    def _id_to_str(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) else value
+
+    @field_validator("sizes", mode="before")
+    @classmethod
+    def _split_sizes(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [s.strip() for s in value.replace(";", ",").split(",") if s.strip()]
+        return value
+
+    def to_item(self) -> Item:
+        """The frozen item for this row."""
+        data = self.model_dump()
+        data["sizes"] = tuple(self.sizes)
+        data["extra"] = tuple(sorted(self.extra.items()))
+        return Item(**data)
+
+
+def items_by_id(items: list[Item]) -> Mapping[str, Item]:
+    """Index items by id."""
+    return {item.item_id: item for item in items}

@@ -1,0 +1,61 @@
+"""Small fakes that implement the real interfaces (Embedder, Generator) for the fast test tier."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from prompts.render import Rendered
+
+
+@dataclass
+class KeywordEmbedder:
+    """Hashes each word into one of `dim` buckets: texts sharing words get similar vectors."""
+
+    dim: int = 256
+    name: str = "fake:keywords"
+    calls: int = 0
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One normalised bag-of-words vector per text."""
+        self.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z0-9]+", text.lower()):
+                bucket = int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim
+                out[row, bucket] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+
+@dataclass
+class ScriptedGenerator:
+    """Answers from a script: a function of the rendered prompt, or fixed texts in turn."""
+
+    answers: list[str] = field(default_factory=list)
+    name: str = "fake:scripted"
+    seen: list[Rendered] = field(default_factory=list)
+    temperatures: list[float] = field(default_factory=list)
+
+    def _next(self, prompt: Rendered) -> str:
+        self.seen.append(prompt)
+        if self.answers:
+            return self.answers.pop(0)
+        title = str(prompt.messages[-1].content).split("Product: ", 1)[-1].split("\n", 1)[0]
+        return f"{prompt.response_prefix} it is the {title}."
+
+    def generate(
+        self, prompts: Sequence[Rendered], max_new_tokens: int | None = None, temperature: float = 0.0
+    ) -> list[str]:
+        """One scripted answer per prompt."""
+        self.temperatures.append(temperature)
+        return [self._next(p) for p in prompts]
+
+    def stream(self, prompt: Rendered, max_new_tokens: int | None = None) -> Iterator[str]:
+        """The scripted answer, a word at a time."""
+        for word in self._next(prompt).split(" "):
+            yield word + " "

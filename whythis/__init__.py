@@ -1,0 +1,1 @@
+"""whythis: an explanation agent for online shops."""

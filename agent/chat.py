@@ -47,13 +47,13 @@ class ChatAgent:
             reply = Reply("Hi! What are you looking for today? (type 'help' for what I can do)", "greet")
         else:
             reply = self._recommend(conv, "Here are my picks for you:")
-        conv.history.add_ai_message(reply.text)
+        conv.add_ai(reply.text)
         return conv, reply
 
     def respond(self, conv: Conversation, message: str) -> Reply:
         """Answer one message; a failure becomes an apology, never an exception."""
         screened = screen(message, self.agent.config.chat.max_message_chars)
-        conv.history.add_user_message(screened.text or "[refused message]")
+        conv.add_user(screened.text or "[refused message]")
         if screened.refusal:
             reply = Reply(screened.refusal, "refused")
         else:
@@ -64,7 +64,7 @@ class ChatAgent:
             except Exception:  # a bad turn must never end the chat
                 log.exception("turn failed: %r", screened.text)
                 reply = Reply("Sorry, something went wrong on my side. Please try again.", "error")
-        conv.history.add_ai_message(reply.text)
+        conv.add_ai(reply.text)
         return reply
 
     def _dispatch(self, conv: Conversation, parsed: Parsed) -> Reply:
@@ -166,7 +166,7 @@ class ChatAgent:
             colours=parsed.colours,
             avoid_brands=parsed.avoid_brands,
         )
-        wants = conv.history.messages[-1].content if parsed.title_words else conv.state.wants
+        wants = conv.last_user_text() if parsed.title_words else conv.state.wants
         conv.state = replace(
             conv.state,
             wants=str(wants),

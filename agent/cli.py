@@ -15,21 +15,26 @@ from agent.config import AgentConfig, load_agent_config
 from agent.recommender import Agent, build_retriever, index_folder, load_agent
 from retrieval.catalog import demo_catalog_path, load_catalog
 from retrieval.index import read_manifest
-from retrieval.shopper_loaders import demo_shopper_path, load_shopper
+from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from retrieval.shoppers import Shopper
+from whythis.errors import DataError
 
 CatalogOpt = Annotated[
     Path | None, typer.Option("--catalog", "-c", help="Catalog CSV/JSONL (default: the demo shop).")
 ]
-MappingOpt = Annotated[
-    str | None, typer.Option("--mapping", help="Column-mapping preset name or YAML file.")
-]
+MappingOpt = Annotated[str | None, typer.Option("--mapping", help="Column-mapping preset name or YAML file.")]
 SkipOpt = Annotated[bool, typer.Option("--skip-bad", help="Skip malformed rows and report them.")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a config key: key=value.")]
 ShopperOpt = Annotated[
-    Path | None, typer.Option("--shopper", "-s", help="Shopper JSON (default: a demo shopper).")
+    str | None,
+    typer.Option(
+        "--shopper",
+        "-s",
+        help="Shopper JSON file, or a demo shopper: maya, jonas, lea, cold_start.",
+    ),
 ]
+DEFAULT_SHOPPER = "maya"
 AdapterOpt = Annotated[
     str | None, typer.Option("--adapter", help="LoRA adapter folder, or 'none' for the base model.")
 ]
@@ -54,8 +59,17 @@ def _open(
     return load_agent(cfg, catalog or demo_catalog_path(), mapping, skip_bad)
 
 
-def _shopper(path: Path | None) -> Shopper:
-    return load_shopper(path or demo_shopper_path())
+def _shopper(spec: str | None) -> Shopper:
+    """A shopper file by path, else the demo shopper whose file name starts with `spec`."""
+    spec = spec or DEFAULT_SHOPPER
+    if Path(spec).exists() or spec.endswith(".json"):
+        return load_shopper(Path(spec))
+    demos = demo_shopper_paths()
+    match = [p for p in demos if p.stem.startswith(spec)]
+    if not match:
+        names = ", ".join(p.stem.split("_")[0] for p in demos)
+        raise DataError(f"shopper {spec!r} is neither a file nor a demo shopper ({names})")
+    return load_shopper(match[0])
 
 
 def recommend(

@@ -35,7 +35,9 @@ def explain_why(rec: Recommendation, state: ChatState) -> str:
     lines = [f"{_position(state, rec)} {rec.item.title} - {price_text(rec.item)}", rec.reason.text]
     if rec.reason.matches:
         lines.append("What I matched between you and this item:")
-        lines += [f"  - your {m.shopper_fact} -> its {m.item_attribute}: {m.value}" for m in rec.reason.matches]
+        lines += [
+            f"  - your {m.shopper_fact} -> its {m.item_attribute}: {m.value}" for m in rec.reason.matches
+        ]
     else:
         lines.append("I know little about you yet, so it rests on the item itself and what you asked for.")
     if rec.candidate.evidence:

@@ -9,16 +9,22 @@ from dataclasses import dataclass, field
 from retrieval.items import Item
 
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
-_REF = re.compile(r"#\s*(\d+)|\b(?:number|no\.?|item|option)\s*(\d+)\b|\b(first|second|third|fourth|fifth|last)\b")
+_REF = re.compile(
+    r"#\s*(\d+)|\b(?:number|no\.?|item|option)\s*(\d+)\b|\b(first|second|third|fourth|fifth|last)\b"
+)
 _THIS = re.compile(r"\b(this|that|it|this one|that one)\b")
 _PRICE_MAX = re.compile(
     r"\b(?:under|below|less than|cheaper than|max(?:imum)?|up to|at most|within)\s*"
     r"(?:[€$£₹]|rs\.?|inr|eur|usd)?\s*(\d[\d,]*(?:\.\d+)?)"
 )
-_PRICE_MIN = re.compile(r"\b(?:over|above|more than|at least)\s*(?:[€$£₹]|rs\.?|inr|eur)?\s*(\d[\d,]*(?:\.\d+)?)")
+_PRICE_MIN = re.compile(
+    r"\b(?:over|above|more than|at least)\s*(?:[€$£₹]|rs\.?|inr|eur)?\s*(\d[\d,]*(?:\.\d+)?)"
+)
 _GENDER = {
     "men": re.compile(r"\b(for (a )?(man|men|him|my (husband|boyfriend|dad|son))|men'?s|male)\b"),
-    "women": re.compile(r"\b(for (a )?(woman|women|her|my (wife|girlfriend|mum|mom|daughter))|women'?s|female|ladies)\b"),
+    "women": re.compile(
+        r"\b(for (a )?(woman|women|her|my (wife|girlfriend|mum|mom|daughter))|women'?s|female|ladies)\b"
+    ),
     "kids": re.compile(r"\b(for (a )?(kid|kids|child|children|boy|girl)|kids'?|children'?s)\b"),
 }
 
@@ -26,13 +32,27 @@ _GENDER = {
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("quit", re.compile(r"^\s*(quit|exit|bye|goodbye|q)\s*[.!]*\s*$")),
     ("help", re.compile(r"^\s*(help|\?|what can you do\??)\s*$")),
-    ("about_me", re.compile(r"\b(what do you know about me|my (profile|data)|what have i bought|about me)\b")),
+    (
+        "about_me",
+        re.compile(r"\b(what do you know about me|my (profile|data)|what have i bought|about me)\b"),
+    ),
     ("why_not", re.compile(r"\bwhy (not|isn'?t|wasn'?t|didn'?t)\b")),
     ("compare", re.compile(r"\b(compare|difference between|versus|vs\.?)\b")),
     ("why", re.compile(r"\b(why|explain|what makes|reason)\b")),
-    ("cheaper", re.compile(r"\b(cheaper|less expensive|lower price|more affordable|too expensive|budget)\b")),
-    ("more_like", re.compile(r"\b(more like|similar to|like (this|that|it|#)|something like|same but|but in)\b")),
-    ("others", re.compile(r"\b(show me (others|more|other)|others|something else|anything else|more options|next)\b")),
+    (
+        "cheaper",
+        re.compile(r"\b(cheaper|less expensive|lower price|more affordable|too expensive|budget)\b"),
+    ),
+    (
+        "more_like",
+        re.compile(r"\b(more like|similar to|like (this|that|it|#)|something like|same but|but in)\b"),
+    ),
+    (
+        "others",
+        re.compile(
+            r"\b(show me (others|more|other)|others|something else|anything else|more options|next)\b"
+        ),
+    ),
 )
 
 
@@ -100,7 +120,9 @@ def route(message: str, vocab: Vocabulary) -> Parsed:
     intent = next((name for name, rule in _RULES if rule.search(text)), "")
     words = set(_words(text))
     colours = tuple(sorted(words & vocab.colours))
-    avoid = tuple(b for b in vocab.brands if re.search(rf"\b(not|no|without|except|avoid)\s+{re.escape(b)}\b", text))
+    avoid = tuple(
+        b for b in vocab.brands if re.search(rf"\b(not|no|without|except|avoid)\s+{re.escape(b)}\b", text)
+    )
     budget_max = _PRICE_MAX.search(text)
     budget_min = _PRICE_MIN.search(text)
     gender = next((g for g, rule in _GENDER.items() if rule.search(text)), None)

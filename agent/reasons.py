@@ -96,6 +96,16 @@ def reason_variables(shopper: Shopper, item: Item, audience: str) -> dict[str, A
     }
 
 
+_FILLER = frozenset("recommended because product item this that with your their them they".split())
+
+
+def mentions_item(text: str, item: Item) -> bool:
+    """True when the text names something of the item: a word of its title or attributes."""
+    said = set(re.findall(r"[a-z]{3,}", text.lower())) - _FILLER
+    own = " ".join(str(v) for v in (item.title, item.brand, item.category, item.colour, item.material))
+    return bool(said & set(re.findall(r"[a-z]{3,}", own.lower())))
+
+
 def tidy(text: str, max_sentences: int) -> str:
     """Whole sentences only, at most `max_sentences`; an unfinished last sentence is dropped."""
     text = " ".join(text.split())
@@ -166,8 +176,7 @@ class ReasonWriter:
         text = tidy(raw, self.config.max_sentences)
         result = self.checker.check(text, item, shopper)
         banned = [p for p in self.prompt.banned_phrases if p.lower() in text.lower()]
-        words = len(text.split())
-        if result.ok and not banned and words >= 5:
+        if result.ok and not banned and mentions_item(text, item):
             return Reason(item.item_id, text, source, result.claims, matched_facts(item, shopper))
         self.stats.count_rejection(result.failures)
         log.info("rejected reason for %s: %r (failures: %s)", item.item_id, text, result.failures)

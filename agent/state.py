@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from langchain_core.chat_history import InMemoryChatMessageHistory
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from agent.recommender import Recommendation
 from retrieval.filters import Constraints
@@ -25,16 +25,33 @@ class ChatState:
 
     def showing(self, item_ids: tuple[str, ...]) -> ChatState:
         """The state after a new list was shown: #1 becomes the focus."""
-        return replace(self, shown=item_ids, seen=self.seen | set(item_ids), focus=item_ids[0] if item_ids else None)
+        return replace(
+            self,
+            shown=item_ids,
+            seen=self.seen | set(item_ids),
+            focus=item_ids[0] if item_ids else None,
+        )
 
 
 @dataclass
 class Conversation:
-    """One chat: its state, its langchain message history, and the recommendations on screen."""
+    """One chat: its state, its messages (langchain-core), and the recommendations on screen."""
 
     state: ChatState
-    history: InMemoryChatMessageHistory = field(default_factory=InMemoryChatMessageHistory)
+    messages: list[BaseMessage] = field(default_factory=list)
     recommendations: dict[str, Recommendation] = field(default_factory=dict)
+
+    def add_user(self, text: str) -> None:
+        """Record what the shopper said."""
+        self.messages.append(HumanMessage(content=text))
+
+    def add_ai(self, text: str) -> None:
+        """Record what the agent answered."""
+        self.messages.append(AIMessage(content=text))
+
+    def last_user_text(self) -> str:
+        """The shopper's latest message."""
+        return next((str(m.content) for m in reversed(self.messages) if m.type == "human"), "")
 
     def shown_recommendations(self) -> list[Recommendation]:
         """The recommendations currently shown, in order."""

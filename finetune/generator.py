@@ -38,7 +38,10 @@ class Generator(Protocol):
     name: str
 
     def generate(
-        self, prompts: Sequence[Rendered], max_new_tokens: int | None = None, temperature: float = 0.0
+        self,
+        prompts: Sequence[Rendered],
+        max_new_tokens: int | None = None,
+        temperature: float = 0.0,
     ) -> list[str]:
         """Answer every prompt (greedy at temperature 0); batching is the backend's business."""
         ...
@@ -50,9 +53,7 @@ class Generator(Protocol):
 
 def format_prompt(tokenizer: Any, rendered: Rendered) -> str:
     """The exact text the LM sees for a rendered prompt; training and inference both use this."""
-    text: str = tokenizer.apply_chat_template(
-        rendered.as_dicts(), tokenize=False, add_generation_prompt=True
-    )
+    text: str = tokenizer.apply_chat_template(rendered.as_dicts(), tokenize=False, add_generation_prompt=True)
     if rendered.response_prefix:
         text += rendered.response_prefix
     return text
@@ -68,7 +69,10 @@ class TransformersGenerator:
     name: str = "transformers"
 
     def generate(
-        self, prompts: Sequence[Rendered], max_new_tokens: int | None = None, temperature: float = 0.0
+        self,
+        prompts: Sequence[Rendered],
+        max_new_tokens: int | None = None,
+        temperature: float = 0.0,
     ) -> list[str]:
         """Answers in batches of `config.batch_size`; greedy at temperature 0, sampled above."""
         out: list[str] = []
@@ -158,7 +162,8 @@ def load_generator(config: GeneratorConfig) -> TransformersGenerator:
     device = pick_device(config.device)
     try:
         tokenizer = load_tokenizer(path)
-        model = AutoModelForCausalLM.from_pretrained(path).to(device)
+        model: Any = AutoModelForCausalLM.from_pretrained(path)
+        model = model.to(device)
     except OSError as exc:
         raise ModelError(f"cannot load base model {config.base_model!r} ({path}): {exc}") from exc
     if config.adapter and config.adapter != "none":

@@ -67,5 +67,6 @@ def load_embedder(spec: str = EMBEDDED_MINILM, device: str | None = None) -> Sen
         model = SentenceTransformer(path, device=device)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load embedder {spec!r}: {exc}") from exc
-    dim = int(model.get_sentence_embedding_dimension() or 0)
+    get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    dim = int(get_dim() or 0)
     return SentenceTransformerEmbedder(model=model, name=spec, dim=dim)

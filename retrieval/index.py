@@ -103,7 +103,9 @@ def read_manifest(folder: Path) -> Manifest:
         data["item_ids"] = tuple(data["item_ids"])
         return Manifest(**data)
     except FileNotFoundError as exc:
-        raise IndexStoreError(f"no index at {folder} (missing {MANIFEST}); run `whythis index build`") from exc
+        raise IndexStoreError(
+            f"no index at {folder} (missing {MANIFEST}); run `whythis index build`"
+        ) from exc
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise IndexStoreError(f"index manifest {path} is corrupt: {exc}") from exc
 
@@ -123,9 +125,7 @@ def load_index(folder: Path) -> VectorIndex:
     return VectorIndex(index, manifest)
 
 
-def open_or_build(
-    folder: Path, items: Sequence[Item], embedder: Embedder
-) -> tuple[VectorIndex, bool]:
+def open_or_build(folder: Path, items: Sequence[Item], embedder: Embedder) -> tuple[VectorIndex, bool]:
     """Reuse the saved index when catalog and embedder are unchanged, else rebuild and save it."""
     want = catalog_hash(items)
     if (folder / MANIFEST).is_file():

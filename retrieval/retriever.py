@@ -14,7 +14,6 @@ from retrieval.index import VectorIndex
 from retrieval.items import Item
 from retrieval.shoppers import Shopper
 
-
 Hit = tuple[str, float, tuple[str, ...]]  # item id, similarity, the anchor items it is near
 
 
@@ -101,9 +100,7 @@ class Retriever:
                 return out
         return out + self._fill(constraints, {c.item.item_id for c in out}, k - len(out))
 
-    def _ranked(
-        self, signals: dict[str, list[Hit]], constraints: Constraints, k: int
-    ) -> list[Candidate]:
+    def _ranked(self, signals: dict[str, list[Hit]], constraints: Constraints, k: int) -> list[Candidate]:
         out: list[Candidate] = []
         for item_id, (score, evidence) in self._fuse(signals):
             item = self._items.get(item_id)

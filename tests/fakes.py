@@ -11,12 +11,14 @@ import numpy as np
 
 from prompts.render import Rendered
 
+_STOP = frozenset("the and for with has its are you your from this that under over what".split())
+
 
 @dataclass
 class KeywordEmbedder:
     """Hashes each word into one of `dim` buckets: texts sharing words get similar vectors."""
 
-    dim: int = 256
+    dim: int = 2048
     name: str = "fake:keywords"
     calls: int = 0
 
@@ -25,11 +27,13 @@ class KeywordEmbedder:
         self.calls += 1
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
-            for word in re.findall(r"[a-z0-9]+", text.lower()):
+            for word in re.findall(r"[a-z]{3,}", text.lower()):
+                if word in _STOP:
+                    continue
                 bucket = int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim
                 out[row, bucket] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-9)
+        return np.asarray(out / np.maximum(norms, 1e-9), dtype=np.float32)
 
 
 @dataclass
@@ -49,7 +53,10 @@ class ScriptedGenerator:
         return f"{prompt.response_prefix} it is the {title}."
 
     def generate(
-        self, prompts: Sequence[Rendered], max_new_tokens: int | None = None, temperature: float = 0.0
+        self,
+        prompts: Sequence[Rendered],
+        max_new_tokens: int | None = None,
+        temperature: float = 0.0,
     ) -> list[str]:
         """One scripted answer per prompt."""
         self.temperatures.append(temperature)

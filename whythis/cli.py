@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from importlib.metadata import entry_points
 
@@ -23,7 +24,14 @@ def build_app() -> typer.Typer:
     )
 
     @app.callback()
-    def root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr.")) -> None:
+    def root(
+        verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
+    ) -> None:
+        if not verbose:
+            # Load-time progress bars of transformers and the hub are noise in a chat or a pipe.
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            os.environ.setdefault("TQDM_DISABLE", "1")
         logging.basicConfig(
             level=logging.INFO if verbose else logging.WARNING,
             format="%(levelname)s %(name)s: %(message)s",

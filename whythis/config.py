@@ -28,7 +28,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """Return a copy of `data` with every `key.path=value` override set."""
-    out = json.loads(json.dumps(data))
+    out: dict[str, Any] = json.loads(json.dumps(data))
     for text in overrides:
         path, value = parse_override(text)
         node = out
@@ -60,9 +60,7 @@ def load_config(
         raise ConfigError(describe_validation(exc, str(path or "config"), model)) from exc
 
 
-def describe_validation(
-    exc: ValidationError, where: str, model: type[BaseModel] | None = None
-) -> str:
+def describe_validation(exc: ValidationError, where: str, model: type[BaseModel] | None = None) -> str:
     """One readable line per pydantic error: the key, what was given, what is valid."""
     lines = [f"{where} is invalid:"]
     for err in exc.errors():

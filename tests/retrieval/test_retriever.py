@@ -13,9 +13,30 @@ from tests.fakes import KeywordEmbedder
 from whythis.errors import IndexStoreError
 
 ITEMS = [
-    Item("r1", "Trail running shoe", category="running shoes", colour="Black", price=120.0, gender="Men"),
-    Item("r2", "Road running shoe", category="running shoes", colour="Blue", price=90.0, gender="Women"),
-    Item("r3", "Budget running shoe", category="running shoes", colour="Black", price=40.0, gender="Men"),
+    Item(
+        "r1",
+        "Trail running shoe",
+        category="running shoes",
+        colour="Black",
+        price=120.0,
+        gender="Men",
+    ),
+    Item(
+        "r2",
+        "Road running shoe",
+        category="running shoes",
+        colour="Blue",
+        price=90.0,
+        gender="Women",
+    ),
+    Item(
+        "r3",
+        "Budget running shoe",
+        category="running shoes",
+        colour="Black",
+        price=40.0,
+        gender="Men",
+    ),
     Item("j1", "Rain jacket", category="jackets", colour="Yellow", price=150.0, gender="Unisex"),
     Item("j2", "Down jacket", category="jackets", colour="Black", price=220.0, gender="Men"),
     Item("b1", "Hiking backpack", category="backpacks", colour="Green", price=70.0, gender="Unisex"),
@@ -68,7 +89,7 @@ def test_query_text_uses_profile_purchases_and_preferences() -> None:
 
 def test_index_is_saved_reused_and_rebuilt_on_change(tmp_path: Path) -> None:
     embedder = KeywordEmbedder()
-    index, rebuilt = open_or_build(tmp_path, ITEMS, embedder)
+    _, rebuilt = open_or_build(tmp_path, ITEMS, embedder)
     assert rebuilt and load_index(tmp_path).manifest.count == len(ITEMS)
     calls = embedder.calls
     _, rebuilt = open_or_build(tmp_path, ITEMS, embedder)

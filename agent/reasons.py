@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,7 +71,7 @@ def prompt_facts(item: Item) -> dict[str, str]:
     return facts
 
 
-def shopper_facts(shopper: Shopper) -> dict[str, Any]:
+def shopper_facts(shopper: Shopper, context: Sequence[Item] = ()) -> dict[str, Any]:
     """What the prompt may say about the shopper: profile, wants, purchases."""
     p = shopper.preferences
     wants = [f"budget up to {format_number(p.budget_max)}"] if p.budget_max else []
@@ -81,16 +81,20 @@ def shopper_facts(shopper: Shopper) -> dict[str, Any]:
     return {
         "profile": shopper.profile[:600],
         "preferences": wants,
-        "purchases": [x.title[:80] for x in shopper.purchases[:4]],
+        "purchases": [x.title[:80] for x in shopper.purchases[:4]] + [i.title[:80] for i in context[:4]],
     }
 
 
-def reason_variables(shopper: Shopper, item: Item, audience: str) -> dict[str, Any]:
+def reason_variables(
+    shopper: Shopper, item: Item, audience: str, context: Sequence[Item] = ()
+) -> dict[str, Any]:
     """The variables of the reason prompt for one shopper and item."""
-    matches = [f"{m.shopper_fact} -> {m.item_attribute}: {m.value}" for m in matched_facts(item, shopper)]
+    matches = [
+        f"{m.shopper_fact} -> {m.item_attribute}: {m.value}" for m in matched_facts(item, shopper, context)
+    ]
     return {
         "audience": audience,
-        "shopper": shopper_facts(shopper),
+        "shopper": shopper_facts(shopper, context),
         "item": {"title": item.title, "facts": prompt_facts(item)},
         "matches": matches,
     }
@@ -124,6 +128,7 @@ class ReasonWriter:
     prompt: PromptFile
     config: ReasonConfig = field(default_factory=ReasonConfig)
     stats: ReasonStats = field(default_factory=ReasonStats)
+    catalog: Mapping[str, Item] = field(default_factory=dict)
 
     def write(
         self, shopper: Shopper, candidates: Sequence[Candidate], audience: str | None = None
@@ -131,7 +136,7 @@ class ReasonWriter:
         """A grounded reason per candidate, in order."""
         who = audience or self.config.audience
         items = [c.item for c in candidates]
-        prompts = [render(self.prompt, reason_variables(shopper, i, who)) for i in items]
+        prompts = [self.render_for(shopper, i, who) for i in items]
         texts = self.generator.generate(prompts)
         reasons: list[Reason | None] = [None] * len(items)
         rejected: list[list[str]] = [[] for _ in items]
@@ -174,20 +179,28 @@ class ReasonWriter:
         """The reason for a generated text, or None when it is empty, banned or not grounded."""
         self.stats.generated += 1
         text = tidy(raw, self.config.max_sentences)
-        result = self.checker.check(text, item, shopper)
+        context = self.context(shopper)
+        result = self.checker.check(text, item, shopper, context)
         banned = [p for p in self.prompt.banned_phrases if p.lower() in text.lower()]
         if result.ok and not banned and mentions_item(text, item):
-            return Reason(item.item_id, text, source, result.claims, matched_facts(item, shopper))
+            return Reason(item.item_id, text, source, result.claims, matched_facts(item, shopper, context))
         self.stats.count_rejection(result.failures)
         log.info("rejected reason for %s: %r (failures: %s)", item.item_id, text, result.failures)
         return None
 
     def _fallback(self, shopper: Shopper, item: Item, audience: str, rejected: tuple[str, ...]) -> Reason:
         self.stats.fallbacks += 1
-        text = grounded_fallback(item, shopper, audience)
-        result = self.checker.check(text, item, shopper)
-        return Reason(item.item_id, text, "fallback", result.claims, matched_facts(item, shopper), rejected)
+        context = self.context(shopper)
+        text = grounded_fallback(item, shopper, audience, context)
+        result = self.checker.check(text, item, shopper, context)
+        matches = matched_facts(item, shopper, context)
+        return Reason(item.item_id, text, "fallback", result.claims, matches, rejected)
 
     def render_for(self, shopper: Shopper, item: Item, audience: str | None = None) -> Rendered:
         """The rendered reason prompt for one item (for streaming and for the prompt studio)."""
-        return render(self.prompt, reason_variables(shopper, item, audience or self.config.audience))
+        variables = reason_variables(shopper, item, audience or self.config.audience, self.context(shopper))
+        return render(self.prompt, variables)
+
+    def context(self, shopper: Shopper) -> list[Item]:
+        """The catalog items the shopper bought: reasons may mention them."""
+        return [self.catalog[i] for i in shopper.history if i in self.catalog]

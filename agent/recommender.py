@@ -122,7 +122,8 @@ def make_writer(items: Sequence[Item], generator: Generator, config: AgentConfig
     """A reason writer whose grounding check knows every brand of the catalog."""
     brands = frozenset(i.brand for i in items if i.brand)
     checker = GroundingChecker(known_brands=brands)
-    return ReasonWriter(generator, checker, load_prompt(config.reasons.prompt), config.reasons)
+    prompt = load_prompt(config.reasons.prompt)
+    return ReasonWriter(generator, checker, prompt, config.reasons, catalog={i.item_id: i for i in items})
 
 
 def load_agent(

@@ -1,0 +1,320 @@
+from __future__ import annotations
+
+import pytest
+
+from agent.grounding import (
+    Claim,
+    GroundingChecker,
+    GroundingResult,
+    canon,
+    number_readings,
+    size_key,
+    sizes_meet,
+)
+from agent.vocab import EMPTY_VOCAB, Vocabulary
+from retrieval.items import Item
+from retrieval.shoppers import PastPurchase, Preferences, Shopper
+
+BRANDS = frozenset(
+    {"Levi's", "Nike", "Zara", "Puma", "Calvin Klein", "Calvin Klein Jeans", "Forever 21", "AND",
+     "even", "People", "Roadster"}
+)  # fmt: skip
+CHECKER = GroundingChecker(BRANDS)
+
+SHIRT = Item(
+    "s1",
+    "Levi's Men Navy Blue Slim Fit Cotton Shirt",
+    category="Shirts",
+    brand="Levi's",
+    price=59.9,
+    colour="Navy Blue",
+    material="Cotton",
+    gender="Men",
+    sizes=("S", "M", "L"),
+    rating=4.4,
+    description="Navy blue solid casual shirt with a spread collar, long sleeves and one pocket.",
+)
+SALE_SHIRT = Item("s2", "Zara Women Red Linen Shirt", brand="Zara", price=40.0, discount_pct=20.0)
+SHOES = Item(
+    "n1",
+    "Nike Air Max 90 Running Shoes",
+    category="Shoes",
+    brand="Nike",
+    price=1299.0,
+    colour="White",
+    gender="Unisex",
+    sizes=("EU 42", "EU 43"),
+    extra=(("currency", "INR"),),
+)
+SHOPPER = Shopper(
+    "u1",
+    profile="I like casual shirts for work, mostly navy and grey.",
+    preferences=Preferences(budget_max=80, colours=("navy",), sizes=("M",), gender="men"),
+    purchases=(PastPurchase("Nike Air Max 90 Running Shoes", category="Shoes", price=120.0),),
+)
+COLD = Shopper("u0")
+
+
+def failures(text: str, item: Item = SHIRT, shopper: Shopper = SHOPPER) -> list[Claim]:
+    return list(CHECKER.check(text, item, shopper).failures)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Recommended because it's a navy Levi's cotton shirt at €59.90, within your €80 budget.",
+        "Recommended because this navy blue slim-fit shirt from Levi’s is rated 4.4 stars.",
+        "It comes in your size and goes well with the Nike Air Max 90 shoes you bought.",
+        "Since you bought running shoes from Nike, this casual men's shirt costs 59.90 EUR.",
+        "A great everyday shirt for the office that matches your love of navy and grey.",
+        "This Levi's shirt is a smart pick: navy, cotton, and only $59.90.",
+        "Even so, it is a casual shirt with one pocket that fits your style.",
+        "It is available in size M, and at 59.9 it stays under your budget of 80.",
+        "Rated 4.4/5, this cotton shirt is a solid choice for work.",
+        "Recommended because you like navy and it is a highly rated Levi's shirt.",
+        "Based on your purchase history, this shirt should suit you.",
+    ],
+)
+def test_true_reasons_pass(text: str) -> None:
+    result = CHECKER.check(text, SHIRT, SHOPPER)
+    assert result.ok, result.describe()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "said"),
+    [
+        ("It costs just $49 and suits your style.", "price", "$49"),
+        ("A red cotton shirt for the office.", "colour", "red"),
+        ("A light blue cotton shirt for the office.", "colour", "light blue"),
+        ("Like the Zara shirts, this one is a classic.", "brand", "Zara"),
+        ("Made of soft silk for warm days.", "material", "silk"),
+        ("It is 30% off right now.", "discount", "30%"),
+        ("It is on sale this week.", "discount", "on sale"),
+        ("Customers rated it 4.9 stars.", "rating", "4.9 stars"),
+        ("A top rated shirt.", "rating", "top rated"),
+        ("You previously purchased a leather jacket, so this fits.", "purchase", "leather jacket"),
+        ("It matches the black Nike shoes you bought.", "purchase", "black Nike shoes"),
+        ("Comes with free shipping.", "promise", "free shipping"),
+        ("It is the cheapest shirt we have.", "promise", "cheapest"),
+        ("Available in size XL.", "size", "size XL"),
+        ("A shirt made for women.", "gender", "women"),
+        ("It has two pockets.", "number", "two"),
+        ("Made from 100% cotton.", "number", "100%"),
+        ("Perfect after your 3 recent orders.", "number", "3"),
+    ],
+)
+def test_each_invented_fact_fails_with_its_kind(text: str, kind: str, said: str) -> None:
+    bad = failures(text)
+    assert bad and bad[0].kind == kind, bad
+    assert said.lower() in bad[0].text.lower()
+    assert bad[0].source is None
+
+
+def test_an_invented_purchase_also_fails_on_its_details() -> None:
+    kinds = [c.kind for c in failures("It matches the black Nike shoes you bought.")]
+    assert kinds == ["purchase", "colour"]  # the shopper's Nike shoes were never called black
+
+
+def test_a_claim_names_the_attribute_that_supports_it() -> None:
+    result = CHECKER.check("Navy Levi's shirt at €59.90 within your €80 budget.", SHIRT, SHOPPER)
+    sources = {c.text: c.source for c in result.claims}
+    assert sources["€59.90"] == "item.price"
+    assert sources["€80"] == "shopper.preferences.budget_max"
+    assert sources["Levi's"] is not None and sources["Levi's"].startswith("item.")
+
+
+@pytest.mark.parametrize(
+    "said", ["Rs. 1,299", "Rs 1299/-", "INR 1,299", "₹1,299.00", "1299 rupees", "1,299 INR"]
+)
+def test_rupee_price_formats_match(said: str) -> None:
+    assert CHECKER.check(f"Yours for {said}.", SHOES, COLD).ok
+
+
+@pytest.mark.parametrize(("said", "ok"), [("$1299", False), ("€1,299", False), ("1299 INR", True)])
+def test_a_price_in_another_currency_is_wrong(said: str, ok: bool) -> None:
+    assert CHECKER.check(f"Yours for {said}.", SHOES, COLD).ok is ok
+
+
+@pytest.mark.parametrize("said", ["€59.90", "€59.9", "59.90 EUR", "€ 59,90", "$59.90", "EUR 59.90"])
+def test_euro_price_formats_match(said: str) -> None:
+    assert CHECKER.check(f"Yours for {said}.", SHIRT, COLD).ok
+
+
+@pytest.mark.parametrize(
+    ("said", "ok"),
+    [("€59.99", False), ("€60", False), ("about €60", True), ("under €100", True), ("€599", False)],
+)
+def test_near_prices_need_a_qualifier(said: str, ok: bool) -> None:
+    assert CHECKER.check(f"It costs {said}.", SHIRT, COLD).ok is ok
+
+
+def test_context_items_back_a_comparison() -> None:
+    text = "It is cheaper than the Zara linen shirt at €40."
+    assert not CHECKER.check(text, SHIRT, COLD).ok
+    assert CHECKER.check(text, SHIRT, COLD, context_items=[SALE_SHIRT]).ok
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("It is 20% off right now.", True),
+        ("Save 20% on this linen shirt.", True),
+        ("It is 25% off right now.", False),
+        ("It is on sale and discounted.", True),
+        ("It was €50 before the discount, so you save €10.", True),
+        ("It was €60 before the discount.", False),
+    ],
+)
+def test_discounts_need_the_items_discount(text: str, ok: bool) -> None:
+    assert CHECKER.check(text, SALE_SHIRT, COLD).ok is ok
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("Rated 4 stars.", True),
+        ("Rated 4.4 out of 5.", True),
+        ("A 4.4-star shirt.", True),
+        ("Rated 8.8/10.", True),
+        ("Rated 4.5.", False),
+        ("A five-star shirt.", False),
+        ("A well reviewed shirt.", True),
+    ],
+)
+def test_ratings(text: str, ok: bool) -> None:
+    assert CHECKER.check(text, SHIRT, COLD).ok is ok
+
+
+def test_rating_words_need_a_rating() -> None:
+    assert not CHECKER.check("A highly rated shoe.", SHOES, COLD).ok
+
+
+def test_numbers_from_the_title_or_the_shopper_pass() -> None:
+    assert CHECKER.check("The Air Max 90 is a classic.", SHOES, COLD).ok
+    assert CHECKER.check("Your 1 past order was a Nike shoe.", SHIRT, SHOPPER).ok
+    assert not CHECKER.check("The Air Max 95 is a classic.", SHOES, COLD).ok
+
+
+def test_brand_matching() -> None:
+    klein = Item("c1", "Calvin Klein Men Black Slim Fit Jeans", brand="Calvin Klein", price=99.0)
+    assert CHECKER.check("Sharp Calvin Klein jeans in black.", klein, COLD).ok
+    assert CHECKER.check("A roadster jacket? No, a Levi's shirt.", SHIRT, COLD).ok
+    kinds = [c.kind for c in CHECKER.check("Even people love it and more.", SHIRT, COLD).claims]
+    assert "brand" not in kinds  # ordinary words, not the brands "even", "People", "AND"
+    assert [c.text for c in failures("A better pick than PUMA.")] == ["PUMA"]
+    assert [c.text for c in failures("Not from Forever 21 but from Levi's.")] == ["Forever 21"]
+
+
+def test_an_avoided_brand_never_backs_a_claim() -> None:
+    shopper = Shopper("a", preferences=Preferences(avoid_brands=("Zara",)))
+    assert not CHECKER.check("A shirt from Zara.", SHIRT, shopper).ok
+
+
+def test_purchase_claims() -> None:
+    assert not CHECKER.check("Based on your purchase history, a shirt.", SHIRT, COLD).ok
+    assert not CHECKER.check("Since you bought Nike shoes, a shirt.", SHIRT, COLD).ok
+    assert CHECKER.check("Since you bought Nike shoes, a shirt.", SHIRT, SHOPPER).ok
+    assert CHECKER.check("Pairs with the running shoes you ordered.", SHIRT, SHOPPER).ok
+    assert not CHECKER.check("Pairs with the hiking boots you ordered.", SHIRT, SHOPPER).ok
+
+
+def test_purchase_claims_about_the_user_or_the_shopper() -> None:
+    for who in ("The user", "The shopper"):
+        assert CHECKER.check(f"{who} bought Nike running shoes.", SHIRT, SHOPPER).ok
+        assert not CHECKER.check(f"{who} bought a wool coat.", SHIRT, SHOPPER).ok
+
+
+def test_history_items_count_as_past_purchases_through_context() -> None:
+    shopper = Shopper("h", history=("n1",))
+    text = "Since you bought the Nike Air Max shoes, a shirt to match."
+    assert not CHECKER.check(text, SHIRT, shopper).ok
+    assert CHECKER.check(text, SHIRT, shopper, context_items=[SHOES]).ok
+
+
+def test_liked_claims_may_rest_on_the_profile() -> None:
+    shopper = Shopper("p", profile="Loves casual shirts in navy.")
+    assert CHECKER.check("Since you liked casual shirts, this navy one.", SHIRT, shopper).ok
+    assert not CHECKER.check("Since you bought casual shirts, this one.", SHIRT, shopper).ok
+
+
+def test_faux_leather_is_not_leather() -> None:
+    jacket = Item("j", "Black Biker Jacket", material="faux leather", colour="Black")
+    assert not CHECKER.check("A black leather jacket.", jacket, COLD).ok
+    assert CHECKER.check("A black faux leather jacket.", jacket, COLD).ok
+    assert CHECKER.check("A black vegan leather jacket.", jacket, COLD).ok
+
+
+def test_colour_variants() -> None:
+    coat = Item("g", "Women Grey Coat", colour="Gray")
+    assert CHECKER.check("A grey coat, or gray if you like.", coat, COLD).ok
+    assert CHECKER.check("A navy blue shirt, navy through and through.", SHIRT, COLD).ok
+    assert not CHECKER.check("A dark blue shirt.", SHIRT, COLD).ok
+
+
+def test_gender_fits() -> None:
+    assert CHECKER.check("Made for men and women alike.", SHOES, COLD).ok
+    boys = Item("b", "Boys Blue T-shirt", gender="Boys")
+    assert CHECKER.check("A T-shirt for kids.", boys, COLD).ok
+    assert not CHECKER.check("A T-shirt for girls.", boys, COLD).ok
+
+
+def test_sizes() -> None:
+    assert CHECKER.check("Comes in sizes S, M and L.", SHIRT, COLD).ok
+    assert CHECKER.check("Available in size 42 and EU 43.", SHOES, COLD).ok
+    assert not CHECKER.check("Available in UK 9.", SHOES, COLD).ok
+    assert not CHECKER.check("It comes in your size.", SHOES, SHOPPER).ok
+    assert CHECKER.check("It comes in your size.", SHIRT, SHOPPER).ok
+
+
+def test_extra_vocabulary_adds_claims() -> None:
+    plum = Item("p", "Velvet Dress", colour="Plum")
+    text = "An aubergine velvet dress."
+    assert CHECKER.check(text, plum, COLD).ok  # "aubergine" is not a known colour word
+    checker = GroundingChecker(BRANDS, Vocabulary(colours=frozenset({"aubergine", "plum"})))
+    assert [c.text for c in checker.check(text, plum, COLD).failures] == ["aubergine"]
+    assert EMPTY_VOCAB.merged(Vocabulary()) == Vocabulary()
+
+
+def test_result_properties_and_no_state() -> None:
+    text = "A red shirt at $10."
+    first = CHECKER.check(text, SHIRT, COLD)
+    assert isinstance(first, GroundingResult)
+    assert not first.ok and len(first.failures) == 2
+    assert first.describe() == "price: '$10'; colour: 'red'"
+    assert CHECKER.check(text, SHIRT, COLD) == first  # nothing carried over between checks
+    assert CHECKER.check("", SHIRT, COLD).ok
+
+
+def test_helpers() -> None:
+    assert canon("Off-White Men's T-shirt") == " off white men t shirt "
+    assert number_readings("1,299") == {1299.0, 1.299}
+    assert number_readings("59,90") == {59.9}
+    assert number_readings("1,29,999") == {129999.0}
+    assert size_key("EU42") == ("EU", "42") and size_key("Medium") == (None, "M")
+    assert sizes_meet(("EU", "42"), (None, "42")) and not sizes_meet(("EU", "42"), ("UK", "42"))
+
+
+# --- real data (slow) ------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_plain_true_reasons_about_myntra_items_pass() -> None:
+    from retrieval.catalog import load_catalog
+    from retrieval.datasets import dataset_path
+
+    items = load_catalog(dataset_path("myntra", "products.csv"), skip_bad=True).items
+    checker = GroundingChecker(frozenset(i.brand for i in items if i.brand))
+    failed = []
+    for item in items[::5]:
+        shopper = Shopper("m", preferences=Preferences(budget_max=(item.price or 0) + 500))
+        colour = f"{item.colour.lower()} " if item.colour else ""
+        for text in (
+            f"Recommended because this {colour}pick from {item.brand} costs Rs. "
+            f"{item.price:,.0f}, within your budget of ₹{(item.price or 0) + 500:,.0f}.",
+            f"You might like the {item.title} at INR {item.price:.0f}.",
+            f"Recommended because {item.title} is a {colour}pick for {item.gender or 'all'}.",
+        ):
+            result = checker.check(text, item, shopper)
+            if not result.ok:
+                failed.append(f"{text!r}: {result.describe()}")
+    assert failed == []

@@ -112,7 +112,9 @@ def build_retriever(
     items: Sequence[Item], catalog_path: Path, config: AgentConfig, embedder: Embedder | None = None
 ) -> tuple[Retriever, bool]:
     """A retriever over a catalog, reusing its saved index when nothing changed; True if rebuilt."""
-    embedder = embedder or load_embedder(config.retriever.embedder)
+    embedder = embedder or load_embedder(
+        config.retriever.embedder, max_seq_length=config.retriever.max_seq_length
+    )
     index: VectorIndex
     index, rebuilt = open_or_build(index_folder(catalog_path, embedder.name), items, embedder)
     return Retriever(items, index, embedder, config.retriever), rebuilt

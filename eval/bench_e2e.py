@@ -126,7 +126,7 @@ def run_e2e(config: AgentConfig, options: E2EOptions) -> tuple[dict[str, Any], l
     users_path = dataset_path("amazon2023", "train.jsonl")
     items: list[Item] = list(load_catalog(catalog_path, "myntra").items)
     shoppers = load_amazon2023_users(users_path)[: options.shoppers]
-    embedder = load_embedder(config.retriever.embedder)
+    embedder = load_embedder(config.retriever.embedder, max_seq_length=config.retriever.max_seq_length)
     index, build_ms = timed(lambda: build_index(items, embedder))
     retriever = Retriever(items, index, embedder, config.retriever)
     metrics: dict[str, Any] = {

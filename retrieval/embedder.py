@@ -55,7 +55,9 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def load_embedder(spec: str = EMBEDDED_MINILM, device: str | None = None) -> SentenceTransformerEmbedder:
+def load_embedder(
+    spec: str = EMBEDDED_MINILM, device: str | None = None, max_seq_length: int | None = 128
+) -> SentenceTransformerEmbedder:
     """Load an embedder by setting: the embedded default, an HF id, or a local path."""
     from sentence_transformers import SentenceTransformer
 
@@ -67,6 +69,8 @@ def load_embedder(spec: str = EMBEDDED_MINILM, device: str | None = None) -> Sen
         model = SentenceTransformer(path, device=device)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load embedder {spec!r}: {exc}") from exc
+    if max_seq_length:
+        model.max_seq_length = max_seq_length
     get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
     dim = int(get_dim() or 0)
     return SentenceTransformerEmbedder(model=model, name=spec, dim=dim)

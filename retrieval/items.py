@@ -22,6 +22,9 @@ FACT_FIELDS: tuple[str, ...] = (
 )
 
 
+DESCRIPTION_CHARS = 120
+
+
 @dataclass(frozen=True)
 class Item:
     """One product of a catalog, as the retriever, the prompts and the grounding check see it."""
@@ -58,7 +61,8 @@ class Item:
             if value:
                 parts.append(f"{name}: {value}")
         if self.description:
-            parts.append(self.description)
+            # The head of a description carries the signal; long tails only slow the embedder down.
+            parts.append(self.description[:DESCRIPTION_CHARS])
         return ". ".join(parts)
 
 

@@ -23,6 +23,7 @@ class RetrieverConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     embedder: str = EMBEDDED_MINILM
+    max_seq_length: int = Field(default=128, ge=16, le=512, description="embedder tokens per text")
     fetch_k: int = Field(default=200, ge=10, description="neighbours per signal before filtering")
     rrf_k: int = Field(default=60, ge=1, description="reciprocal-rank-fusion constant")
     history_weight: float = Field(default=1.0, ge=0.0)

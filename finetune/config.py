@@ -1,0 +1,81 @@
+"""The training config of a LoRA adapter: one pydantic model, defaults mirrored in configs/finetune."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from finetune.base import EMBEDDED_SMOLLM2
+from whythis.config import load_config
+
+Domain = Literal["amazon", "google", "yelp"]
+DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "finetune" / "default.toml"
+
+
+class DataSource(BaseModel):
+    """One training file: an XRec domain, optionally only its first `rows` rows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Literal["xrec"] = "xrec"
+    domain: Domain
+    rows: int | None = Field(default=None, ge=1)
+
+
+class LoraSettings(BaseModel):
+    """The LoRA adapter's shape."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    r: int = Field(default=16, ge=1, le=256)
+    alpha: int = Field(default=32, ge=1)
+    dropout: float = Field(default=0.05, ge=0.0, lt=1.0)
+    target_modules: list[str] = Field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"], min_length=1
+    )
+
+
+def _all_domains() -> list[DataSource]:
+    return [DataSource(domain="amazon"), DataSource(domain="google"), DataSource(domain="yelp")]
+
+
+class TrainingConfig(BaseModel):
+    """Everything that decides a trained adapter; written whole into its run.json."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_model: str = EMBEDDED_SMOLLM2
+    data: list[DataSource] = Field(default_factory=_all_domains, min_length=1)
+    data_dir: str | None = Field(default=None, description="None: $WHYTHIS_DATA_DIR, else ../shared/data")
+    audience: Literal["auto", "support", "shopper"] = Field(
+        default="auto", description="auto: 'shopper' for references that speak to 'you', else 'support'"
+    )
+    val_fraction: float = Field(default=0.05, ge=0.0, lt=0.5)
+    seed: int = 0
+    max_length: int = Field(default=384, ge=32, le=4096)
+    lora: LoraSettings = Field(default_factory=LoraSettings)
+    learning_rate: float = Field(default=2e-4, gt=0.0, le=1.0)
+    epochs: float = Field(default=1.0, gt=0.0)
+    max_steps: int | None = Field(default=None, ge=1, description="stops before `epochs` when set")
+    batch_size: int = Field(default=8, ge=1, le=256)
+    grad_accum: int = Field(default=2, ge=1)
+    eval_every: int = Field(default=50, ge=1, description="optimizer steps between evals and checkpoints")
+    log_every: int = Field(default=10, ge=1)
+    early_stopping_patience: int = Field(default=3, ge=1)
+    threads: int | None = Field(default=None, ge=1, description="torch CPU threads; None keeps torch's")
+    output_dir: str = "runs/finetune/xrec-smollm2"
+    resume: bool = False
+
+    @model_validator(mode="after")
+    def _domains_once(self) -> TrainingConfig:
+        domains = [d.domain for d in self.data]
+        if len(set(domains)) != len(domains):
+            raise ValueError(f"each domain may be listed once, got {domains}")
+        return self
+
+
+def load_training_config(path: Path | None = None, overrides: list[str] | None = None) -> TrainingConfig:
+    """The training config from a TOML file (default: the checked-in defaults) plus `key=value` overrides."""
+    return load_config(TrainingConfig, path or DEFAULT_CONFIG, overrides)

@@ -1,0 +1,197 @@
+"""XRec rows to training examples: validated reading, a seeded split, prompts shared with inference."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from finetune.config import TrainingConfig
+from finetune.generator import format_prompt
+from prompts.render import PromptFile, Rendered, load_prompt, render
+from whythis.errors import DataError, RowError
+
+Audience = Literal["support", "shopper"]
+DATA_ENV = "WHYTHIS_DATA_DIR"
+PROMPT_NAME = "xrec"
+IGNORE = -100  # the label id the loss skips
+log = logging.getLogger(__name__)
+
+
+class XrecRow(BaseModel):
+    """One XRec row: two profiles, an item title, and the reference explanation."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    user_id: int | str
+    item_id: int | str
+    title: str = Field(min_length=1)
+    user_profile: str = Field(min_length=1)
+    item_profile: str = Field(min_length=1)
+    explanation: str = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A training example as text: the exact LM prompt and the answer that should follow it."""
+
+    prompt_text: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Splits:
+    """Train and validation rows and the files they came from."""
+
+    train: list[XrecRow]
+    val: list[XrecRow]
+    files: list[Path]
+
+
+def data_root(setting: str | None = None) -> Path:
+    """The shared data dir: the setting, else $WHYTHIS_DATA_DIR, else ../shared/data (cwd, then repo)."""
+    configured = setting or os.environ.get(DATA_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser().resolve()
+    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        candidate = (base / ".." / "shared" / "data").resolve()
+        if candidate.is_dir():
+            return candidate
+    return (Path.cwd() / ".." / "shared" / "data").resolve()
+
+
+def xrec_file(domain: str, data_dir: str | None = None) -> Path:
+    """The train.jsonl of an XRec domain; DataError naming the path when it is missing."""
+    path = data_root(data_dir) / "xrec" / domain / "train.jsonl"
+    if not path.is_file():
+        raise DataError(f"XRec file {path} not found; set data_dir or ${DATA_ENV} to the shared data folder")
+    return path
+
+
+def read_xrec(path: Path, limit: int | None = None) -> list[XrecRow]:
+    """The first `limit` (default all) rows of an XRec JSONL file; RowError on the first bad row."""
+    rows: list[XrecRow] = []
+    with path.open(encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            if limit is not None and len(rows) >= limit:
+                break
+            if not line.strip():
+                continue
+            rows.append(parse_row(line, str(path), line_no))
+    return rows
+
+
+def parse_row(line: str, path: str, line_no: int) -> XrecRow:
+    """Validate one JSONL line; errors name the file, line and field."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise RowError(path, line_no, "(json)", f"not valid JSON: {exc.msg}") from exc
+    if not isinstance(data, dict):
+        raise RowError(path, line_no, "(row)", f"expected a JSON object, got {type(data).__name__}")
+    try:
+        return XrecRow.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "(row)"
+        raise RowError(path, line_no, field, err["msg"]) from exc
+
+
+def split_rows(
+    rows: Sequence[XrecRow], val_fraction: float, seed: int
+) -> tuple[list[XrecRow], list[XrecRow]]:
+    """A seeded shuffle, then the first share to validation (at least one row when the share is > 0)."""
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    n_val = round(len(rows) * val_fraction)
+    if val_fraction > 0 and len(rows) >= 2:
+        n_val = max(1, n_val)
+    val = sorted(order[:n_val])
+    train = sorted(order[n_val:])
+    return [rows[i] for i in train], [rows[i] for i in val]
+
+
+def load_splits(config: TrainingConfig) -> Splits:
+    """Read every configured domain and split each one, so validation covers every domain."""
+    train: list[XrecRow] = []
+    val: list[XrecRow] = []
+    files: list[Path] = []
+    for source in config.data:
+        path = xrec_file(source.domain, config.data_dir)
+        rows = read_xrec(path, source.rows)
+        part_train, part_val = split_rows(rows, config.val_fraction, config.seed)
+        train.extend(part_train)
+        val.extend(part_val)
+        files.append(path)
+    return Splits(train=train, val=val, files=files)
+
+
+def reference_audience(explanation: str) -> Audience:
+    """The audience a reference is written for: 'shopper' when it speaks to "you", else 'support'."""
+    return "shopper" if explanation.lstrip().lower().startswith(("you ", "you'")) else "support"
+
+
+def xrec_variables(row: XrecRow, audience: Audience) -> dict[str, Any]:
+    """The prompt variables of a row; training and inference both build prompts from these."""
+    return {
+        "audience": audience,
+        "user_profile": row.user_profile,
+        "title": row.title,
+        "item_profile": row.item_profile,
+    }
+
+
+@lru_cache(maxsize=1)
+def _xrec_prompt() -> PromptFile:
+    return load_prompt(PROMPT_NAME)
+
+
+def xrec_prompt(row: XrecRow, audience: Audience) -> Rendered:
+    """The rendered xrec prompt for a row, as the generator takes it at inference."""
+    return render(_xrec_prompt(), xrec_variables(row, audience))
+
+
+def build_example(tokenizer: Any, row: XrecRow, audience: Audience) -> Example:
+    """The prompt text exactly as inference formats it, and the reference minus the response prefix."""
+    rendered = xrec_prompt(row, audience)
+    answer = row.explanation.strip()
+    prefix = rendered.response_prefix
+    if prefix and answer.startswith(prefix):
+        answer = answer[len(prefix) :]
+    return Example(prompt_text=format_prompt(tokenizer, rendered), answer=answer)
+
+
+def tokenize_example(tokenizer: Any, example: Example, max_length: int) -> dict[str, list[int]] | None:
+    """Input ids and labels (-100 on the prompt, so the loss covers the answer and eos only), truncated."""
+    # Tokenised apart, as at inference, where the answer's tokens are generated after the prompt's.
+    prompt_ids: list[int] = tokenizer(example.prompt_text, add_special_tokens=False)["input_ids"]
+    answer_ids: list[int] = tokenizer(example.answer, add_special_tokens=False)["input_ids"]
+    answer_ids = [*answer_ids, tokenizer.eos_token_id]
+    input_ids = (prompt_ids + answer_ids)[:max_length]
+    labels = ([IGNORE] * len(prompt_ids) + answer_ids)[:max_length]
+    if all(label == IGNORE for label in labels):
+        return None  # the prompt alone fills max_length: nothing to learn from
+    return {"input_ids": input_ids, "attention_mask": [1] * len(input_ids), "labels": labels}
+
+
+def build_dataset(
+    tokenizer: Any, rows: Sequence[XrecRow], config: TrainingConfig
+) -> list[dict[str, list[int]]]:
+    """Tokenised examples of the rows; rows whose prompt alone exceeds max_length are dropped and logged."""
+    out: list[dict[str, list[int]]] = []
+    for row in rows:
+        audience = reference_audience(row.explanation) if config.audience == "auto" else config.audience
+        encoded = tokenize_example(tokenizer, build_example(tokenizer, row, audience), config.max_length)
+        if encoded is not None:
+            out.append(encoded)
+    if len(out) < len(rows):
+        log.warning("dropped %d of %d rows whose prompt exceeds max_length", len(rows) - len(out), len(rows))
+    return out

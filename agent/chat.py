@@ -117,7 +117,7 @@ class ChatAgent:
         shown = conv.shown_recommendations()
         if target is None or not shown:
             return self._no_target(conv, parsed)
-        best = shown[0] if target is not shown[0] else (shown[1] if len(shown) > 1 else None)
+        best = None if target.item.item_id == shown[0].item.item_id else shown[0]
         return Reply(explain_why_not(target, best, conv.state), "why_not", (target,))
 
     def _compare(self, conv: Conversation, parsed: Parsed) -> Reply:

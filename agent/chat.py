@@ -71,7 +71,7 @@ class ChatAgent:
         handlers: dict[str, Callable[[Conversation, Parsed], Reply]] = {
             "quit": lambda c, p: Reply("Bye! Thanks for shopping with us.", "quit", done=True),
             "help": lambda c, p: Reply(help_text(), "help"),
-            "about_me": lambda c, p: Reply(about_me(c.state), "about_me"),
+            "about_me": lambda c, p: Reply(about_me(c.state, self._bought(c)), "about_me"),
             "why": self._why,
             "why_not": self._why_not,
             "compare": self._compare,
@@ -84,6 +84,10 @@ class ChatAgent:
         if handler is None:
             return Reply("I'm not sure I can help with that here. " + help_text(), "unknown")
         return handler(conv, parsed)
+
+    def _bought(self, conv: Conversation) -> list[str]:
+        found = (self.agent.item(i) for i in conv.state.shopper.history)
+        return [item.title for item in found if item is not None]
 
     def _target(self, conv: Conversation, parsed: Parsed, nth: int = 0) -> Recommendation | None:
         shown = conv.shown_recommendations()

@@ -103,7 +103,7 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def about_me(state: ChatState) -> str:
+def about_me(state: ChatState, bought_titles: Sequence[str] = ()) -> str:
     """Everything the reasons may use about this shopper, and where it came from."""
     s = state.shopper
     p = s.preferences
@@ -119,7 +119,8 @@ def about_me(state: ChatState) -> str:
     if s.purchases:
         lines.append("  - past purchases: " + "; ".join(x.title[:60] for x in s.purchases))
     if s.history:
-        lines.append(f"  - {len(s.history)} items bought here: " + ", ".join(s.history[:10]))
+        names = list(bought_titles) or list(s.history)
+        lines.append(f"  - {len(s.history)} items bought here: " + "; ".join(names[:10]))
     c = state.constraints
     said = [f"under {format_number(c.budget_max)}" if c.budget_max else "", *c.colours]
     if state.wants or any(said):

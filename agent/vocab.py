@@ -117,7 +117,9 @@ PROMISES: frozenset[str] = frozenset(
         "cashback", "best seller", "bestseller", "best selling", "most popular", "customers love",
         "reviewers love", "warranty", "exclusive", "next day delivery", "same day delivery",
         "fast delivery", "award winning", "number one", "trending", "new arrival",
-        "just launched", "back in stock",
+        "just launched", "back in stock", "limited supply", "top choice", "popular choice",
+        "popular among", "customers who", "favourite among", "favorite among", "eco friendly",
+        "eco-friendly", "sustainable", "environmentally friendly", "recycled", "organic",
     }
 )  # fmt: skip
 

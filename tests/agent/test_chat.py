@@ -83,6 +83,7 @@ def test_scripted_conversation_covers_every_follow_up(agent: Agent) -> None:
     ]
     assert "How it came up" in turns[2][1]
     assert "ranks below #1" in turns[3][1]
+    assert "Nordvik Fjord Rain Jacket" in turns[9][1]
     assert "my top pick" in run(agent, demo("jonas"), ["why not #1?"])[1][1]
 
 

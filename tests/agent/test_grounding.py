@@ -318,3 +318,13 @@ def test_plain_true_reasons_about_myntra_items_pass() -> None:
             if not result.ok:
                 failed.append(f"{text!r}: {result.describe()}")
     assert failed == []
+
+
+@pytest.mark.parametrize(
+    "claim",
+    ["a top choice among customers who value comfort", "made with sustainable practices", "eco-friendly"],
+)
+def test_popularity_and_green_claims_need_the_item_text(claim: str) -> None:
+    item = Item("x", "Plain Tee", brand="Solano", colour="Blue", description="A cotton tee.")
+    checker = GroundingChecker(known_brands=frozenset({"Solano"}))
+    assert not checker.check(f"Recommended because it is {claim}.", item, Shopper("s")).ok

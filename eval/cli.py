@@ -1,4 +1,4 @@
-"""CLI commands of the evaluation package: `whythis bench ...`."""
+"""CLI commands of the evaluation package: `whythis bench ...` and `whythis eval ...`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from eval.report import run_folder, save_result
 bench_app = typer.Typer(
     help="Benchmarks that print numbers (speed, memory, grounding).", no_args_is_help=True
 )
+
+eval_app = typer.Typer(help="Quality evaluations that compare outputs to references.", no_args_is_help=True)
 
 OutOpt = Annotated[Path, typer.Option("--out", help="Folder for run folders.")]
 
@@ -38,6 +40,29 @@ def bench_e2e(
     typer.echo(f"report: {report}")
 
 
+@eval_app.command("reasons")
+def eval_reasons(
+    input_: Annotated[Path, typer.Option("--input", help="Reference rows (xrec/<domain>/*.jsonl).")],
+    pred: Annotated[Path, typer.Option("--pred", help="Predictions JSONL from whythis explain-batch.")],
+    out: OutOpt = Path("runs"),
+    name: Annotated[str, typer.Option("--name", help="Run folder name prefix.")] = "eval-reasons",
+    domain: Annotated[str | None, typer.Option("--domain", help="Default: from xrec/<domain>/.")] = None,
+    bertscore: Annotated[bool, typer.Option(help="BERTScore F1 with local MiniLM.")] = True,
+) -> None:
+    """BLEU, ROUGE, embedding similarity, BERTScore, diversity and grounding of reasons vs references."""
+    from eval.reasons import evaluate_files, write_reasons_report
+    from retrieval.embedder import embedded_minilm_path, load_embedder
+
+    model = embedded_minilm_path() if bertscore else None
+    result = evaluate_files(input_, pred, load_embedder(), domain, model)
+    folder = run_folder(out, name)
+    config = {"input": str(input_), "pred": str(pred), "out": str(out), "name": name, "domain": domain}
+    report = write_reasons_report(folder, {**config, "bertscore": bertscore}, [input_, pred], result)
+    typer.echo(json.dumps(result[0], indent=2, ensure_ascii=False))
+    typer.echo(f"report: {report}")
+
+
 def register(app: typer.Typer) -> None:
     """Attach the evaluation commands to the root CLI."""
     app.add_typer(bench_app, name="bench")
+    app.add_typer(eval_app, name="eval")

@@ -1,7 +1,8 @@
-"""CLI command of the finetune package: `whythis finetune --config PATH [--set key=value ...]`."""
+"""CLI commands of the finetune package: `whythis finetune`, `explain-batch` and `adapter ...`."""
 
 from __future__ import annotations
 
+import json
 import shlex
 from pathlib import Path
 from typing import Annotated
@@ -39,6 +40,106 @@ def finetune_command(config: Path | None, overrides: list[str]) -> str:
     return shlex.join(args)
 
 
+InputOpt = Annotated[Path, typer.Option("--input", help="JSONL rows as in xrec/<domain>/train.jsonl.")]
+OutputOpt = Annotated[Path, typer.Option("--output", help="Predictions JSONL; an existing file is resumed.")]
+AdapterOpt = Annotated[
+    str | None,
+    typer.Option("--adapter", help="Adapter folder or name ('whythis adapter list'); 'none' = base model."),
+]
+AudienceOpt = Annotated[str, typer.Option("--audience", help="support or shopper.")]
+RunsOpt = Annotated[Path, typer.Option("--runs", help="Runs folder holding finetune/<adapter>.")]
+adapter_app = typer.Typer(help="Trained LoRA adapters: list, show, merge.", no_args_is_help=True)
+
+
+def explain_batch(
+    input_: InputOpt,
+    output: OutputOpt,
+    adapter: AdapterOpt = None,
+    audience: AudienceOpt = "support",
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Rows per batch.")] = None,
+    max_new_tokens: Annotated[int | None, typer.Option("--max-new-tokens", help="Token cap.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N rows.")] = None,
+    set_: SetOpt = None,
+    runs: RunsOpt = Path("runs"),
+) -> None:
+    """Explain every row of a JSONL file into PREDS.jsonl, resumably, in batches."""
+    from finetune.batch import explain_rows, read_rows
+    from finetune.generator import GeneratorConfig, load_generator
+    from whythis.config import load_config
+    from whythis.errors import ConfigError
+
+    if audience not in ("support", "shopper"):
+        raise ConfigError(f"--audience must be support or shopper, got {audience!r}")
+    overrides = [*(set_ or [])]
+    if batch_size is not None:
+        overrides.append(f"batch_size={batch_size}")
+    if max_new_tokens is not None:
+        overrides.append(f"max_new_tokens={max_new_tokens}")
+    cfg = load_config(GeneratorConfig, None, overrides)
+    cfg.adapter = resolve_adapter_option(adapter if adapter is not None else cfg.adapter, runs)
+    rows = read_rows(input_, limit)
+    typer.echo(f"explaining {len(rows)} rows with {cfg.base_model} + {cfg.adapter or 'no adapter'}", err=True)
+    generator = load_generator(cfg)
+    stats = explain_rows(
+        generator,
+        rows,
+        output,
+        batch_size=cfg.batch_size,
+        audience="shopper" if audience == "shopper" else "support",
+        max_new_tokens=cfg.max_new_tokens,
+    )
+    typer.echo(json.dumps(stats.as_dict()))
+
+
+def resolve_adapter_option(value: str | None, runs: Path) -> str | None:
+    """An --adapter value as a folder path: None/'none' is the base model, a name is looked up."""
+    from finetune.adapters import adapter_roots, find_adapter
+
+    if value is None or value.strip().lower() == "none":
+        return None
+    return str(find_adapter(value, adapter_roots(runs)).path)
+
+
+@adapter_app.command("list")
+def adapter_list(runs: RunsOpt = Path("runs")) -> None:
+    """Adapters under runs/finetune and the shipped ones: name, path, size, base model, eval loss."""
+    from finetune.adapters import adapter_roots, list_adapters
+
+    found = list_adapters(adapter_roots(runs))
+    if not found:
+        typer.echo(f"no adapters under {', '.join(str(r) for r in adapter_roots(runs))}")
+        return
+    typer.echo("name\tsize_mb\tbase_model\teval_loss\tpath")
+    for a in found:
+        typer.echo(f"{a.name}\t{a.size_mb}\t{a.base_model or '-'}\t{a.eval_loss}\t{a.path}")
+
+
+@adapter_app.command("show")
+def adapter_show(
+    adapter: Annotated[str, typer.Argument(help="Adapter folder or name.")], runs: RunsOpt = Path("runs")
+) -> None:
+    """The adapter's model card and the key fields of its run.json."""
+    from finetune.adapters import adapter_card, adapter_roots, find_adapter
+
+    typer.echo(adapter_card(find_adapter(adapter, adapter_roots(runs))), nl=False)
+
+
+@adapter_app.command("merge")
+def adapter_merge(
+    adapter: Annotated[str, typer.Argument(help="Adapter folder or name.")],
+    output: Annotated[Path, typer.Option("--output", help="Folder for the merged model.")],
+    base_model: Annotated[str | None, typer.Option("--base-model", help="Default: from run.json.")] = None,
+    runs: RunsOpt = Path("runs"),
+) -> None:
+    """Merge an adapter into its base model; saves the merged model and tokenizer."""
+    from finetune.adapters import adapter_roots, find_adapter, merge_adapter
+
+    info = find_adapter(adapter, adapter_roots(runs))
+    typer.echo(f"merged model saved in {merge_adapter(info, output, base_model)}")
+
+
 def register(app: typer.Typer) -> None:
-    """Attach the finetune command to the root CLI."""
+    """Attach the finetune, explain-batch and adapter commands to the root CLI."""
     app.command("finetune")(finetune)
+    app.command("explain-batch")(explain_batch)
+    app.add_typer(adapter_app, name="adapter")

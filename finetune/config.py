@@ -35,6 +35,11 @@ class LoraSettings(BaseModel):
     target_modules: list[str] = Field(
         default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"], min_length=1
     )
+    top_layers: int | None = Field(
+        default=None,
+        ge=1,
+        description="adapt only the top N transformer layers; backward then stops below them (faster)",
+    )
 
 
 def _all_domains() -> list[DataSource]:
@@ -63,6 +68,7 @@ class TrainingConfig(BaseModel):
     grad_accum: int = Field(default=2, ge=1)
     eval_every: int = Field(default=50, ge=1, description="optimizer steps between evals and checkpoints")
     log_every: int = Field(default=10, ge=1)
+    group_by_length: bool = Field(default=True, description="batch rows of similar length: less padding")
     early_stopping_patience: int = Field(default=3, ge=1)
     threads: int | None = Field(default=None, ge=1, description="torch CPU threads; None keeps torch's")
     output_dir: str = "runs/finetune/xrec-smollm2"

@@ -70,7 +70,10 @@ def lora_model(base_path: str, config: TrainingConfig) -> Any:
         model = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.float32)
     except OSError as exc:
         raise ModelError(f"cannot load base model {config.base_model!r} ({base_path}): {exc}") from exc
+    layers = model.config.num_hidden_layers
+    top = config.lora.top_layers
     lora = LoraConfig(
+        layers_to_transform=list(range(max(0, layers - top), layers)) if top else None,
         r=config.lora.r,
         lora_alpha=config.lora.alpha,
         lora_dropout=config.lora.dropout,
@@ -113,6 +116,7 @@ def training_args(config: TrainingConfig, has_val: bool) -> Any:
         include_num_input_tokens_seen="non_padding",
         report_to="none",
         dataloader_num_workers=0,
+        train_sampling_strategy="group_by_length" if config.group_by_length else "random",
     )
 
 

@@ -1,0 +1,199 @@
+"""Batch explanations of XRec rows: resumable JSONL output, one line per row, flushed after each batch."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from finetune.data import Audience, XrecRow, parse_row, xrec_prompt
+from finetune.generator import Generator
+from whythis.errors import DataError
+
+MAX_WORDS = 50
+# The reference is never shown to the model; rows without one still need a value to pass validation.
+_NO_REFERENCE = "(no reference)"
+_PARAGRAPH = re.compile(r"\n\s*\n")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*$")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BatchStats:
+    """What one explain-batch run did: rows written now, rows found done, time and throughput."""
+
+    rows_done: int
+    rows_skipped: int
+    seconds: float
+    rows_per_second: float | None
+    tokens_per_second: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stats as a JSON-ready dict."""
+        return {
+            "rows_done": self.rows_done,
+            "rows_skipped": self.rows_skipped,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": self.rows_per_second,
+            "tokens_per_second": self.tokens_per_second,
+        }
+
+
+def read_rows(path: Path, limit: int | None = None) -> list[XrecRow]:
+    """The first `limit` (default all) rows of an XRec-style JSONL file; `explanation` may be absent."""
+    if not path.is_file():
+        raise DataError(f"input file {path} not found; give a JSONL file of XRec rows")
+    rows: list[XrecRow] = []
+    with path.open(encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            if limit is not None and len(rows) >= limit:
+                break
+            if not line.strip():
+                continue  # blank lines are not rows: indices match finetune.data.read_xrec
+            rows.append(parse_row(_with_reference(line), str(path), line_no))
+    return rows
+
+
+def _with_reference(line: str) -> str:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError:
+        return line  # parse_row reports it with the file and line
+    if isinstance(data, dict) and not data.get("explanation"):
+        data["explanation"] = _NO_REFERENCE
+        return json.dumps(data)
+    return line
+
+
+def clean_prediction(text: str, max_words: int = MAX_WORDS) -> str:
+    """Stripped, one paragraph, at most `max_words` words, cut at a sentence end when one is in reach."""
+    paragraphs = [p for p in _PARAGRAPH.split(text.strip()) if p.strip()]
+    words = " ".join(paragraphs[0].split()).split(" ") if paragraphs else []
+    if len(words) <= max_words:
+        return " ".join(words)
+    kept = words[:max_words]
+    for end in range(len(kept), 0, -1):
+        if _SENTENCE_END.search(kept[end - 1]):
+            return " ".join(kept[:end])
+    return " ".join(kept)
+
+
+def read_done(output_path: Path, rows: Sequence[XrecRow]) -> set[int]:
+    """Row indices already in the output; drops a truncated last line so that row is redone."""
+    if not output_path.is_file():
+        return set()
+    done: set[int] = set()
+    good_bytes = 0
+    with output_path.open("rb") as fh:
+        lines = fh.readlines()
+    for number, raw in enumerate(lines, start=1):
+        record = _parse_output_line(raw)
+        if record is None:
+            if number < len(lines):
+                raise DataError(
+                    f"{output_path}, line {number} is not a complete prediction; only the last line "
+                    "may be cut short by a crash. Fix or delete the file to start over"
+                )
+            log.warning("dropping a truncated last line of %s; that row is redone", output_path)
+            break
+        _check_matches(output_path, number, record, rows)
+        done.add(int(record["row"]))
+        good_bytes += len(raw)
+    if good_bytes < output_path.stat().st_size:
+        with output_path.open("r+b") as fh:
+            fh.truncate(good_bytes)
+    return done
+
+
+def _parse_output_line(raw: bytes) -> dict[str, Any] | None:
+    # A line without its newline was cut by a crash, even if what is there parses.
+    if not raw.endswith(b"\n"):
+        return None
+    try:
+        record = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("row"), int):
+        return None
+    return record
+
+
+def _check_matches(path: Path, number: int, record: dict[str, Any], rows: Sequence[XrecRow]) -> None:
+    index = int(record["row"])
+    if index >= len(rows):
+        return  # written by a run without --limit; kept, never redone
+    row = rows[index]
+    if (str(record.get("user_id")), str(record.get("item_id"))) != (str(row.user_id), str(row.item_id)):
+        raise DataError(
+            f"{path}, line {number}: row {index} is user {record.get('user_id')} / item "
+            f"{record.get('item_id')}, but the input's row {index} is user {row.user_id} / item "
+            f"{row.item_id}; the output belongs to another input, give a new --output"
+        )
+
+
+def explain_rows(
+    generator: Generator,
+    rows: Sequence[XrecRow],
+    output_path: Path,
+    batch_size: int = 8,
+    audience: Audience = "support",
+    max_new_tokens: int | None = None,
+    temperature: float = 0.0,
+    progress: bool = True,
+) -> BatchStats:
+    """Explain every row not yet in `output_path`, appending one JSON line per row after each batch."""
+    from tqdm import tqdm
+
+    if batch_size < 1:
+        raise DataError(f"batch size must be at least 1, got {batch_size}")
+    done = read_done(output_path, rows)
+    pending = [i for i in range(len(rows)) if i not in done]
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    tokens: int | None = 0
+    start = time.perf_counter()
+    bar = tqdm(total=len(rows), initial=len(rows) - len(pending), unit="row", disable=not progress)
+    with output_path.open("a", encoding="utf-8") as out, bar:
+        for first in range(0, len(pending), batch_size):
+            chunk = pending[first : first + batch_size]
+            prompts = [xrec_prompt(rows[i], audience) for i in chunk]
+            answers = generator.generate(prompts, max_new_tokens=max_new_tokens, temperature=temperature)
+            _write_batch(out, rows, chunk, answers)
+            tokens = _add_tokens(tokens, generator, answers)
+            bar.update(len(chunk))
+    seconds = time.perf_counter() - start
+    return BatchStats(
+        rows_done=len(pending),
+        rows_skipped=len(rows) - len(pending),
+        seconds=seconds,
+        rows_per_second=round(len(pending) / seconds, 3) if pending and seconds > 0 else None,
+        tokens_per_second=round(tokens / seconds, 1) if tokens and seconds > 0 else None,
+    )
+
+
+def _write_batch(out: IO[str], rows: Sequence[XrecRow], chunk: list[int], answers: list[str]) -> None:
+    if len(answers) != len(chunk):
+        raise DataError(f"the generator returned {len(answers)} answers for {len(chunk)} prompts")
+    lines = []
+    for index, answer in zip(chunk, answers, strict=True):
+        row = rows[index]
+        record = {"row": index, "user_id": row.user_id, "item_id": row.item_id}
+        lines.append(json.dumps({**record, "prediction": clean_prediction(answer)}, ensure_ascii=False))
+    # One write per batch, then flush and sync: a crash loses at most this batch, never earlier rows.
+    out.write("\n".join(lines) + "\n")
+    out.flush()
+    os.fsync(out.fileno())
+
+
+def _add_tokens(total: int | None, generator: Generator, answers: list[str]) -> int | None:
+    # The Generator protocol does not report token counts; a transformers backend has a tokenizer.
+    tokenizer = getattr(generator, "tokenizer", None)
+    if total is None or tokenizer is None:
+        return None
+    encoded = tokenizer(answers, add_special_tokens=False)["input_ids"]
+    return total + sum(len(ids) for ids in encoded)

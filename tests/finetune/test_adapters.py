@@ -1,0 +1,79 @@
+"""Saved adapters: listing with size/base/loss, the card, lookup by name or path, unknown names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from finetune.adapters import (
+    UnknownAdapterError,
+    adapter_card,
+    adapter_roots,
+    find_adapter,
+    list_adapters,
+)
+from whythis.cli import main
+from whythis.errors import WhythisError
+
+
+def fake_adapter(runs: Path, name: str, eval_loss: float | None = 1.25) -> Path:
+    folder = runs / "finetune" / name
+    (folder / "checkpoint-2").mkdir(parents=True)
+    (folder / "checkpoint-2" / "big.bin").write_bytes(b"\0" * 4 * 2**20)  # not part of the adapter
+    (folder / "adapter_config.json").write_text(
+        json.dumps({"base_model_name_or_path": "/cache/models/smollm2", "r": 4}), encoding="utf-8"
+    )
+    (folder / "adapter_model.safetensors").write_bytes(b"\0" * 2**20)
+    run = {
+        "kind": "finetune",
+        "created": "2026-11-22T10:00:00",
+        "config": {"base_model": "embedded:smollm2"},
+        "git": {"commit": "abc123", "dirty": False},
+        "metrics": {"eval_loss": eval_loss, "train_loss": 1.5, "steps": 40},
+    }
+    (folder / "run.json").write_text(json.dumps(run), encoding="utf-8")
+    (folder / "README.md").write_text(f"# LoRA adapter: {name}\n\n- Base model: x\n", encoding="utf-8")
+    return folder
+
+
+def test_list_finds_adapters_with_size_base_and_loss(tmp_path: Path) -> None:
+    fake_adapter(tmp_path, "b-run", eval_loss=0.9)
+    fake_adapter(tmp_path, "a-run")
+    (tmp_path / "finetune" / "not-an-adapter").mkdir()
+    found = list_adapters([tmp_path / "finetune", tmp_path / "missing"])
+    assert [a.name for a in found] == ["a-run", "b-run"]
+    first = found[0]
+    assert first.base_model == "embedded:smollm2" and first.eval_loss == 1.25
+    assert 1.0 <= first.size_mb < 1.1  # the weights, not the 4 MB checkpoint
+    assert found[1].eval_loss == 0.9
+
+
+def test_show_has_the_card_and_run_fields(tmp_path: Path) -> None:
+    folder = fake_adapter(tmp_path, "mine")
+    card = adapter_card(find_adapter("mine", adapter_roots(tmp_path)))
+    assert card.startswith("# LoRA adapter: mine")
+    assert "- eval_loss: 1.25" in card and "- steps: 40" in card and "abc123" in card
+    assert find_adapter(str(folder), []).path == folder  # a path needs no roots
+
+
+def test_unknown_adapter_lists_the_known_ones(tmp_path: Path) -> None:
+    fake_adapter(tmp_path, "mine")
+    with pytest.raises(UnknownAdapterError, match="no adapter 'ghost'") as err:
+        find_adapter("ghost", adapter_roots(tmp_path))
+    assert "mine" in str(err.value)
+    assert isinstance(err.value, WhythisError)
+    with pytest.raises(UnknownAdapterError, match="none yet"):
+        find_adapter("ghost", [tmp_path / "empty"])
+
+
+def test_cli_list_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fake_adapter(tmp_path, "mine")
+    assert main(["adapter", "list", "--runs", str(tmp_path)]) == 0
+    listed = capsys.readouterr().out
+    assert "mine\t1.0\tembedded:smollm2\t1.25" in listed
+    assert main(["adapter", "show", "mine", "--runs", str(tmp_path)]) == 0
+    assert "eval_loss: 1.25" in capsys.readouterr().out
+    assert main(["adapter", "show", "ghost", "--runs", str(tmp_path)]) == 2
+    assert "mine" in capsys.readouterr().err

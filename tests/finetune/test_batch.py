@@ -1,0 +1,169 @@
+"""explain-batch: every row written exactly once across crashes, references never shown, reasons trimmed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from finetune.batch import clean_prediction, explain_rows, read_done, read_rows
+from finetune.cli import resolve_adapter_option
+from prompts.render import Rendered
+from tests.fakes import ScriptedGenerator
+from whythis.errors import DataError, ModelError
+
+
+def write_rows(path: Path, n: int, with_reference: bool = True) -> Path:
+    lines = []
+    for i in range(n):
+        row = {
+            "user_id": 100 + i,
+            "item_id": 200 + i,
+            "title": f"Book {i}",
+            "user_profile": f"Likes mysteries number {i}.",
+            "item_profile": f"A mystery novel, volume {i}.",
+            "rating": 5,
+        }
+        if with_reference:
+            row["explanation"] = f"SECRET-REFERENCE-{i}"
+        lines.append(json.dumps(row))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def output_rows(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@dataclass
+class CrashingGenerator(ScriptedGenerator):
+    """A scripted generator whose process 'dies' on the given call (1-based)."""
+
+    crash_on_call: int = 0
+    calls: int = 0
+
+    def generate(
+        self, prompts: Sequence[Rendered], max_new_tokens: int | None = None, temperature: float = 0.0
+    ) -> list[str]:
+        self.calls += 1
+        if self.calls == self.crash_on_call:
+            raise KeyboardInterrupt
+        return super().generate(prompts, max_new_tokens, temperature)
+
+
+def test_interrupted_run_resumes_and_writes_every_row_once(tmp_path: Path) -> None:
+    rows = read_rows(write_rows(tmp_path / "in.jsonl", 7))
+    out = tmp_path / "preds.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        explain_rows(CrashingGenerator(crash_on_call=3), rows, out, batch_size=2, progress=False)
+    assert [r["row"] for r in output_rows(out)] == [0, 1, 2, 3]
+
+    again = ScriptedGenerator()
+    stats = explain_rows(again, rows, out, batch_size=2, progress=False)
+    written = output_rows(out)
+    assert [r["row"] for r in written] == list(range(7))
+    assert [r["user_id"] for r in written] == [100 + i for i in range(7)]
+    assert len(again.seen) == 3 and stats.rows_done == 3 and stats.rows_skipped == 4
+    assert "number 6" in str(written[6]["prediction"])  # the answer to row 6's own prompt
+
+    idle = ScriptedGenerator()
+    assert explain_rows(idle, rows, out, batch_size=2, progress=False).rows_done == 0
+    assert idle.seen == [] and len(output_rows(out)) == 7
+
+
+def test_a_truncated_last_line_is_dropped_and_redone(tmp_path: Path) -> None:
+    rows = read_rows(write_rows(tmp_path / "in.jsonl", 3))
+    out = tmp_path / "preds.jsonl"
+    explain_rows(ScriptedGenerator(), rows, out, batch_size=8, progress=False)
+    text = out.read_text(encoding="utf-8")
+    out.write_text(text[: len(text) - 12], encoding="utf-8")  # the crash cut row 2's line short
+    assert read_done(out, rows) == {0, 1}
+
+    redo = ScriptedGenerator()
+    explain_rows(redo, rows, out, batch_size=8, progress=False)
+    assert len(redo.seen) == 1
+    assert [r["row"] for r in output_rows(out)] == [0, 1, 2]
+
+
+def test_a_complete_line_without_its_newline_is_redone(tmp_path: Path) -> None:
+    rows = read_rows(write_rows(tmp_path / "in.jsonl", 2))
+    out = tmp_path / "preds.jsonl"
+    explain_rows(ScriptedGenerator(), rows, out, progress=False)
+    out.write_text(out.read_text(encoding="utf-8").rstrip("\n"), encoding="utf-8")
+    explain_rows(ScriptedGenerator(), rows, out, progress=False)
+    assert [r["row"] for r in output_rows(out)] == [0, 1]
+
+
+def test_a_broken_line_in_the_middle_is_an_error_not_silently_redone(tmp_path: Path) -> None:
+    rows = read_rows(write_rows(tmp_path / "in.jsonl", 2))
+    out = tmp_path / "preds.jsonl"
+    out.write_text('{"row": 0, "user_id": 100, "item_id"\n{"row": 1}\n', encoding="utf-8")
+    with pytest.raises(DataError, match="line 1"):
+        explain_rows(ScriptedGenerator(), rows, out, progress=False)
+
+
+def test_output_of_another_input_is_refused(tmp_path: Path) -> None:
+    rows = read_rows(write_rows(tmp_path / "in.jsonl", 2))
+    out = tmp_path / "preds.jsonl"
+    out.write_text('{"row": 0, "user_id": 9, "item_id": 9, "prediction": "x"}\n', encoding="utf-8")
+    with pytest.raises(DataError, match="another input"):
+        explain_rows(ScriptedGenerator(), rows, out, progress=False)
+
+
+def test_the_reference_is_never_shown_and_rows_may_lack_one(tmp_path: Path) -> None:
+    gen = ScriptedGenerator()
+    rows = read_rows(write_rows(tmp_path / "in.jsonl", 3), limit=2)
+    explain_rows(gen, rows, tmp_path / "p.jsonl", audience="shopper", progress=False)
+    shown = " ".join(str(m.content) for p in gen.seen for m in p.messages)
+    assert "SECRET-REFERENCE" not in shown and "Likes mysteries number 1." in shown
+    assert len(gen.seen) == 2 and "you, the shopper" in shown
+
+    bare = read_rows(write_rows(tmp_path / "bare.jsonl", 2, with_reference=False))
+    explain_rows(ScriptedGenerator(), bare, tmp_path / "bare-p.jsonl", progress=False)
+    assert len(output_rows(tmp_path / "bare-p.jsonl")) == 2
+
+
+def test_predictions_are_trimmed_to_one_paragraph_of_at_most_fifty_words(tmp_path: Path) -> None:
+    long_sentence = " ".join(["word"] * 30) + "."
+    text = f"  {long_sentence} {long_sentence}\n\nSecond paragraph."
+    cut = clean_prediction(text)
+    assert cut == long_sentence  # 60 words: cut at the sentence end inside the first 50
+    no_stop = " ".join(f"w{i}" for i in range(80))
+    assert clean_prediction(no_stop).split() == [f"w{i}" for i in range(50)]
+    assert clean_prediction("The user\nwould like it.\n\nExtra.") == "The user would like it."
+    assert clean_prediction("   ") == ""
+
+    rows = read_rows(write_rows(tmp_path / "in.jsonl", 1))
+    explain_rows(ScriptedGenerator(answers=[text]), rows, tmp_path / "p.jsonl", progress=False)
+    prediction = str(output_rows(tmp_path / "p.jsonl")[0]["prediction"])
+    assert len(prediction.split()) == 30 and "\n" not in prediction
+
+
+def test_missing_input_and_unknown_adapter_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="not found"):
+        read_rows(tmp_path / "nope.jsonl")
+    assert resolve_adapter_option("none", tmp_path) is None
+    assert resolve_adapter_option(None, tmp_path) is None
+    with pytest.raises(ModelError, match="no adapter 'ghost'"):
+        resolve_adapter_option("ghost", tmp_path)
+
+
+@pytest.mark.slow
+def test_explain_batch_cli_with_the_real_base_model(tmp_path: Path) -> None:
+    import torch
+
+    from finetune.data import xrec_file
+    from whythis.cli import main
+
+    torch.set_num_threads(1)
+    source = xrec_file("yelp")
+    out = tmp_path / "preds.jsonl"
+    args = ["explain-batch", "--input", str(source), "--output", str(out), "--limit", "2"]
+    args += ["--adapter", "none", "--max-new-tokens", "8", "--batch-size", "2", "--set", "threads=1"]
+    assert main(args) == 0
+    written = output_rows(out)
+    assert [r["row"] for r in written] == [0, 1]
+    assert all(isinstance(r["prediction"], str) and r["prediction"] for r in written)

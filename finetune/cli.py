@@ -32,6 +32,25 @@ def finetune(config: ConfigOpt = None, set_: SetOpt = None, resume: ResumeOpt = 
     typer.echo(f"saved adapter, run.json and README.md in {output}")
 
 
+def split(
+    out: Annotated[Path, typer.Option("--out", help="Folder for val-<domain>.jsonl files.")],
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Write the validation rows a training config holds out, one JSONL file per domain."""
+    from finetune.config import load_training_config
+    from finetune.data import read_xrec, split_rows, xrec_file
+
+    cfg = load_training_config(config, set_ or [])
+    out.mkdir(parents=True, exist_ok=True)
+    for source in cfg.data:
+        rows = read_xrec(xrec_file(source.domain, cfg.data_dir), source.rows)
+        _, val = split_rows(rows, cfg.val_fraction, cfg.seed)
+        path = out / f"val-{source.domain}.jsonl"
+        path.write_text("".join(r.model_dump_json() + "\n" for r in val), encoding="utf-8")
+        typer.echo(f"{path}: {len(val)} rows")
+
+
 def finetune_command(config: Path | None, overrides: list[str]) -> str:
     """The shell command that reproduces this run, for the model card."""
     args = ["whythis", "finetune", *(["--config", str(config)] if config else [])]
@@ -142,4 +161,5 @@ def register(app: typer.Typer) -> None:
     """Attach the finetune, explain-batch and adapter commands to the root CLI."""
     app.command("finetune")(finetune)
     app.command("explain-batch")(explain_batch)
+    app.command("split")(split)
     app.add_typer(adapter_app, name="adapter")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,9 +17,10 @@ from finetune.config import TrainingConfig
 from finetune.generator import format_prompt
 from prompts.render import PromptFile, Rendered, load_prompt, render
 from whythis.errors import DataError, RowError
+from whythis.paths import DATA_ENV
+from whythis.paths import data_dir as shared_data_dir
 
 Audience = Literal["support", "shopper"]
-DATA_ENV = "WHYTHIS_DATA_DIR"
 PROMPT_NAME = "xrec"
 IGNORE = -100  # the label id the loss skips
 log = logging.getLogger(__name__)
@@ -56,21 +56,9 @@ class Splits:
     files: list[Path]
 
 
-def data_root(setting: str | None = None) -> Path:
-    """The shared data dir: the setting, else $WHYTHIS_DATA_DIR, else ../shared/data (cwd, then repo)."""
-    configured = setting or os.environ.get(DATA_ENV, "").strip()
-    if configured:
-        return Path(configured).expanduser().resolve()
-    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
-        candidate = (base / ".." / "shared" / "data").resolve()
-        if candidate.is_dir():
-            return candidate
-    return (Path.cwd() / ".." / "shared" / "data").resolve()
-
-
 def xrec_file(domain: str, data_dir: str | None = None) -> Path:
     """The train.jsonl of an XRec domain; DataError naming the path when it is missing."""
-    path = data_root(data_dir) / "xrec" / domain / "train.jsonl"
+    path = shared_data_dir(data_dir) / "xrec" / domain / "train.jsonl"
     if not path.is_file():
         raise DataError(f"XRec file {path} not found; set data_dir or ${DATA_ENV} to the shared data folder")
     return path

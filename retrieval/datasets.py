@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from whythis.errors import DataError
+from whythis.paths import DATA_ENV, data_dir_candidates
+from whythis.paths import data_dir as shared_data_dir
 
-ENV_VAR = "WHYTHIS_DATA_DIR"
-DEFAULT_RELATIVE = Path("..") / "shared" / "data"
-
-
-def _repo_root() -> Path:
-    # The repository root is the parent of the `retrieval` package directory.
-    return Path(__file__).resolve().parent.parent
-
-
-def _candidates() -> tuple[tuple[Path, str], ...]:
-    """The data dirs to try, in order, each with where it came from."""
-    configured = os.environ.get(ENV_VAR, "").strip()
-    if configured:
-        return ((Path(configured).expanduser().resolve(), f"${ENV_VAR}"),)
-    return (
-        ((Path.cwd() / DEFAULT_RELATIVE).resolve(), "the default ../shared/data from the cwd"),
-        ((_repo_root() / DEFAULT_RELATIVE).resolve(), "../shared/data beside the repository"),
-    )
+ENV_VAR = DATA_ENV
 
 
 def _resolve() -> tuple[Path, str, tuple[tuple[Path, str], ...]]:
-    candidates = _candidates()
+    candidates = data_dir_candidates()
     for path, how in candidates:
         if path.is_dir():
             return path, how, candidates
@@ -37,7 +21,7 @@ def _resolve() -> tuple[Path, str, tuple[tuple[Path, str], ...]]:
 
 def data_dir() -> Path:
     """The data dir: $WHYTHIS_DATA_DIR, else ../shared/data from the cwd, else beside the repo."""
-    return _resolve()[0]
+    return shared_data_dir()
 
 
 def dataset_path(*parts: str) -> Path:

@@ -11,6 +11,7 @@ import typer
 from agent.config import load_agent_config
 from eval.bench_e2e import E2EOptions, run_e2e
 from eval.report import run_folder, save_result
+from whythis.runinfo import write_run
 
 bench_app = typer.Typer(
     help="Benchmarks that print numbers (speed, memory, grounding).", no_args_is_help=True
@@ -59,6 +60,46 @@ def eval_reasons(
     config = {"input": str(input_), "pred": str(pred), "out": str(out), "name": name, "domain": domain}
     report = write_reasons_report(folder, {**config, "bertscore": bertscore}, [input_, pred], result)
     typer.echo(json.dumps(result[0], indent=2, ensure_ascii=False))
+    typer.echo(f"report: {report}")
+
+
+@eval_app.command("xrec")
+def eval_xrec(
+    adapter: Annotated[
+        list[str] | None, typer.Option("--adapter", help="Adapter folder to compare with the base model.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Training config whose held-out rows to use.")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Only the first N held-out rows per domain.")
+    ] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Generator key=value override.")] = None,
+    out: OutOpt = Path("runs"),
+) -> None:
+    """Base model vs adapters on the held-out XRec rows of a training config, per domain."""
+    from eval.xrec import Variant, compare, comparison_markdown
+    from finetune.config import load_training_config
+    from finetune.generator import GeneratorConfig
+    from retrieval.embedder import embedded_minilm_path, load_embedder
+    from whythis.config import load_config
+
+    train_cfg = load_training_config(config)
+    gen = load_config(GeneratorConfig, None, set_ or [])
+    variants = [Variant("base", None)] + [Variant(f"adapter{i + 1}", a) for i, a in enumerate(adapter or [])]
+    folder = run_folder(out, "eval-xrec")
+    metrics = compare(train_cfg, variants, gen, load_embedder(), folder, limit, embedded_minilm_path())
+    labels = [v.label for v in variants]
+    settings = {
+        "training_config": train_cfg.model_dump(mode="json"),
+        "generator": gen.model_dump(mode="json"),
+        "variants": {v.label: v.adapter for v in variants},
+        "limit": limit,
+    }
+    write_run(folder, "eval-xrec", settings, sorted(folder.glob("preds-*.jsonl")), metrics)
+    report = folder / "report.md"
+    report.write_text(comparison_markdown(metrics, labels), encoding="utf-8")
+    typer.echo(report.read_text(encoding="utf-8"))
     typer.echo(f"report: {report}")
 
 

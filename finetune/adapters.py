@@ -13,6 +13,8 @@ from whythis.errors import ModelError
 
 ADAPTER_CONFIG = "adapter_config.json"
 SHIPPED = Path(__file__).resolve().parent / "adapters"
+DEFAULT = "default"
+DEFAULT_NAME = "xrec-smollm2"
 RUN_KEYS = ("train_loss", "eval_loss", "best_eval_loss", "steps", "train_seconds", "tokens_per_second")
 log = logging.getLogger(__name__)
 
@@ -135,3 +137,16 @@ def merge_adapter(info: AdapterInfo, output: Path, base_model: str | None = None
     merged.save_pretrained(output)
     tokenizer.save_pretrained(output)
     return output
+
+
+def resolve_adapter(spec: str | None, roots: list[Path] | None = None) -> Path | None:
+    """The adapter folder a setting means: None/'none' the base model, 'default' the shipped one."""
+    if spec is None or spec.strip().lower() == "none":
+        return None
+    if spec == DEFAULT:
+        shipped = SHIPPED / DEFAULT_NAME
+        if is_adapter(shipped):
+            return shipped
+        log.warning("no shipped adapter at %s; using the base model", shipped)
+        return None
+    return find_adapter(spec, roots).path

@@ -111,12 +111,11 @@ def explain_batch(
 
 
 def resolve_adapter_option(value: str | None, runs: Path) -> str | None:
-    """An --adapter value as a folder path: None/'none' is the base model, a name is looked up."""
-    from finetune.adapters import adapter_roots, find_adapter
+    """An --adapter value as a folder path, or 'none' for the base model; a name is looked up."""
+    from finetune.adapters import adapter_roots, resolve_adapter
 
-    if value is None or value.strip().lower() == "none":
-        return None
-    return str(find_adapter(value, adapter_roots(runs)).path)
+    found = resolve_adapter(value, adapter_roots(runs))
+    return str(found) if found is not None else "none"
 
 
 @adapter_app.command("list")

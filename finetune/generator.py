@@ -10,6 +10,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from finetune.adapters import DEFAULT, resolve_adapter
 from finetune.base import EMBEDDED_SMOLLM2, resolve_base_model
 from prompts.render import Rendered
 from whythis.errors import ModelError
@@ -24,7 +25,9 @@ class GeneratorConfig(BaseModel):
 
     backend: Literal["transformers"] = "transformers"
     base_model: str = EMBEDDED_SMOLLM2
-    adapter: str | None = None
+    adapter: str | None = Field(
+        default=DEFAULT, description="'default': the shipped adapter; 'none': the base model; or a path/name"
+    )
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = Field(default=None, ge=1, description="torch CPU threads; None keeps torch's")
     max_new_tokens: int = Field(default=48, ge=1, le=512)
@@ -166,11 +169,12 @@ def load_generator(config: GeneratorConfig) -> TransformersGenerator:
         model = model.to(device)
     except OSError as exc:
         raise ModelError(f"cannot load base model {config.base_model!r} ({path}): {exc}") from exc
-    if config.adapter and config.adapter != "none":
+    adapter = resolve_adapter(config.adapter)
+    if adapter is not None:
         from peft import PeftModel
 
         try:
-            model = PeftModel.from_pretrained(model, config.adapter)
+            model = PeftModel.from_pretrained(model, str(adapter))
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot load adapter {config.adapter!r}: {exc}") from exc
     model.eval()

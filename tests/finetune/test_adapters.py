@@ -77,3 +77,14 @@ def test_cli_list_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "eval_loss: 1.25" in capsys.readouterr().out
     assert main(["adapter", "show", "ghost", "--runs", str(tmp_path)]) == 2
     assert "mine" in capsys.readouterr().err
+
+
+def test_resolve_adapter_settings(tmp_path: Path) -> None:
+    from finetune.adapters import DEFAULT, SHIPPED, resolve_adapter
+
+    path = fake_adapter(tmp_path / "runs", "mine")
+    assert resolve_adapter(None) is None and resolve_adapter("none") is None
+    assert resolve_adapter(str(path)) == path
+    assert resolve_adapter("mine", [tmp_path / "runs" / "finetune"]) == path
+    shipped = resolve_adapter(DEFAULT)
+    assert shipped is None or shipped.parent == SHIPPED

@@ -145,8 +145,8 @@ def test_predictions_are_trimmed_to_one_paragraph_of_at_most_fifty_words(tmp_pat
 def test_missing_input_and_unknown_adapter_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="not found"):
         read_rows(tmp_path / "nope.jsonl")
-    assert resolve_adapter_option("none", tmp_path) is None
-    assert resolve_adapter_option(None, tmp_path) is None
+    assert resolve_adapter_option("none", tmp_path) == "none"
+    assert resolve_adapter_option(None, tmp_path) == "none"
     with pytest.raises(ModelError, match="no adapter 'ghost'"):
         resolve_adapter_option("ghost", tmp_path)
 

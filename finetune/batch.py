@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from finetune.data import Audience, XrecRow, parse_row, xrec_prompt
+from finetune.data import Audience, XrecRow, read_xrec, xrec_prompt
 from finetune.generator import Generator
 from whythis.errors import DataError
 
@@ -49,15 +49,7 @@ def read_rows(path: Path, limit: int | None = None) -> list[XrecRow]:
     """The first `limit` (default all) rows of an XRec-style JSONL file; `explanation` may be absent."""
     if not path.is_file():
         raise DataError(f"input file {path} not found; give a JSONL file of XRec rows")
-    rows: list[XrecRow] = []
-    with path.open(encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            if limit is not None and len(rows) >= limit:
-                break
-            if not line.strip():
-                continue  # blank lines are not rows: indices match finetune.data.read_xrec
-            rows.append(parse_row(_with_reference(line), str(path), line_no))
-    return rows
+    return read_xrec(path, limit, prepare=_with_reference)
 
 
 def _with_reference(line: str) -> str:

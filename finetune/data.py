@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -64,7 +64,9 @@ def xrec_file(domain: str, data_dir: str | None = None) -> Path:
     return path
 
 
-def read_xrec(path: Path, limit: int | None = None) -> list[XrecRow]:
+def read_xrec(
+    path: Path, limit: int | None = None, prepare: Callable[[str], str] | None = None
+) -> list[XrecRow]:
     """The first `limit` (default all) rows of an XRec JSONL file; RowError on the first bad row."""
     rows: list[XrecRow] = []
     with path.open(encoding="utf-8") as fh:
@@ -72,8 +74,8 @@ def read_xrec(path: Path, limit: int | None = None) -> list[XrecRow]:
             if limit is not None and len(rows) >= limit:
                 break
             if not line.strip():
-                continue
-            rows.append(parse_row(line, str(path), line_no))
+                continue  # blank lines are not rows, so row indices skip them everywhere
+            rows.append(parse_row(prepare(line) if prepare else line, str(path), line_no))
     return rows
 
 

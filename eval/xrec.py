@@ -45,15 +45,17 @@ def explain_variant(
     gen: GeneratorConfig,
     folder: Path,
     load: Loader = load_generator,
-) -> dict[str, Path]:
-    """Predictions of one variant for every domain (resumable files in `folder`)."""
+) -> tuple[dict[str, Path], dict[str, Any]]:
+    """Predictions of one variant for every domain (resumable files in `folder`) and their speed."""
     generator = load(gen.model_copy(update={"adapter": variant.adapter}))
     paths: dict[str, Path] = {}
+    speed: dict[str, Any] = {}
     for domain, domain_rows in rows.items():
         paths[domain] = folder / f"preds-{variant.label}-{domain}.jsonl"
-        explain_rows(generator, domain_rows, paths[domain], batch_size=gen.batch_size,
-                     max_new_tokens=gen.max_new_tokens)  # fmt: skip
-    return paths
+        stats = explain_rows(generator, domain_rows, paths[domain], batch_size=gen.batch_size,
+                             max_new_tokens=gen.max_new_tokens)  # fmt: skip
+        speed[domain] = stats.as_dict()
+    return paths, speed
 
 
 def compare(
@@ -70,7 +72,8 @@ def compare(
     rows = held_out(config, limit)
     metrics: dict[str, Any] = {"rows_per_domain": {d: len(r) for d, r in rows.items()}}
     for variant in variants:
-        preds = explain_variant(variant, rows, gen, folder, load)
+        preds, speed = explain_variant(variant, rows, gen, folder, load)
+        metrics[f"{variant.label}_speed"] = speed
         per_domain = {}
         for domain, path in preds.items():
             pairs = join(rows[domain], read_predictions(path), domain)

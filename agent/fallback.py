@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from agent import vocab
-from agent.grounding import GroundingChecker, canon, size_key, sizes_meet, stem, tokens
+from agent.grounding import GroundingChecker
+from agent.textnorm import canon, size_key, sizes_meet, stem, tokens
 from retrieval.items import Item
 from retrieval.shoppers import Shopper
 

@@ -2,15 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.grounding import (
-    Claim,
-    GroundingChecker,
-    GroundingResult,
-    canon,
-    number_readings,
-    size_key,
-    sizes_meet,
-)
+from agent.grounding import Claim, GroundingChecker, GroundingResult
+from agent.textnorm import canon, number_readings, size_key, sizes_meet
 from agent.vocab import EMPTY_VOCAB, Vocabulary
 from retrieval.items import Item
 from retrieval.shoppers import PastPurchase, Preferences, Shopper

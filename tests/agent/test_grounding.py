@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 
 from agent.grounding import Claim, GroundingChecker, GroundingResult
-from agent.textnorm import canon, number_readings, size_key, sizes_meet
 from agent.vocab import EMPTY_VOCAB, Vocabulary
 from retrieval.items import Item
 from retrieval.shoppers import PastPurchase, Preferences, Shopper
@@ -276,15 +275,6 @@ def test_result_properties_and_no_state() -> None:
     assert first.describe() == "price: '$10'; colour: 'red'"
     assert CHECKER.check(text, SHIRT, COLD) == first  # nothing carried over between checks
     assert CHECKER.check("", SHIRT, COLD).ok
-
-
-def test_helpers() -> None:
-    assert canon("Off-White Men's T-shirt") == " off white men t shirt "
-    assert number_readings("1,299") == {1299.0, 1.299}
-    assert number_readings("59,90") == {59.9}
-    assert number_readings("1,29,999") == {129999.0}
-    assert size_key("EU42") == ("EU", "42") and size_key("Medium") == (None, "M")
-    assert sizes_meet(("EU", "42"), (None, "42")) and not sizes_meet(("EU", "42"), ("UK", "42"))
 
 
 # --- real data (slow) ------------------------------------------------------------------------

@@ -75,6 +75,7 @@ def eval_xrec(
         int | None, typer.Option("--limit", help="Only the first N held-out rows per domain.")
     ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Generator key=value override.")] = None,
+    base: Annotated[bool, typer.Option(help="Also explain with the base model.")] = True,
     out: OutOpt = Path("runs"),
 ) -> None:
     """Base model vs adapters on the held-out XRec rows of a training config, per domain."""
@@ -86,7 +87,8 @@ def eval_xrec(
 
     train_cfg = load_training_config(config)
     gen = load_config(GeneratorConfig, None, set_ or [])
-    variants = [Variant("base", None)] + [Variant(f"adapter{i + 1}", a) for i, a in enumerate(adapter or [])]
+    variants = [Variant("base", None)] if base else []
+    variants += [Variant(f"adapter{i + 1}", a) for i, a in enumerate(adapter or [])]
     folder = run_folder(out, "eval-xrec")
     metrics = compare(train_cfg, variants, gen, load_embedder(), folder, limit, embedded_minilm_path())
     labels = [v.label for v in variants]

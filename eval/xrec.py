@@ -31,6 +31,8 @@ def held_out(config: TrainingConfig, limit: int | None) -> dict[str, list[XrecRo
     """The validation rows of every domain of a training config (the rows it never trained on)."""
     out: dict[str, list[XrecRow]] = {}
     for source in config.data:
+        if source.domain is None:
+            continue  # shop sources have no XRec references to score against
         rows = read_xrec(xrec_file(source.domain, config.data_dir), source.rows)
         out[source.domain] = split_rows(rows, config.val_fraction, config.seed)[1][:limit]
     return out

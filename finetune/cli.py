@@ -44,6 +44,8 @@ def split(
     cfg = load_training_config(config, set_ or [])
     out.mkdir(parents=True, exist_ok=True)
     for source in cfg.data:
+        if source.domain is None:
+            continue  # only XRec sources have reference rows in the benchmark's format
         rows = read_xrec(xrec_file(source.domain, cfg.data_dir), source.rows)
         _, val = split_rows(rows, cfg.val_fraction, cfg.seed)
         path = out / f"val-{source.domain}.jsonl"

@@ -15,13 +15,35 @@ DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "finetune" / 
 
 
 class DataSource(BaseModel):
-    """One training file: an XRec domain, optionally only its first `rows` rows."""
+    """One training source: an XRec domain, a JSONL file of prompt rows, or a registered shop source."""
 
     model_config = ConfigDict(extra="forbid")
 
-    source: Literal["xrec"] = "xrec"
-    domain: Domain
+    source: str = Field(
+        default="xrec",
+        description="'xrec', 'rows' (a JSONL of prompt rows at `path`), or a name registered under the "
+        "'whythis.training_sources' entry points (e.g. amazon2023, giftcards)",
+    )
+    domain: Domain | None = Field(default=None, description="the XRec domain; only for source 'xrec'")
+    path: str | None = Field(default=None, description="the rows file; only for source 'rows'")
     rows: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _fields_fit_source(self) -> DataSource:
+        if (self.source == "xrec") != (self.domain is not None):
+            raise ValueError(
+                f"'domain' is required for source 'xrec' and only for it (source {self.source!r})"
+            )
+        if (self.source == "rows") != (self.path is not None):
+            raise ValueError(f"'path' goes with source 'rows' and only with it (source {self.source!r})")
+        return self
+
+    @property
+    def label(self) -> str:
+        """A short name of the source for logs and reports."""
+        if self.source == "xrec":
+            return f"xrec/{self.domain}"
+        return f"rows:{self.path}" if self.source == "rows" else self.source
 
 
 class LoraSettings(BaseModel):
@@ -76,9 +98,9 @@ class TrainingConfig(BaseModel):
 
     @model_validator(mode="after")
     def _domains_once(self) -> TrainingConfig:
-        domains = [d.domain for d in self.data]
-        if len(set(domains)) != len(domains):
-            raise ValueError(f"each domain may be listed once, got {domains}")
+        labels = [d.label for d in self.data]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"each source may be listed once, got {labels}")
         return self
 
 

@@ -1,4 +1,4 @@
-"""XRec rows to training examples: validated reading, a seeded split, prompts shared with inference."""
+"""Training rows to examples: XRec reading, a seeded split per source, prompts shared with inference."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from finetune.config import TrainingConfig
+from finetune.config import DataSource, TrainingConfig
 from finetune.generator import format_prompt
+from finetune.sources import PromptRow, plugin_rows, read_prompt_rows
 from prompts.render import PromptFile, Rendered, load_prompt, render
 from whythis.errors import DataError, RowError
 from whythis.paths import DATA_ENV
@@ -23,6 +24,7 @@ from whythis.paths import data_dir as shared_data_dir
 Audience = Literal["support", "shopper"]
 PROMPT_NAME = "xrec"
 IGNORE = -100  # the label id the loss skips
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -51,8 +53,8 @@ class Example:
 class Splits:
     """Train and validation rows and the files they came from."""
 
-    train: list[XrecRow]
-    val: list[XrecRow]
+    train: list[PromptRow]
+    val: list[PromptRow]
     files: list[Path]
 
 
@@ -95,9 +97,7 @@ def parse_row(line: str, path: str, line_no: int) -> XrecRow:
         raise RowError(path, line_no, field, err["msg"]) from exc
 
 
-def split_rows(
-    rows: Sequence[XrecRow], val_fraction: float, seed: int
-) -> tuple[list[XrecRow], list[XrecRow]]:
+def split_rows(rows: Sequence[T], val_fraction: float, seed: int) -> tuple[list[T], list[T]]:
     """A seeded shuffle, then the first share to validation (at least one row when the share is > 0)."""
     order = list(range(len(rows)))
     random.Random(seed).shuffle(order)
@@ -110,18 +110,41 @@ def split_rows(
 
 
 def load_splits(config: TrainingConfig) -> Splits:
-    """Read every configured domain and split each one, so validation covers every domain."""
-    train: list[XrecRow] = []
-    val: list[XrecRow] = []
+    """Read every configured source and split each one, so validation covers every source."""
+    train: list[PromptRow] = []
+    val: list[PromptRow] = []
     files: list[Path] = []
     for source in config.data:
-        path = xrec_file(source.domain, config.data_dir)
-        rows = read_xrec(path, source.rows)
+        rows, path = source_rows(source, config)
         part_train, part_val = split_rows(rows, config.val_fraction, config.seed)
         train.extend(part_train)
         val.extend(part_val)
-        files.append(path)
+        files.extend([path] if path else [])
     return Splits(train=train, val=val, files=files)
+
+
+def source_rows(source: DataSource, config: TrainingConfig) -> tuple[list[PromptRow], Path | None]:
+    """The prompt rows of one configured source and the file they came from (None for shop sources)."""
+    if source.source == "xrec":
+        assert source.domain is not None  # the config validator requires it
+        path = xrec_file(source.domain, config.data_dir)
+        rows = read_xrec(path, source.rows)
+        return [xrec_prompt_row(r, source.domain, config.audience) for r in rows], path
+    if source.source == "rows":
+        path = Path(source.path or "")
+        if not path.is_file():
+            raise DataError(f"prompt-rows file {path} not found (source 'rows' in the training config)")
+        return read_prompt_rows(path, source.rows), path
+    return plugin_rows(source, config.data_dir, config.audience), None
+
+
+def xrec_prompt_row(
+    row: XrecRow, domain: str, audience: Literal["auto", "support", "shopper"] = "auto"
+) -> PromptRow:
+    """An XRec row as a prompt row, spoken to the reference's audience unless one is forced."""
+    who: Audience = reference_audience(row.explanation) if audience == "auto" else audience
+    key = f"xrec/{domain}:{row.user_id}:{row.item_id}"
+    return PromptRow(PROMPT_NAME, xrec_variables(row, who), row.explanation, key, f"xrec/{domain}")
 
 
 def reference_audience(explanation: str) -> Audience:
@@ -139,20 +162,20 @@ def xrec_variables(row: XrecRow, audience: Audience) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=1)
-def _xrec_prompt() -> PromptFile:
-    return load_prompt(PROMPT_NAME)
+@lru_cache(maxsize=8)
+def _prompt(name: str) -> PromptFile:
+    return load_prompt(name)
 
 
 def xrec_prompt(row: XrecRow, audience: Audience) -> Rendered:
     """The rendered xrec prompt for a row, as the generator takes it at inference."""
-    return render(_xrec_prompt(), xrec_variables(row, audience))
+    return render(_prompt(PROMPT_NAME), xrec_variables(row, audience))
 
 
-def build_example(tokenizer: Any, row: XrecRow, audience: Audience) -> Example:
-    """The prompt text exactly as inference formats it, and the reference minus the response prefix."""
-    rendered = xrec_prompt(row, audience)
-    answer = row.explanation.strip()
+def build_example(tokenizer: Any, row: PromptRow) -> Example:
+    """The prompt text exactly as inference formats it, and the answer minus the response prefix."""
+    rendered = render(_prompt(row.prompt), row.variables)
+    answer = row.answer.strip()
     prefix = rendered.response_prefix
     if prefix and answer.startswith(prefix):
         answer = answer[len(prefix) :]
@@ -173,13 +196,12 @@ def tokenize_example(tokenizer: Any, example: Example, max_length: int) -> dict[
 
 
 def build_dataset(
-    tokenizer: Any, rows: Sequence[XrecRow], config: TrainingConfig
+    tokenizer: Any, rows: Sequence[PromptRow], config: TrainingConfig
 ) -> list[dict[str, list[int]]]:
     """Tokenised examples of the rows; rows whose prompt alone exceeds max_length are dropped and logged."""
     out: list[dict[str, list[int]]] = []
     for row in rows:
-        audience = reference_audience(row.explanation) if config.audience == "auto" else config.audience
-        encoded = tokenize_example(tokenizer, build_example(tokenizer, row, audience), config.max_length)
+        encoded = tokenize_example(tokenizer, build_example(tokenizer, row), config.max_length)
         if encoded is not None:
             out.append(encoded)
     if len(out) < len(rows):

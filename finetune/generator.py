@@ -33,6 +33,7 @@ class GeneratorConfig(BaseModel):
     max_new_tokens: int = Field(default=48, ge=1, le=512)
     batch_size: int = Field(default=8, ge=1, le=128)
     repetition_penalty: float = Field(default=1.15, ge=1.0, le=2.0)
+    no_repeat_ngram_size: int = Field(default=0, ge=0, le=10, description="0: off")
 
 
 class Generator(Protocol):
@@ -127,6 +128,7 @@ class TransformersGenerator:
             "max_new_tokens": max_new_tokens or self.config.max_new_tokens,
             "do_sample": False,
             "repetition_penalty": self.config.repetition_penalty,
+            "no_repeat_ngram_size": self.config.no_repeat_ngram_size,
             "pad_token_id": self.tokenizer.pad_token_id,
             **sampling,
         }

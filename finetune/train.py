@@ -10,7 +10,7 @@ from typing import Any
 
 from finetune.base import resolve_base_model
 from finetune.config import TrainingConfig
-from finetune.data import PROMPT_NAME, Splits, build_dataset, load_splits
+from finetune.data import Splits, build_dataset, load_splits
 from finetune.generator import load_tokenizer
 from whythis.errors import DataError, ModelError
 from whythis.runinfo import write_run
@@ -193,16 +193,17 @@ def write_model_card(
     output: Path, config: TrainingConfig, splits: Splits, metrics: dict[str, Any], command: str | None
 ) -> Path:
     """A short README.md: what the adapter is, what it was trained on, how, and how well."""
-    domains = ", ".join(f"{s.domain} ({s.rows or 'all'} rows)" for s in config.data)
+    domains = ", ".join(f"{s.label} ({s.rows or 'all'} rows)" for s in config.data)
     sizes = f"{len(splits.train)} train / {len(splits.val)} val rows (seed {config.seed})"
+    prompts = ", ".join(sorted({f"`prompts/templates/{r.prompt}.yaml`" for r in splits.train + splits.val}))
     modules = ", ".join(config.lora.target_modules)
     shown = ("train_loss", "eval_loss", "best_eval_loss", "steps", "train_seconds", "tokens_per_second")
     lines = [
         f"# LoRA adapter: {output.name}",
         "",
         f"- Base model: `{config.base_model}`",
-        f"- Prompt: `prompts/templates/{PROMPT_NAME}.yaml`, formatted by `finetune.generator.format_prompt`",
-        f"- Data: XRec {domains}; {sizes}",
+        f"- Prompts: {prompts}, formatted by `finetune.generator.format_prompt`",
+        f"- Data: {domains}; {sizes}",
         f"- LoRA: r={config.lora.r}, alpha={config.lora.alpha}, modules {modules}",
         f"- Command: `{command or 'whythis finetune'}` (full resolved config in run.json)",
         "",

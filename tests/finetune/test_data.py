@@ -21,6 +21,7 @@ from finetune.data import (
     split_rows,
     tokenize_example,
     xrec_prompt,
+    xrec_prompt_row,
 )
 from finetune.generator import GeneratorConfig, TransformersGenerator
 from prompts.render import load_prompt
@@ -136,9 +137,9 @@ def test_load_splits_reads_each_domain_from_the_data_dir(tmp_path: Path) -> None
     )
     splits = load_splits(cfg)
     assert (len(splits.train), len(splits.val)) == (18, 2)
-    assert {r.user_id for r in splits.val} & set(range(10)) and {r.user_id for r in splits.val} & set(
-        range(20, 30)
-    )
+    val_users = {int(r.key.split(":")[1]) for r in splits.val}
+    assert val_users & set(range(10)) and val_users & set(range(20, 30))
+    assert {r.source for r in splits.train} == {"xrec/yelp", "xrec/google"}
     with pytest.raises(DataError, match="amazon"):
         load_splits(cfg.model_copy(update={"data": [DataSource(domain="amazon")]}))
 
@@ -154,7 +155,7 @@ def test_audience_follows_the_reference_and_the_prompt_speaks_to_it() -> None:
 
 def test_labels_mask_the_prompt_and_keep_the_answer_and_eos() -> None:
     tok = CharTokenizer()
-    example = build_example(tok, XrecRow.model_validate(row()), "support")
+    example = build_example(tok, xrec_prompt_row(XrecRow.model_validate(row()), "yelp", "support"))
     encoded = tokenize_example(tok, example, max_length=2000)
     assert encoded is not None
     n_prompt = len(example.prompt_text)
@@ -166,30 +167,34 @@ def test_labels_mask_the_prompt_and_keep_the_answer_and_eos() -> None:
 
 def test_truncation_keeps_max_length_and_drops_rows_without_answer_tokens() -> None:
     tok = CharTokenizer()
-    example = build_example(tok, XrecRow.model_validate(row()), "support")
+    example = build_example(tok, xrec_prompt_row(XrecRow.model_validate(row()), "yelp", "support"))
     cut = tokenize_example(tok, example, max_length=len(example.prompt_text) + 5)
     assert cut is not None and len(cut["input_ids"]) == len(example.prompt_text) + 5
     assert EOS not in cut["labels"]
     assert tokenize_example(tok, example, max_length=len(example.prompt_text)) is None
-    rows = [XrecRow.model_validate(row(i)) for i in range(3)]
+    rows = [xrec_prompt_row(XrecRow.model_validate(row(i)), "yelp") for i in range(3)]
     assert build_dataset(tok, rows, TrainingConfig(max_length=32)) == []
 
 
 def test_response_prefix_is_not_repeated_in_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     prefixed = load_prompt("xrec").model_copy(update={"response_prefix": "The user would"})
-    monkeypatch.setattr(data, "_xrec_prompt", lambda: prefixed)
+    monkeypatch.setattr(data, "_prompt", lambda name: prefixed)
     tok = CharTokenizer()
-    example = build_example(tok, XrecRow.model_validate(row()), "support")
+    example = build_example(tok, xrec_prompt_row(XrecRow.model_validate(row()), "yelp", "support"))
     assert example.prompt_text.endswith("<|im_start|>assistant\nThe user would")
     assert example.answer == " enjoy the cosy rooms."
-    other = build_example(tok, XrecRow.model_validate(row(explanation="Great rooms.")), "support")
+    other = build_example(
+        tok, xrec_prompt_row(XrecRow.model_validate(row(explanation="Great rooms.")), "yelp", "support")
+    )
     assert other.answer == "Great rooms."
 
 
 def test_training_prompt_is_exactly_what_the_generator_feeds_the_model() -> None:
     tok = CharTokenizer()
     xrow = XrecRow.model_validate(row())
-    encoded = tokenize_example(tok, build_example(tok, xrow, "support"), max_length=2000)
+    encoded = tokenize_example(
+        tok, build_example(tok, xrec_prompt_row(xrow, "yelp", "support")), max_length=2000
+    )
     assert encoded is not None
     prompt_ids = [
         i for i, label in zip(encoded["input_ids"], encoded["labels"], strict=True) if label == IGNORE

@@ -9,8 +9,9 @@ from types import SimpleNamespace
 import pytest
 
 from finetune.config import DataSource, TrainingConfig
-from finetune.data import Splits, XrecRow, load_splits, reference_audience, xrec_prompt
+from finetune.data import Splits, load_splits
 from finetune.train import last_checkpoint, run_metrics, training_args, write_model_card
+from prompts.render import load_prompt, render
 
 
 def test_run_metrics_keep_losses_sizes_and_throughput() -> None:
@@ -93,6 +94,6 @@ def test_tiny_round_trip_trains_saves_resumes_and_generates(tmp_path: Path) -> N
     assert again["resumed_from"].endswith("checkpoint-2") and again["steps"] == 3
 
     generator = load_generator(GeneratorConfig(adapter=str(out), max_new_tokens=8, threads=1))
-    row: XrecRow = load_splits(cfg).val[0]
-    text = generator.generate([xrec_prompt(row, reference_audience(row.explanation))])[0]
+    row = load_splits(cfg).val[0]
+    text = generator.generate([render(load_prompt(row.prompt), row.variables)])[0]
     assert text.strip()

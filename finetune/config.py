@@ -26,7 +26,10 @@ class DataSource(BaseModel):
     )
     domain: Domain | None = Field(default=None, description="the XRec domain; only for source 'xrec'")
     path: str | None = Field(default=None, description="the rows file; only for source 'rows'")
-    rows: int | None = Field(default=None, ge=1)
+    rows: int | None = Field(default=None, ge=1, description="read only the first N rows of the source")
+    train_rows: int | None = Field(
+        default=None, ge=1, description="train on N rows after the split (held-out rows unchanged)"
+    )
 
     @model_validator(mode="after")
     def _fields_fit_source(self) -> DataSource:
@@ -83,6 +86,10 @@ class TrainingConfig(BaseModel):
     seed: int = 0
     max_length: int = Field(default=384, ge=32, le=4096)
     lora: LoraSettings = Field(default_factory=LoraSettings)
+    init_adapter: str | None = Field(
+        default=None,
+        description="continue training this adapter (a path or shipped name); its LoRA shape replaces [lora]",
+    )
     learning_rate: float = Field(default=2e-4, gt=0.0, le=1.0)
     epochs: float = Field(default=1.0, gt=0.0)
     max_steps: int | None = Field(default=None, ge=1, description="stops before `epochs` when set")

@@ -117,7 +117,7 @@ def load_splits(config: TrainingConfig) -> Splits:
     for source in config.data:
         rows, path = source_rows(source, config)
         part_train, part_val = split_rows(rows, config.val_fraction, config.seed)
-        train.extend(part_train)
+        train.extend(part_train[: source.train_rows])
         val.extend(part_val)
         files.extend([path] if path else [])
     return Splits(train=train, val=val, files=files)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from finetune.adapters import resolve_adapter
 from finetune.base import resolve_base_model
 from finetune.config import TrainingConfig
 from finetune.data import Splits, build_dataset, load_splits
@@ -44,6 +46,8 @@ def train(config: TrainingConfig, command: str | None = None, report: Reporter |
     trainer.model.save_pretrained(str(output))
     metrics = run_metrics(result.metrics, final_eval, trainer.state, seconds, len(train_set), len(val_set))
     metrics["resumed_from"] = resume
+    metrics["continued_from"] = config.init_adapter
+    metrics["train_seconds_total"] = round(seconds + prior_seconds(config.init_adapter), 2)
     write_run(output, "finetune", config.model_dump(mode="json"), splits.files, metrics)
     write_model_card(output, config, splits, metrics, command)
     return output
@@ -70,6 +74,8 @@ def lora_model(base_path: str, config: TrainingConfig) -> Any:
         model = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.float32)
     except OSError as exc:
         raise ModelError(f"cannot load base model {config.base_model!r} ({base_path}): {exc}") from exc
+    if config.init_adapter:
+        return continued(model, config.init_adapter)
     layers = model.config.num_hidden_layers
     top = config.lora.top_layers
     lora = LoraConfig(
@@ -85,6 +91,29 @@ def lora_model(base_path: str, config: TrainingConfig) -> Any:
         return get_peft_model(model, lora)
     except ValueError as exc:
         raise ModelError(f"cannot add LoRA to {config.base_model!r}: {exc}") from exc
+
+
+def continued(model: Any, name: str) -> Any:
+    """The base model with an existing adapter loaded trainable, to train it further."""
+    from peft import PeftModel
+
+    path = resolve_adapter(name)
+    if path is None:
+        raise ModelError(f"init_adapter {name!r} names no adapter; give a folder or a shipped adapter name")
+    try:
+        return PeftModel.from_pretrained(model, str(path), is_trainable=True)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load init_adapter {name!r} ({path}): {exc}") from exc
+
+
+def prior_seconds(name: str | None) -> float:
+    """Training seconds already spent on the adapter a run continues (0 for a fresh adapter)."""
+    path = resolve_adapter(name) if name else None
+    record = path / "run.json" if path else None
+    if record is None or not record.is_file():
+        return 0.0
+    metrics = json.loads(record.read_text(encoding="utf-8")).get("metrics", {})
+    return float(metrics.get("train_seconds_total", metrics.get("train_seconds", 0.0)))
 
 
 def training_args(config: TrainingConfig, has_val: bool) -> Any:

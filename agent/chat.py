@@ -3,29 +3,49 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
-from agent.explain import about_me, compare, explain_why, explain_why_not, help_text, item_line
+from agent import answers, refine
+from agent.explain import explain_why, explain_why_not, help_text, item_line
 from agent.guard import screen
+from agent.intent_model import IntentRouter, build_router
 from agent.intents import Parsed, Vocabulary, route
 from agent.recommender import Agent, Recommendation
-from agent.state import ChatState, Conversation
+from agent.safety import ReplyContext, check_reply, prompt_secrets
+from agent.state import ChatState, Conversation, anonymous_shopper
 from retrieval.filters import Constraints
 from retrieval.shoppers import Shopper
 from whythis.errors import WhythisError
 
 log = logging.getLogger(__name__)
 
+# Deletes everything kept about the conversation's shopper; returns counts per store, or None if none.
+Forgetter = Callable[[Conversation], Mapping[str, int] | None]
+Handler = Callable[[Conversation, Parsed], "Reply"]
+
+_YES = re.compile(r"^\s*(yes|y|yeah|yep|sure|ok|okay|confirm|please do|do it|go ahead|forget me)\b", re.I)
+# On opening, a message the router cannot place is still what an anonymous shopper is looking for.
+_OPENING_SEARCH = frozenset({"unknown", "search", "refine"})
+
 
 @dataclass(frozen=True)
 class Reply:
-    """What the agent says back: text, the items it shows, and whether the chat is over."""
+    """What the agent says back: text, the items it shows, the items it explains, whether the chat is over.
+
+    `lead` is the text before the list when `items` is a new list (a UI shows it above the cards);
+    `error` is a short code when the turn failed; `reset` means the conversation started over.
+    """
 
     text: str
     intent: str
     items: tuple[Recommendation, ...] = ()
     done: bool = False
+    explained: tuple[Recommendation, ...] = ()
+    lead: str = ""
+    error: str | None = None
+    reset: bool = False
 
 
 @dataclass
@@ -34,56 +54,128 @@ class ChatAgent:
 
     agent: Agent
     vocab: Vocabulary
+    forgetter: Forgetter | None = None
+    router: IntentRouter | None = None
+    # Other shoppers' ids, profiles and reviews a reply must never contain, by current shopper id.
+    others: Callable[[str], Sequence[str]] | None = None
+    allowed_domains: tuple[str, ...] = ()
+    output_checks: bool = True  # off only to measure what the checks stop
+    _secrets: tuple[str, ...] | None = field(default=None, init=False, repr=False)
 
     @classmethod
-    def over(cls, agent: Agent) -> ChatAgent:
+    def over(cls, agent: Agent, forgetter: Forgetter | None = None) -> ChatAgent:
         """A chat agent over a loaded agent, with the catalog's vocabulary."""
-        return cls(agent, Vocabulary.from_items(agent.items))
+        vocab = Vocabulary.from_items(agent.items)
+        return cls(agent, vocab, forgetter, build_router(vocab, agent.retriever.embedder))
 
-    def start(self, shopper: Shopper) -> tuple[Conversation, Reply]:
-        """Open a conversation: recommendations for a known shopper, a question for a cold one."""
-        conv = Conversation(ChatState(shopper))
-        if shopper.is_cold:
+    def start(self, shopper: Shopper, first_message: str | None = None) -> tuple[Conversation, Reply]:
+        """Open a conversation: the first message's answer, else picks (known) or a question (cold)."""
+        conv = Conversation(ChatState(shopper, wants=(first_message or "").strip()))
+        return conv, self.opening(conv, first_message)
+
+    def opening(self, conv: Conversation, first_message: str | None = None) -> Reply:
+        """The first reply of a new conversation."""
+        if first_message and first_message.strip():
+            return self.respond(conv, first_message, opening=True)
+        if conv.state.shopper.is_cold:
             reply = Reply("Hi! What are you looking for today? (type 'help' for what I can do)", "greet")
         else:
-            reply = self._recommend(conv, "Here are my picks for you:")
+            reply = self._safely(lambda: self._recommend(conv, "Here are my picks for you:"), "opening")
+        reply = self._safe(conv, reply)
         conv.add_ai(reply.text)
-        return conv, reply
+        return reply
 
-    def respond(self, conv: Conversation, message: str) -> Reply:
-        """Answer one message; a failure becomes an apology, never an exception."""
+    def respond(
+        self, conv: Conversation, message: str, parsed: Parsed | None = None, opening: bool = False
+    ) -> Reply:
+        """Answer one message (routed unless `parsed` is given); a failure becomes an apology."""
         screened = screen(message, self.agent.config.chat.max_message_chars)
         conv.add_user(screened.text or "[refused message]")
         if screened.refusal:
             reply = Reply(screened.refusal, "refused")
         else:
-            try:
-                reply = self._dispatch(conv, route(screened.text, self.vocab))
-            except WhythisError as exc:
-                reply = Reply(f"Sorry, I couldn't do that: {exc}", "error")
-            except Exception:  # a bad turn must never end the chat
-                log.exception("turn failed: %r", screened.text)
-                reply = Reply("Sorry, something went wrong on my side. Please try again.", "error")
+            reply = self._safely(lambda: self._turn(conv, screened.text, parsed, opening), screened.text)
+        reply = self._safe(conv, reply)
         conv.add_ai(reply.text)
         return reply
 
+    def _safe(self, conv: Conversation, reply: Reply) -> Reply:
+        """The reply as the widget may render it: no markup, leaks or unbacked offers (else replaced)."""
+        if not self.output_checks:
+            return reply
+        if self._secrets is None:
+            self._secrets = prompt_secrets(self.agent.writer.prompt)
+        shown = (*conv.shown_recommendations(), *reply.items, *reply.explained)
+        shopper = conv.state.shopper
+        context = ReplyContext(
+            items=tuple({r.item.item_id: r.item for r in shown}.values()),
+            shopper=shopper,
+            other_shoppers=tuple(self.others(shopper.shopper_id)) if self.others else (),
+            secrets=self._secrets,
+            allowed_domains=self.allowed_domains,
+        )
+        safe = check_reply(reply.text, context)
+        if safe.blocked:
+            return Reply(safe.text, "blocked")
+        return replace(reply, text=safe.text)
+
+    def _safely(self, turn: Callable[[], Reply], what: str) -> Reply:
+        try:
+            return turn()
+        except WhythisError as exc:
+            return Reply(f"Sorry, I couldn't do that: {exc}", "error", error="invalid")
+        except Exception:  # a bad turn must never end the chat
+            log.exception("turn failed: %r", what)
+            return Reply(
+                "Sorry, something went wrong on my side. Please try again.", "error", error="internal"
+            )
+
+    def _turn(self, conv: Conversation, text: str, parsed: Parsed | None, opening: bool) -> Reply:
+        if conv.state.pending == "forget_me":
+            conv.state = replace(conv.state, pending=None)
+            if _YES.search(text):
+                return self._forget(conv)
+            if parsed is None and re.match(r"^\s*(no|nope|cancel|keep|don'?t)\b", text, re.I):
+                return Reply(answers.FORGET_KEPT, "forget_me")
+        parsed = parsed or (self.router.route(text) if self.router else route(text, self.vocab))
+        if opening and parsed.intent in _OPENING_SEARCH:
+            parsed = replace(parsed, intent="search")
+        return self._dispatch(conv, parsed)
+
     def _dispatch(self, conv: Conversation, parsed: Parsed) -> Reply:
-        handlers: dict[str, Callable[[Conversation, Parsed], Reply]] = {
+        handler = self._handlers().get(parsed.intent)
+        if handler is None:
+            return Reply(answers.unknown_text(), "unknown")
+        return handler(conv, parsed)
+
+    def _handlers(self) -> dict[str, Handler]:
+        def say(text: str, intent: str) -> Handler:
+            return lambda c, p: Reply(text, intent)
+
+        return {
+            "greet": say(answers.GREET, "greet"),
+            "thanks": say(answers.THANKS, "thanks"),
+            "ack": say(answers.ACK, "ack"),
+            "shop_info": say(answers.SHOP_INFO, "shop_info"),
+            "item_question": self._item_question,
+            "off_topic": say(answers.OFF_TOPIC, "off_topic"),
             "quit": lambda c, p: Reply("Bye! Thanks for shopping with us.", "quit", done=True),
-            "help": lambda c, p: Reply(help_text(), "help"),
-            "about_me": lambda c, p: Reply(about_me(c.state, self._bought(c)), "about_me"),
+            "help": say(help_text(), "help"),
+            "about_me": lambda c, p: Reply(answers.about_me_text(c.state, self._bought(c)), "about_me"),
+            "how_choose": lambda c, p: Reply(
+                answers.how_choose_text(self.agent.config, len(self.agent.items)), "how_choose"
+            ),
+            "forget_me": self._forget_me,
             "why": self._why,
             "why_not": self._why_not,
             "compare": self._compare,
             "cheaper": self._cheaper,
+            "refine": self._refine,
             "more_like": self._more_like,
+            "different": self._different,
             "others": self._others,
             "search": self._search,
         }
-        handler = handlers.get(parsed.intent)
-        if handler is None:
-            return Reply("I'm not sure I can help with that here. " + help_text(), "unknown")
-        return handler(conv, parsed)
 
     def _bought(self, conv: Conversation) -> list[str]:
         found = (self.agent.item(i) for i in conv.state.shopper.history)
@@ -109,12 +201,28 @@ class ChatAgent:
             return Reply("I haven't shown you anything yet. What are you looking for?", parsed.intent)
         return Reply(f"I'm showing {n} items; pick one of #1 to #{n}.", parsed.intent)
 
+    def _forget_me(self, conv: Conversation, parsed: Parsed) -> Reply:
+        conv.state = replace(conv.state, pending="forget_me")
+        return Reply(answers.FORGET_ASK, "forget_me")
+
+    def _forget(self, conv: Conversation) -> Reply:
+        counts = self.forgetter(conv) if self.forgetter is not None else None
+        conv.reset(ChatState(anonymous_shopper()))
+        return Reply(answers.forgotten_text(counts), "forgotten", reset=True)
+
     def _why(self, conv: Conversation, parsed: Parsed) -> Reply:
         target = self._target(conv, parsed)
         if target is None:
             return self._no_target(conv, parsed)
         conv.state = replace(conv.state, focus=target.item.item_id)
-        return Reply(explain_why(target, conv.state), "why", (target,))
+        return Reply(explain_why(target, conv.state), "why", explained=(target,))
+
+    def _item_question(self, conv: Conversation, parsed: Parsed) -> Reply:
+        target = self._target(conv, parsed)
+        if target is None:
+            return self._no_target(conv, parsed)
+        conv.state = replace(conv.state, focus=target.item.item_id)
+        return Reply(answers.item_facts_text(target, conv.state), "item_question")
 
     def _why_not(self, conv: Conversation, parsed: Parsed) -> Reply:
         target = self._target(conv, parsed)
@@ -122,70 +230,70 @@ class ChatAgent:
         if target is None or not shown:
             return self._no_target(conv, parsed)
         best = None if target.item.item_id == shown[0].item.item_id else shown[0]
-        return Reply(explain_why_not(target, best, conv.state), "why_not", (target,))
+        explained = (target,) if best is None else (target, best)
+        return Reply(explain_why_not(target, best, conv.state), "why_not", explained=explained)
 
     def _compare(self, conv: Conversation, parsed: Parsed) -> Reply:
-        picks = [self._target(conv, parsed, n) for n in range(max(2, len(parsed.refs)))]
+        wanted = min(3, max(2, len(parsed.refs)))
+        picks = [self._target(conv, parsed, n) for n in range(wanted)]
         chosen = {p.item.item_id: p for p in picks if p is not None}
         for extra in conv.shown_recommendations():
-            if len(chosen) >= 2:
+            if len(chosen) >= wanted:
                 break
             chosen.setdefault(extra.item.item_id, extra)
         if len(chosen) < 2:
             return self._no_target(conv, parsed)
         items = list(chosen.values())
-        return Reply(compare(items, conv.state), "compare", tuple(items))
+        return Reply(answers.compare_text(items, conv.state), "compare")
 
     def _cheaper(self, conv: Conversation, parsed: Parsed) -> Reply:
-        target = self._target(conv, parsed)
-        limit = parsed.budget_max
-        if limit is None and target is not None and target.item.price is not None:
-            limit = target.item.price * 0.999
-        extra = Constraints(budget_max=limit) if limit else Constraints()
-        conv.state = replace(conv.state, constraints=conv.state.constraints.merged(extra))
-        return self._recommend(conv, "Here are cheaper options:")
+        conv.state, header = refine.cheaper(conv.state, parsed, self._target(conv, parsed))
+        return self._recommend(conv, header)
+
+    def _refine(self, conv: Conversation, parsed: Parsed) -> Reply:
+        target = self._target(conv, parsed) if conv.state.shown else None
+        changed = refine.refine(conv.state, parsed, target, conv.last_user_text())
+        if changed is None:
+            return self._search(conv, parsed)
+        conv.state, header = changed
+        return self._recommend(conv, header)
 
     def _more_like(self, conv: Conversation, parsed: Parsed) -> Reply:
         target = self._target(conv, parsed)
         if target is None:
             return self._search(conv, parsed)
-        colours = Constraints(colours=parsed.colours) if parsed.colours else Constraints()
-        conv.state = replace(
-            conv.state,
-            like_item_id=target.item.item_id,
-            constraints=replace(conv.state.constraints.merged(colours), colours=parsed.colours),
-        )
-        return self._recommend(conv, f"More like #{conv.state.shown.index(target.item.item_id) + 1}:")
+        conv.state, header = refine.more_like(conv.state, parsed, target)
+        return self._recommend(conv, header)
+
+    def _different(self, conv: Conversation, parsed: Parsed) -> Reply:
+        before = conv.state
+        conv.state, header = refine.different(before, conv.shown_recommendations())
+        reply = self._recommend(conv, header)
+        if reply.items:
+            return reply
+        # Every other category is exhausted: anything not seen yet is still different.
+        conv.state, header = refine.others(replace(before, like_item_id=None, wants=""))
+        return self._recommend(conv, header)
 
     def _others(self, conv: Conversation, parsed: Parsed) -> Reply:
-        excluded = Constraints(exclude_ids=frozenset(conv.state.seen))
-        conv.state = replace(conv.state, constraints=conv.state.constraints.merged(excluded))
-        return self._recommend(conv, "Here are some others:")
+        conv.state, header = refine.others(conv.state)
+        return self._recommend(conv, header)
 
     def _search(self, conv: Conversation, parsed: Parsed) -> Reply:
-        stated = Constraints(
-            budget_max=parsed.budget_max,
-            budget_min=parsed.budget_min,
-            gender=parsed.gender,
-            colours=parsed.colours,
-            avoid_brands=parsed.avoid_brands,
-        )
-        wants = conv.last_user_text() if parsed.title_words else conv.state.wants
-        conv.state = replace(
-            conv.state,
-            wants=str(wants),
-            like_item_id=None,
-            constraints=conv.state.constraints.merged(stated),
-        )
-        return self._recommend(conv, "Here is what I found:")
+        conv.state, header = refine.search(conv.state, parsed, conv.last_user_text())
+        return self._recommend(conv, header)
 
     def _recommend(self, conv: Conversation, header: str) -> Reply:
         state = conv.state
         k = self.agent.config.chat.k
-        recs = self.agent.recommend(state.shopper, k, state.wants, state.constraints, state.like_item_id)
+        avoided = refine.avoided_ids(self.agent.items, state)
+        constraints = (
+            state.constraints.merged(Constraints(exclude_ids=avoided)) if avoided else state.constraints
+        )
+        recs = self.agent.recommend(state.shopper, k, state.wants, constraints, state.like_item_id)
         if not recs:
             return Reply("Nothing in the catalog fits all of that. Try loosening a constraint.", "empty")
         conv.recommendations.update({r.item.item_id: r for r in recs})
         conv.state = state.showing(tuple(r.item.item_id for r in recs))
         lines = [header] + [item_line(n, r) for n, r in enumerate(recs, start=1)]
-        return Reply("\n".join(lines), "recommend", tuple(recs))
+        return Reply("\n".join(lines), "recommend", tuple(recs), lead=header)

@@ -12,7 +12,9 @@ import typer
 
 from agent.chat import ChatAgent
 from agent.config import AgentConfig, load_agent_config
+from agent.feedback_export import export_feedback
 from agent.recommender import Agent, build_retriever, index_folder, load_agent
+from agent.store import default_db_path, open_store
 from retrieval.catalog import demo_catalog_path, load_catalog
 from retrieval.index import read_manifest
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
@@ -178,8 +180,31 @@ def index_info(catalog: CatalogOpt = None, config: ConfigOpt = None, set_: SetOp
     )
 
 
+feedback_app = typer.Typer(help="Feedback shoppers gave in the chat.", no_args_is_help=True)
+
+
+@feedback_app.command("export")
+def feedback_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Prompt-rows JSONL to write.")],
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Chat store (default: whythis.db in the cache).")
+    ] = None,
+) -> None:
+    """Liked and corrected reasons as prompt rows: a source = "rows" file for `whythis finetune`."""
+    path = db or default_db_path()
+    if not path.is_file():
+        raise DataError(f"no chat store at {path}; pass --db PATH")
+    store = open_store(path)
+    try:
+        report = export_feedback(store, output)
+    finally:
+        store.close()
+    typer.echo(json.dumps({**report.as_dict(), "output": str(output)}, indent=2))
+
+
 def register(app: typer.Typer) -> None:
     """Attach the agent's commands to the root CLI."""
     app.command("recommend")(recommend)
     app.command("chat")(chat)
     app.add_typer(index_app, name="index")
+    app.add_typer(feedback_app, name="feedback")

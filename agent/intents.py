@@ -4,65 +4,117 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from agent.intent_rules import rule_intent
 from retrieval.items import Item
 
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
-_REF = re.compile(
-    r"#\s*(\d+)|\b(?:number|no\.?|item|option)\s*(\d+)\b|\b(first|second|third|fourth|fifth|last)\b"
+INTENTS: tuple[str, ...] = (
+    "greet",
+    "quit",
+    "help",
+    "thanks",
+    "ack",
+    "about_me",
+    "forget_me",
+    "how_choose",
+    "why",
+    "why_not",
+    "compare",
+    "cheaper",
+    "refine",
+    "more_like",
+    "different",
+    "others",
+    "search",
+    "item_question",
+    "shop_info",
+    "off_topic",
+    "unknown",
 )
-_THIS = re.compile(r"\b(this|that|it|this one|that one)\b")
-_PRICE_MAX = re.compile(
-    r"\b(?:under|below|less than|cheaper than|max(?:imum)?|up to|at most|within)\s*"
-    r"(?:[€$£₹]|rs\.?|inr|eur|usd)?\s*(\d[\d,]*(?:\.\d+)?)"
-)
-_PRICE_MIN = re.compile(
-    r"\b(?:over|above|more than|at least)\s*(?:[€$£₹]|rs\.?|inr|eur)?\s*(\d[\d,]*(?:\.\d+)?)"
-)
-_GENDER = {
-    "men": re.compile(r"\b(for (a )?(man|men|him|my (husband|boyfriend|dad|son))|men'?s|male)\b"),
-    "women": re.compile(
-        r"\b(for (a )?(woman|women|her|my (wife|girlfriend|mum|mom|daughter))|women'?s|female|ladies)\b"
-    ),
-    "kids": re.compile(r"\b(for (a )?(kid|kids|child|children|boy|girl)|kids'?|children'?s)\b"),
-}
+FALLBACK = "unknown"
 
-# Ordered: the first pattern that matches decides; more specific intents come first.
-_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("quit", re.compile(r"^\s*(quit|exit|bye|goodbye|q)\s*[.!]*\s*$")),
-    ("help", re.compile(r"^\s*(help|\?|what can you do\??)\s*$")),
-    (
-        "about_me",
-        re.compile(r"\b(what do you know about me|my (profile|data)|what have i bought|about me)\b"),
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
+_ORDINALS |= {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5}
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_REF = re.compile(
+    r"#\s*(\d+)|\b(?:number|no\.|nr\.?|item|option)\s*(\d+|one|two|three|four|five)\b"
+    r"|\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th)\b|\b(?:the (last)|(last) (?:one|option|"
+    r"item))\b"
+)
+_FIRST_N = re.compile(r"\b(?:the )?(?:first|top) (two|three|four|five|[2-5])\b")
+_THIS = re.compile(r"\b(this|that|it|this one|that one)\b")
+
+_CUR = r"(?:[€$£₹]|rs\.?|inr|euros?|eur|usd|dollars?|bucks|nok|kr|sek|gbp|pounds?|rupees?)"
+_AMOUNT = rf"{_CUR}?\s*(\d[\d,]*(?:\.\d+)?)(?:\s*{_CUR})?(?:\s*([a-z%]+))?"
+_PRICE_MAX = (
+    re.compile(
+        r"\b(?:under|below|less than|cheaper than|max(?:imum)?|up to|at most|within|no more than|"
+        rf"not more than|not over|no higher than|budget\b[^\d$€£₹]{{0,25}}?)\s*{_AMOUNT}"
     ),
-    ("why_not", re.compile(r"\bwhy (not|isn'?t|wasn'?t|didn'?t)\b")),
-    ("compare", re.compile(r"\b(compare|difference between|versus|vs\.?)\b")),
-    ("why", re.compile(r"\b(why|explain|what makes|reason)\b")),
-    (
-        "cheaper",
-        re.compile(r"\b(cheaper|less expensive|lower price|more affordable|too expensive|budget)\b"),
+    re.compile(rf"(?:^|\s){_AMOUNT}\s*(?:max(?:imum)?|tops|at most|or less|or under)\b"),
+)
+_PRICE_MIN = (
+    re.compile(rf"(?<!\bno )(?<!\bnot )\b(?:over|above|more than|at least|min(?:imum)?)\s*{_AMOUNT}"),
+)
+_BETWEEN = re.compile(rf"\bbetween\s*{_CUR}?\s*(\d[\d,]*(?:\.\d+)?)\s*(?:and|to|-)\s*{_AMOUNT}")
+# A number followed by one of these counts something other than money ("at least 16gb").
+_UNITS = frozenset(
+    "gb mb tb mp mah hz w watt watts inch inches pages page pcs pieces cm mm m kg g gram grams gsm lbs "
+    "year years hour hours minutes mins days photos people items ml l litres liters percent % x k".split()
+)
+_SIZE_PATTERNS = (
+    re.compile(
+        r"\bsize(?:\s+|\s*(?=\d))(?:is\s+|of\s+)?(\d{1,2}(?:[.,]5)?|xxs|xs|s|m|l|xl|xxl|xxxl|small|medium|"
+        r"large)\b"
     ),
-    (
-        "more_like",
-        re.compile(r"\b(more like|similar to|like (this|that|it|#)|something like|same but|but in)\b"),
+    re.compile(r"\b(?:in|an?)\s+(xxs|xs|xl|xxl|xxxl)\b"),
+    re.compile(r"\b(?:eu|us|uk)\s*(\d{1,2}(?:\.5)?)\b"),
+)
+_SIZE_WORDS = {"small": "S", "medium": "M", "large": "L"}
+_COLOUR_WORDS = frozenset(
+    "red blue green black white grey gray pink purple yellow orange brown beige navy teal mint silver gold "
+    "maroon olive cream turquoise violet lilac burgundy khaki tan charcoal ivory coral peach lavender".split()
+)
+_RELATIVES = r"(?:for (?:a |my |the |an? )?)"
+_GENDER = {
+    "men": re.compile(
+        rf"\b(?:{_RELATIVES}(?:man|men|him|guy|gentleman|husband|boyfriend|dad|father|brother|son|grandpa)|"
+        r"men'?s|mens|men|male|gents?|i'?m (?:a )?(?:man|guy))\b"
     ),
-    (
-        "others",
-        re.compile(
-            r"\b(show me (others|more|other)|others|something else|anything else|more options|next)\b"
-        ),
+    "women": re.compile(
+        rf"\b(?:{_RELATIVES}(?:woman|women|her|lady|girlfriend|wife|mum|mom|mother|sister|daughter|grandma)|"
+        r"women'?s|womens|women|female|ladies|lady'?s|i'?m (?:a )?(?:woman|lady))\b"
     ),
+    "kids": re.compile(
+        rf"\b(?:{_RELATIVES}(?:kid|kids|child|children|boy|girl|toddler|baby|little ones?)|"
+        r"kids'?|children'?s|child'?s|toddlers?)\b"
+    ),
+}
+_AVOID = (
+    r"(?:not|no|without|except|avoid|other than|anything but|besides|not from|nothing from|hate|"
+    r"don'?t (?:want|like))\s+(?:any\s+|the\s+)?"
+)
+# Words too common in titles to say what product a shopper means.
+_STOP = frozenset(
+    "with from this that have your more like than what when which about some just also very will would "
+    "could should there their them they these those here only want need looking please thanks good great "
+    "nice best better much many other another else something anything size colour color price cheap "
+    "cheaper similar same different over under into after before pick show give tell know make made does "
+    "done being been were each every both such even most less love time days year years well high little "
+    "style type kind sort item items product products option options thing things".split()
 )
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Words the catalog itself uses: colours, brands, categories and title words."""
+    """Words the catalog itself uses: colours, brands, categories and title words, and its genders."""
 
     colours: frozenset[str]
     brands: frozenset[str]
     words: frozenset[str]
+    # None: not known, so a stated gender is kept; empty: the catalog records none, so none can filter.
+    genders: frozenset[str] | None = None
 
     @classmethod
     def from_items(cls, items: Iterable[Item]) -> Vocabulary:
@@ -70,12 +122,15 @@ class Vocabulary:
         colours: set[str] = set()
         brands: set[str] = set()
         words: set[str] = set()
+        genders: set[str] = set()
         for item in items:
+            if item.gender:
+                genders.add(item.gender.lower())
             colours.update(w for w in _words(item.colour or "") if len(w) > 2)
             if item.brand:
                 brands.add(item.brand.lower())
             words.update(w for w in _words(f"{item.title} {item.category or ''}") if len(w) > 3)
-        return cls(frozenset(colours), frozenset(brands), frozenset(words))
+        return cls(frozenset(colours), frozenset(brands), frozenset(words - _STOP), frozenset(genders))
 
 
 @dataclass(frozen=True)
@@ -91,11 +146,30 @@ class Parsed:
     gender: str | None = None
     avoid_brands: tuple[str, ...] = ()
     title_words: frozenset[str] = field(default_factory=frozenset)
+    sizes: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    unlisted_colours: tuple[str, ...] = ()
+    unlisted_gender: str | None = None
+    product_words: frozenset[str] = field(default_factory=frozenset)
+    # What decided the intent: "rule", "similarity" (the examples), "constraints" or "fallback".
+    source: str = "rule"
+    score: float = 1.0
 
     @property
     def has_constraints(self) -> bool:
         """True when the message states any hard constraint."""
-        return bool(self.budget_max or self.budget_min or self.colours or self.gender or self.avoid_brands)
+        return bool(
+            self.budget_max
+            or self.budget_min
+            or self.colours
+            or self.gender
+            or self.avoid_brands
+            or self.sizes
+            or self.brands
+        )
+
+
+_GENDER_TERMS = frozenset("men mens women womens kids girls boys unisex male female ladies".split())
 
 
 def _words(text: str) -> list[str]:
@@ -106,38 +180,115 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
+def normalise(message: str) -> str:
+    """Lower case, straight apostrophes, single spaces."""
+    text = message.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return " ".join(text.split())
+
+
 def references(text: str) -> tuple[int, ...]:
     """1-based positions the message names ("#2", "item 3", "the second"); -1 means the last one."""
+    text = text.lower()
+    first_n = _FIRST_N.search(text)
+    if first_n:
+        count = _NUMBERS.get(first_n.group(1)) or int(first_n.group(1))
+        return tuple(range(1, count + 1))
     out: list[int] = []
-    for digits, digits2, word in _REF.findall(text):
-        out.append(int(digits or digits2) if (digits or digits2) else _ORDINALS[word])
+    for digits, spelled, word, last, last2 in _REF.findall(text):
+        if digits:
+            out.append(int(digits))
+        elif spelled:
+            out.append(_NUMBERS.get(spelled) or int(spelled))
+        else:
+            out.append(_ORDINALS[word or last or last2])
     return tuple(dict.fromkeys(out))
 
 
-def route(message: str, vocab: Vocabulary) -> Parsed:
-    """Route a message to an intent and read its references and constraints."""
-    text = message.lower().strip()
-    intent = next((name for name, rule in _RULES if rule.search(text)), "")
+def _amount(patterns: Iterable[re.Pattern[str]], text: str) -> float | None:
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            number, unit = match.group(1), match.group(2)
+            if unit not in _UNITS:
+                return _number(number)
+    return None
+
+
+def _budget(text: str) -> tuple[float | None, float | None]:
+    between = _BETWEEN.search(text)
+    if between and between.group(3) not in _UNITS:
+        low, high = sorted((_number(between.group(1)), _number(between.group(2))))
+        return low, high
+    return _amount(_PRICE_MIN, text), _amount(_PRICE_MAX, text)
+
+
+def _sizes(text: str) -> tuple[str, ...]:
+    found: list[str] = []
+    for pattern in _SIZE_PATTERNS:
+        for value in pattern.findall(text):
+            found.append(_SIZE_WORDS.get(value, value.replace(",", ".").upper()))
+    return tuple(dict.fromkeys(found))
+
+
+def _brands(text: str, vocab: Vocabulary) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(wanted, avoided) brands of the catalog the message names."""
+    wanted: list[str] = []
+    avoided: list[str] = []
+    for brand in sorted(b for b in vocab.brands if b in text):
+        name = re.escape(brand)
+        if re.search(rf"\b{_AVOID}{name}\b", text):
+            avoided.append(brand)
+        elif re.search(rf"\b{name}\b", text):
+            wanted.append(brand)
+    return tuple(wanted), tuple(avoided)
+
+
+def read_constraints(text: str, vocab: Vocabulary) -> Parsed:
+    """Everything but the intent: references, budget, colours, gender, brands, sizes, title words."""
+    text = normalise(text)
     words = set(_words(text))
-    colours = tuple(sorted(words & vocab.colours))
-    avoid = tuple(
-        b for b in vocab.brands if re.search(rf"\b(not|no|without|except|avoid)\s+{re.escape(b)}\b", text)
-    )
-    budget_max = _PRICE_MAX.search(text)
-    budget_min = _PRICE_MIN.search(text)
+    budget_min, budget_max = _budget(text)
+    wanted, avoided = _brands(text, vocab)
+    named = words & vocab.words
     gender = next((g for g, rule in _GENDER.items() if rule.search(text)), None)
-    parsed = Parsed(
-        intent=intent,
+    filterable = vocab.genders is None or bool(vocab.genders)
+    brand_words = {w for b in wanted + avoided for w in _words(b)}
+    return Parsed(
+        intent="",
         refs=references(text),
         points_at_this=bool(_THIS.search(text)),
-        budget_max=_number(budget_max.group(1)) if budget_max else None,
-        budget_min=_number(budget_min.group(1)) if budget_min else None,
-        colours=colours,
-        gender=gender,
-        avoid_brands=avoid,
-        title_words=frozenset(words & vocab.words),
+        budget_max=budget_max,
+        budget_min=budget_min,
+        colours=tuple(sorted(words & vocab.colours)),
+        gender=gender if filterable else None,
+        avoid_brands=avoided,
+        title_words=frozenset(named),
+        sizes=_sizes(text),
+        brands=wanted,
+        unlisted_colours=tuple(sorted((words & _COLOUR_WORDS) - vocab.colours)),
+        unlisted_gender=None if filterable else gender,
+        product_words=frozenset(named - vocab.colours - _COLOUR_WORDS - _GENDER_TERMS - brand_words),
     )
-    if not intent:
-        found = parsed.has_constraints or parsed.title_words
-        parsed = Parsed(**{**parsed.__dict__, "intent": "search" if found else "unknown"})
-    return parsed
+
+
+def fallback_intent(parsed: Parsed) -> str:
+    """The intent a message's constraints imply when neither rules nor examples decide."""
+    if parsed.product_words:
+        return "search"
+    if parsed.budget_max and not (parsed.colours or parsed.gender or parsed.sizes):
+        return "cheaper"
+    if parsed.has_constraints or parsed.unlisted_colours or parsed.unlisted_gender:
+        return "refine"
+    return FALLBACK
+
+
+def route(message: str, vocab: Vocabulary) -> Parsed:
+    """Route a message with rules only and read its references and constraints."""
+    text = normalise(message)
+    parsed = read_constraints(text, vocab)
+    intent = rule_intent(text, parsed)
+    if intent:
+        return replace(parsed, intent=intent)
+    intent = fallback_intent(parsed)
+    return replace(
+        parsed, intent=intent, source="constraints" if intent != FALLBACK else "fallback", score=0.0
+    )

@@ -11,10 +11,11 @@ from typing import Any
 from agent.config import ReasonConfig
 from agent.fallback import MatchedFact, grounded_fallback, matched_facts
 from agent.grounding import Claim, GroundingChecker
+from agent.untrusted import neutralise
 from finetune.generator import Generator
 from prompts.render import PromptFile, Rendered, render
 from retrieval.items import Item
-from retrieval.retriever import Candidate
+from retrieval.retriever import Candidate, Evidence
 from retrieval.shoppers import Shopper
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,9 @@ def prompt_facts(item: Item) -> dict[str, str]:
             facts[key] = ", ".join(value)
         else:
             facts[key] = str(value)
-    if item.description:
-        facts["description"] = item.description[:240]
+    description = neutralise(item.description)  # catalog text is data, never an instruction
+    if description:
+        facts["description"] = description[:240]
     return facts
 
 
@@ -95,7 +97,7 @@ def reason_variables(
     return {
         "audience": audience,
         "shopper": shopper_facts(shopper, context),
-        "item": {"title": item.title, "facts": prompt_facts(item)},
+        "item": {"title": neutralise(item.title) or item.item_id, "facts": prompt_facts(item)},
         "matches": matches,
     }
 
@@ -141,8 +143,9 @@ class ReasonWriter:
         reasons: list[Reason | None] = [None] * len(items)
         rejected: list[list[str]] = [[] for _ in items]
         todo = list(range(len(items)))
+        evidence = [c.evidence for c in candidates]
         for attempt in range(self.config.retries + 1):
-            todo = self._accept(shopper, items, texts, todo, reasons, rejected, attempt)
+            todo = self._accept(shopper, items, texts, todo, reasons, rejected, attempt, evidence)
             if not todo or attempt == self.config.retries:
                 break
             again = self.generator.generate(
@@ -164,10 +167,12 @@ class ReasonWriter:
         reasons: list[Reason | None],
         rejected: list[list[str]],
         attempt: int,
+        evidence: Sequence[Sequence[Evidence]] = (),
     ) -> list[int]:
         left = []
         for i in todo:
-            reason = self.check(shopper, items[i], texts[i], "model" if attempt == 0 else "model-retry")
+            source = "model" if attempt == 0 else "model-retry"
+            reason = self.check(shopper, items[i], texts[i], source, evidence[i] if evidence else ())
             if reason is None:
                 rejected[i].append(texts[i])
                 left.append(i)
@@ -175,12 +180,14 @@ class ReasonWriter:
                 reasons[i] = reason
         return left
 
-    def check(self, shopper: Shopper, item: Item, raw: str, source: str) -> Reason | None:
+    def check(
+        self, shopper: Shopper, item: Item, raw: str, source: str, evidence: Sequence[Evidence] = ()
+    ) -> Reason | None:
         """The reason for a generated text, or None when it is empty, banned or not grounded."""
         self.stats.generated += 1
         text = tidy(raw, self.config.max_sentences)
         context = self.context(shopper)
-        result = self.checker.check(text, item, shopper, context)
+        result = self.checker.check(text, item, shopper, context, evidence)
         banned = [p for p in self.prompt.banned_phrases if p.lower() in text.lower()]
         if result.ok and not banned and mentions_item(text, item):
             return Reason(item.item_id, text, source, result.claims, matched_facts(item, shopper, context))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field, replace
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -9,6 +10,13 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from agent.recommender import Recommendation
 from retrieval.filters import Constraints
 from retrieval.shoppers import Shopper
+
+ANONYMOUS_PREFIX = "anon-"
+
+
+def anonymous_shopper() -> Shopper:
+    """A new cold shopper with an unguessable id: someone who has only said what they want."""
+    return Shopper(ANONYMOUS_PREFIX + secrets.token_urlsafe(12))
 
 
 @dataclass(frozen=True)
@@ -22,6 +30,9 @@ class ChatState:
     focus: str | None = None
     wants: str = ""
     like_item_id: str | None = None
+    avoid_categories: tuple[str, ...] = ()
+    avoid_colours: tuple[str, ...] = ()
+    pending: str | None = None  # a question awaiting a yes/no, e.g. "forget_me"
 
     def showing(self, item_ids: tuple[str, ...]) -> ChatState:
         """The state after a new list was shown: #1 becomes the focus."""
@@ -48,6 +59,12 @@ class Conversation:
     def add_ai(self, text: str) -> None:
         """Record what the agent answered."""
         self.messages.append(AIMessage(content=text))
+
+    def reset(self, state: ChatState) -> None:
+        """Start over with a new state: no messages and nothing on screen."""
+        self.state = state
+        self.messages.clear()
+        self.recommendations.clear()
 
     def last_user_text(self) -> str:
         """The shopper's latest message."""

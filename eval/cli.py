@@ -41,6 +41,48 @@ def bench_e2e(
     typer.echo(f"report: {report}")
 
 
+@bench_app.command("retrieval")
+def bench_retrieval(
+    items: Annotated[
+        list[int] | None,
+        typer.Option("--items", help="Synthetic catalog size, repeatable (default 100000 and 1000000)."),
+    ] = None,
+    myntra: Annotated[bool, typer.Option(help="Also measure the Myntra catalog.")] = True,
+    queries: Annotated[int, typer.Option(help="Held-out queries per catalog.")] = 1000,
+    out: OutOpt = Path("runs"),
+) -> None:
+    """Top-50 latency p50/p95/p99 on one core, recall@50 vs exact, build time and memory per index type."""
+    from eval.bench_retrieval import RetrievalBenchOptions, results_table, run_retrieval_bench, save_report
+
+    sizes = tuple(items) if items else RetrievalBenchOptions().sizes
+    options = RetrievalBenchOptions(sizes=sizes, myntra=myntra, queries=queries)
+    metrics, files = run_retrieval_bench(options)
+    report = save_report(out, options, files, metrics)
+    typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+    typer.echo(results_table(metrics))
+    typer.echo(f"report: {report}")
+
+
+@bench_app.command("chat")
+def bench_chat(
+    trials: Annotated[int, typer.Option(help="Sessions to time (after one warm-up).")] = 5,
+    shopper: Annotated[str, typer.Option(help="Demo shopper: maya, jonas, lea.")] = "maya",
+    refine: Annotated[bool, typer.Option(help="Also time a 'something cheaper' turn.")] = True,
+    config: Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override.")] = None,
+    out: OutOpt = Path("runs"),
+) -> None:
+    """p50/p95 latency of chat turns on the demo shop: first recommendations, 'why #n?', 'cheaper'."""
+    from eval.bench_chat import ChatBenchOptions, run_chat_bench
+
+    cfg = load_agent_config(config, set_)
+    metrics, files = run_chat_bench(cfg, ChatBenchOptions(trials=trials, shopper=shopper, refine=refine))
+    folder = run_folder(out, "bench-chat")
+    report = save_result(folder, "bench-chat", cfg.model_dump(mode="json"), files, metrics)
+    typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+    typer.echo(f"report: {report}")
+
+
 @eval_app.command("reasons")
 def eval_reasons(
     input_: Annotated[Path, typer.Option("--input", help="Reference rows (xrec/<domain>/*.jsonl).")],
@@ -60,6 +102,108 @@ def eval_reasons(
     config = {"input": str(input_), "pred": str(pred), "out": str(out), "name": name, "domain": domain}
     report = write_reasons_report(folder, {**config, "bertscore": bertscore}, [input_, pred], result)
     typer.echo(json.dumps(result[0], indent=2, ensure_ascii=False))
+    typer.echo(f"report: {report}")
+
+
+@eval_app.command("intents")
+def eval_intents(
+    labelled: Annotated[
+        Path | None, typer.Option("--labelled", help="Labelled messages YAML (default: the shipped set).")
+    ] = None,
+    generator: Annotated[
+        str, typer.Option("--generator", help="Chat reasons: 'template' (no LM, fast) or 'lm'.")
+    ] = "template",
+    chat: Annotated[bool, typer.Option(help="Also send each MG-ShopDial client turn to the chat.")] = True,
+    config: Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override.")] = None,
+    out: OutOpt = Path("runs"),
+) -> None:
+    """Intent routing accuracy on the labelled set, and coverage of the MG-ShopDial shopper turns."""
+    from eval.intents import intents_markdown, run_intents
+
+    cfg = load_agent_config(config, set_)
+    metrics, files = run_intents(cfg, labelled, generator, chat)
+    folder = run_folder(out, "eval-intents")
+    settings = {"agent": cfg.model_dump(mode="json"), "labelled": str(labelled), "generator": generator}
+    report = save_result(folder, "eval-intents", {**settings, "chat": chat}, files, metrics)
+    with report.open("a", encoding="utf-8") as handle:
+        handle.write(intents_markdown(metrics))
+    headline = {k: metrics[k] for k in ("labelled_rules_only", "mg_routing", "mg_chat") if k in metrics}
+    typer.echo(json.dumps({"accuracy": metrics["labelled"]["accuracy"], **headline}, indent=2))
+    typer.echo(f"report: {report}")
+
+
+@eval_app.command("safety")
+def eval_safety(
+    generator: Annotated[
+        str, typer.Option("--generator", help="'template' (canned adversarial reasons, fast) or 'lm'.")
+    ] = "template",
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Only the first N attacks and controls.")
+    ] = None,
+    mg_shopdial: Annotated[bool, typer.Option(help="Also send every MG-ShopDial shopper turn.")] = True,
+    config: Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override.")] = None,
+    out: OutOpt = Path("runs"),
+) -> None:
+    """The red-team suite through the chat: attack success rate per OWASP category, control refusals."""
+    from eval.safety import report_markdown, run_safety
+
+    if generator not in ("template", "lm"):
+        raise typer.BadParameter("--generator must be 'template' or 'lm'")
+    cfg = load_agent_config(config, set_)
+    metrics, files, name = run_safety(cfg, generator, limit, mg_shopdial)
+    folder = run_folder(out, "eval-safety")
+    settings = {"agent": cfg.model_dump(mode="json"), "generator": name, "limit": limit}
+    write_run(folder, "eval-safety", settings, files, metrics)
+    report = folder / "report.md"
+    report.write_text(report_markdown(metrics, name), encoding="utf-8")
+    typer.echo(report.read_text(encoding="utf-8"))
+    typer.echo(f"report: {report}")
+
+
+@eval_app.command("grounding")
+def eval_grounding(
+    pairs: Annotated[int, typer.Option("--pairs", help="(shopper, item) pairs to write reasons for.")] = 200,
+    per_shopper: Annotated[int, typer.Option(help="Candidates per amazon2023 shopper.")] = 5,
+    config: Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override.")] = None,
+    out: OutOpt = Path("runs"),
+) -> None:
+    """Claim-level grounding precision of generated and shown reasons; the checker on labelled claims."""
+    from eval.grounding import grounding_markdown, run_grounding
+
+    cfg = load_agent_config(config, set_)
+    metrics, files = run_grounding(cfg, pairs, per_shopper)
+    folder = run_folder(out, "eval-grounding")
+    settings = {"agent": cfg.model_dump(mode="json"), "pairs": pairs, "per_shopper": per_shopper}
+    write_run(folder, "eval-grounding", settings, files, metrics)
+    report = folder / "report.md"
+    report.write_text(grounding_markdown(metrics), encoding="utf-8")
+    typer.echo(report.read_text(encoding="utf-8"))
+    typer.echo(f"report: {report}")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    domain: Annotated[
+        str, typer.Option("--domain", help="xrec/google, xrec/yelp, xrec/amazon or amazon2023.")
+    ],
+    rows: Annotated[
+        Path | None, typer.Option("--rows", help="Rows to evaluate instead of the domain's train.jsonl.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N rows.")] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="retriever.KEY=V, collab.KEY=V or folds=N override.")
+    ] = None,
+    out: OutOpt = Path("runs"),
+) -> None:
+    """Recall@10/50, NDCG@10, MRR and coverage of each retrieval method: can it find the chosen item?"""
+    from eval.retrieval import load_retrieval_config, markdown, run_retrieval_eval
+
+    config = load_retrieval_config(set_)
+    metrics, report = run_retrieval_eval(domain, rows, limit, config, out, log=typer.echo)
+    typer.echo(markdown(domain, metrics))
     typer.echo(f"report: {report}")
 
 

@@ -1,44 +1,67 @@
-"""The candidate retriever: content and history signals from FAISS, fused, then hard-filtered."""
+"""The candidate retriever: content, keyword, history and collaborative signals, fused, then filtered."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from retrieval.collab import CollabModel
 from retrieval.embedder import EMBEDDED_MINILM, Embedder
 from retrieval.filters import Constraints, violation
+from retrieval.fusion import FusionMethod, fuse
 from retrieval.index import VectorIndex
 from retrieval.items import Item
-from retrieval.shoppers import Shopper
+from retrieval.keyword import build_keyword_index, item_keyword_text
+from retrieval.signals import (
+    CollabSignal,
+    ContentSignal,
+    CooccurrenceSignal,
+    Evidence,
+    HistorySignal,
+    Hit,
+    KeywordSignal,
+    LikeItemSignal,
+    PopularSignal,
+    Query,
+    Signal,
+    query_text,
+)
 
-Hit = tuple[str, float, tuple[str, ...]]  # item id, similarity, the anchor items it is near
+__all__ = ["Candidate", "Evidence", "Hit", "Query", "Retriever", "RetrieverConfig", "Signal", "query_text"]
 
 
 class RetrieverConfig(BaseModel):
-    """How candidates are found."""
+    """How candidates are found; weights tuned on the XRec google and yelp training rows."""
 
     model_config = ConfigDict(extra="forbid")
 
     embedder: str = EMBEDDED_MINILM
     max_seq_length: int = Field(default=128, ge=16, le=512, description="embedder tokens per text")
-    fetch_k: int = Field(default=200, ge=10, description="neighbours per signal before filtering")
-    rrf_k: int = Field(default=60, ge=1, description="reciprocal-rank-fusion constant")
-    history_weight: float = Field(default=1.0, ge=0.0)
-    content_weight: float = Field(default=1.0, ge=0.0)
+    fetch_k: int = Field(default=1000, ge=10, description="hits per signal before fusing and filtering")
+    fusion: FusionMethod = Field(default="score", description="score: weighted max-normalised scores")
+    rrf_k: int = Field(default=60, ge=1, description="reciprocal-rank-fusion constant (fusion=rrf)")
+    history_weight: float = Field(default=0.25, ge=0.0)
+    content_weight: float = Field(default=0.25, ge=0.0)
+    keyword_weight: float = Field(default=1.0, ge=0.0)
+    like_item_weight: float = Field(default=1.0, ge=0.0)
+    collaborative_weight: float = Field(default=1.0, ge=0.0)
+    bought_together_weight: float = Field(default=1.0, ge=0.0)
+    popular_weight: float = Field(default=0.0, ge=0.0)
+    history_anchors: int = Field(default=50, ge=1, description="most recent own items the history uses")
 
-
-@dataclass(frozen=True)
-class Evidence:
-    """Why a signal put a candidate forward: its score, its rank, and what it is near."""
-
-    signal: str
-    score: float
-    rank: int
-    detail: str
-    near: tuple[str, ...] = ()
+    def weights(self) -> dict[str, float]:
+        """The weight of each signal by name."""
+        return {
+            "content": self.content_weight,
+            "keyword": self.keyword_weight,
+            "history": self.history_weight,
+            "like_item": self.like_item_weight,
+            "collaborative": self.collaborative_weight,
+            "bought_together": self.bought_together_weight,
+            "popular": self.popular_weight,
+        }
 
 
 @dataclass(frozen=True)
@@ -50,115 +73,115 @@ class Candidate:
     evidence: tuple[Evidence, ...] = ()
 
 
-@dataclass(frozen=True)
-class Query:
-    """What to retrieve for: the shopper, what they said, hard constraints, an anchor item."""
-
-    shopper: Shopper
-    text: str = ""
-    constraints: Constraints = field(default_factory=Constraints)
-    like_item_id: str | None = None
-
-
-def query_text(shopper: Shopper, said: str = "") -> str:
-    """The text that stands for the shopper: what they said, their profile, what they bought."""
-    prefs = shopper.preferences
-    parts = [said, shopper.profile]
-    parts += [p.title for p in shopper.purchases[:4]]
-    parts += list(prefs.categories) + list(prefs.colours) + list(prefs.brands)
-    if prefs.gender:
-        parts.append(prefs.gender)
-    return ". ".join(p for p in parts if p)
-
-
 @dataclass
 class Retriever:
-    """FAISS search over item embeddings, fused over signals, filtered by constraints."""
+    """Signals over one catalog (FAISS, keywords, interactions), fused and filtered by constraints.
+
+    Without `collab` (a catalog without interactions) only the text and history signals run.
+    """
 
     items: Sequence[Item]
     index: VectorIndex
     embedder: Embedder
     config: RetrieverConfig = field(default_factory=RetrieverConfig)
+    collab: CollabModel | None = None
+    _items: dict[str, Item] = field(init=False, repr=False, default_factory=dict)
+    _signals: dict[str, Signal] | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
-        self._row_of = {item_id: row for row, item_id in enumerate(self.index.item_ids)}
         self._items = {item.item_id: item for item in self.items}
 
     def item(self, item_id: str) -> Item | None:
         """The catalog item with this id, if any."""
         return self._items.get(item_id)
 
+    def title(self, item_id: str) -> str:
+        """The item's title, or its id for an item outside the catalog."""
+        item = self._items.get(item_id)
+        return item.title if item else f"item {item_id}"
+
+    def signals(self) -> dict[str, Signal]:
+        """Every signal with a positive weight, in evidence order (built on first use)."""
+        if self._signals is None:
+            weights = self.config.weights()
+            makers = self._signal_makers()
+            self._signals = {n: make() for n, make in makers.items() if weights.get(n, 0.0) > 0}
+        return self._signals
+
     def search(self, query: Query, k: int) -> list[Candidate]:
         """The k best candidates that break no constraint."""
-        bought = frozenset(query.shopper.history)
-        constraints = query.constraints.merged(Constraints(exclude_ids=bought))
-        total = len(self.index.item_ids)
-        # Filters can reject most neighbours (a tight budget); then search the whole catalog.
+        # Never offer what they bought, nor the very item they asked for more like.
+        liked = (query.like_item_id,) if query.like_item_id else ()
+        shown = frozenset(query.shopper.history + liked)
+        constraints = query.constraints.merged(Constraints(exclude_ids=shown))
+        total = len(self.items)
+        out: list[Candidate] = []
+        # Filters can reject most hits (a tight budget); then every signal lists everything it can.
         for fetch in dict.fromkeys((min(self.config.fetch_k, total), total)):
-            signals = self._signals(query, fetch)
-            out = self._ranked(signals, constraints, k)
+            lists = {name: signal.hits(query, fetch) for name, signal in self.signals().items()}
+            out = self._ranked(query, self._admissible(lists, constraints), k)
             if len(out) >= k:
                 return out
         return out + self._fill(constraints, {c.item.item_id for c in out}, k - len(out))
 
-    def _ranked(self, signals: dict[str, list[Hit]], constraints: Constraints, k: int) -> list[Candidate]:
+    def _signal_makers(self) -> dict[str, Callable[[], Signal]]:
+        makers: dict[str, Callable[[], Signal]] = {
+            "content": lambda: ContentSignal(self.index, self.embedder),
+            "keyword": self._keyword_signal,
+            "history": lambda: HistorySignal(self.index, self.title, self.config.history_anchors),
+            "like_item": lambda: LikeItemSignal(self.index, self.title),
+        }
+        collab = self.collab
+        if collab is not None:
+            makers["collaborative"] = lambda: CollabSignal(collab, self.title)
+            makers["bought_together"] = lambda: CooccurrenceSignal(collab, self.title)
+            makers["popular"] = lambda: PopularSignal(collab)
+        return makers
+
+    def _keyword_signal(self) -> KeywordSignal:
+        ids = tuple(item.item_id for item in self.items)
+        texts = [item_keyword_text(item) for item in self.items]
+        return KeywordSignal(build_keyword_index(texts), ids)
+
+    def _admissible(self, lists: dict[str, list[Hit]], constraints: Constraints) -> dict[str, list[Hit]]:
+        # Filter before fusing: a bought or off-limits item must not set the scale the others are
+        # normalised by, nor take a place in any list.
+        fits: dict[str, bool] = {}
+        for hits in lists.values():
+            for hit in hits:
+                if hit.item_id not in fits:
+                    item = self._items.get(hit.item_id)
+                    fits[hit.item_id] = item is not None and violation(item, constraints) is None
+        return {name: [h for h in hits if fits[h.item_id]] for name, hits in lists.items()}
+
+    def _ranked(self, query: Query, lists: dict[str, list[Hit]], k: int) -> list[Candidate]:
+        fused = fuse(lists, self.config.weights(), self.config.fusion, self.config.rrf_k)
+        positions = {name: {h.item_id: (r, h) for r, h in enumerate(hits, 1)} for name, hits in lists.items()}
+        signals = self.signals()
         out: list[Candidate] = []
-        for item_id, (score, evidence) in self._fuse(signals):
-            item = self._items.get(item_id)
-            if item is None or violation(item, constraints) is not None:
-                continue
-            out.append(Candidate(item, round(score, 6), tuple(evidence)))
+        for item_id, score in fused:
+            item = self._items[item_id]
+            evidence = tuple(
+                signals[name].evidence(where[item_id][1], where[item_id][0], query)
+                for name, where in positions.items()
+                if item_id in where
+            )
+            out.append(Candidate(item, round(score, 6), evidence))
             if len(out) == k:
                 break
         return out
 
-    def _signals(self, query: Query, fetch: int) -> dict[str, list[Hit]]:
-        signals: dict[str, list[Hit]] = {}
-        text = query_text(query.shopper, query.text)
-        if text:
-            vec = self.embedder.encode([text])
-            signals["content"] = self._neighbours(vec, (), fetch)
-        anchors = [query.like_item_id] if query.like_item_id else list(query.shopper.history)
-        rows = [self._row_of[i] for i in anchors if i in self._row_of]
-        if rows:
-            vecs = self.index.vectors(rows)
-            centroid = vecs.mean(axis=0, keepdims=True)
-            centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
-            name = "like_item" if query.like_item_id else "history"
-            near = tuple(self.index.item_ids[r] for r in rows)
-            signals[name] = self._neighbours(centroid, near, fetch)
-        return signals
-
-    def _neighbours(self, vec: np.ndarray, near: tuple[str, ...], fetch: int) -> list[Hit]:
-        scores, rows = self.index.search(vec, fetch)
-        ids = self.index.item_ids
-        return [(ids[r], float(s), near) for s, r in zip(scores[0], rows[0], strict=True) if r >= 0]
-
-    def _fuse(self, signals: dict[str, list[Hit]]) -> list[tuple[str, tuple[float, list[Evidence]]]]:
-        weights = {"content": self.config.content_weight, "history": self.config.history_weight}
-        fused: dict[str, tuple[float, list[Evidence]]] = {}
-        for name, hits in signals.items():
-            weight = weights.get(name, 1.0)
-            for rank, (item_id, score, near) in enumerate(hits, start=1):
-                total, evidence = fused.get(item_id, (0.0, []))
-                detail = _detail(name, score)
-                evidence.append(Evidence(name, round(score, 4), rank, detail, near))
-                fused[item_id] = (total + weight / (self.config.rrf_k + rank), evidence)
-        return sorted(fused.items(), key=lambda kv: -kv[1][0])
-
     def _fill(self, constraints: Constraints, taken: set[str], n: int) -> list[Candidate]:
-        # Nothing (or too little) came from the signals: fall back to the best-rated fitting items.
+        # Nothing (or too little) came from the signals: the most bought, else the best-rated fitting items.
+        bought = {i: c for i, c in self.collab.most_popular(len(self.items))} if self.collab else {}
         pool = [i for i in self.items if i.item_id not in taken and violation(i, constraints) is None]
-        pool.sort(key=lambda i: (-(i.rating or 0.0), i.price or 0.0))
-        return [
-            Candidate(i, 0.0, (Evidence("popular", i.rating or 0.0, r, "well rated in the catalog"),))
-            for r, i in enumerate(pool[:n], start=1)
-        ]
+        pool.sort(key=lambda i: (-bought.get(i.item_id, 0), -(i.rating or 0.0), i.price or 0.0))
+        return [Candidate(i, 0.0, (_popular_evidence(i, bought.get(i.item_id, 0), r),)) for r, i in
+                enumerate(pool[:n], start=1)]  # fmt: skip
 
 
-def _detail(signal: str, score: float) -> str:
-    if signal == "content":
-        return f"its description matches what we know you want (similarity {score:.2f})"
-    if signal == "history":
-        return f"similar to things you bought (similarity {score:.2f})"
-    return f"similar to the item you pointed at (similarity {score:.2f})"
+def _popular_evidence(item: Item, shoppers: int, rank: int) -> Evidence:
+    if shoppers:
+        detail = f"one of the most bought items here ({shoppers} shoppers)"
+        return Evidence("popular", float(shoppers), rank, detail, count=shoppers)
+    return Evidence("popular", item.rating or 0.0, rank, "well rated in the catalog")

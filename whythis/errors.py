@@ -40,3 +40,7 @@ class IndexStoreError(WhythisError):
 
 class InputRejected(WhythisError):
     """A chat message was refused (too long, hostile); the message is a polite reply."""
+
+
+class SessionNotFound(WhythisError):
+    """A chat session id is unknown (never opened, closed, or forgotten)."""

@@ -4,12 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.filters import Constraints
+from retrieval.filters import Constraints, violation
 from retrieval.index import build_index, load_index, open_or_build
 from retrieval.items import Item
-from retrieval.retriever import Query, Retriever, query_text
+from retrieval.retriever import Candidate, Query, Retriever, RetrieverConfig, query_text
 from retrieval.shoppers import PastPurchase, Preferences, Shopper
 from tests.fakes import KeywordEmbedder
+from tests.retrieval import collab_data
 from whythis.errors import IndexStoreError
 
 ITEMS = [
@@ -104,3 +105,93 @@ def test_missing_or_corrupt_index_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text("{", encoding="utf-8")
     with pytest.raises(IndexStoreError, match="corrupt"):
         load_index(tmp_path)
+
+
+# --- hybrid retrieval: collaborative signals, fusion, evidence, cold start --------------------------
+
+SHOP = collab_data.ITEMS
+
+
+@pytest.fixture(scope="module")
+def shop() -> Retriever:
+    embedder = KeywordEmbedder()
+    return Retriever(SHOP, build_index(SHOP, embedder), embedder, RetrieverConfig(), collab_data.model())
+
+
+def signals_of(candidate: Candidate) -> set[str]:
+    return {e.signal for e in candidate.evidence}
+
+
+def test_without_interactions_only_text_and_history_signals_run(retriever: Retriever) -> None:
+    assert set(retriever.signals()) == {"content", "keyword", "history", "like_item"}
+
+
+def test_co_bought_item_comes_first_with_evidence_of_both_signals(shop: Retriever) -> None:
+    found = shop.search(Query(Shopper("newcomer", history=("tent",))), 3)
+    assert found[0].item.item_id == "bag"
+    assert {"collaborative", "bought_together"} <= signals_of(found[0])
+    cooc = next(e for e in found[0].evidence if e.signal == "bought_together")
+    assert cooc.detail == "bought together with Two-person dome tent by 6 shoppers"
+    assert cooc.near == ("tent",) and cooc.rank == 1 and cooc.count == 6
+    collab = next(e for e in found[0].evidence if e.signal == "collaborative")
+    assert collab.near == ("tent",) and "Two-person dome tent" in collab.detail
+    assert all(c.item.item_id != "tent" for c in found)  # already bought
+
+
+def test_fused_text_and_collaborative_evidence_on_one_candidate(shop: Retriever) -> None:
+    found = shop.search(Query(Shopper("c1", history=("tent", "stove")), "warm sleeping bag"), 2)
+    assert found[0].item.item_id == "bag"
+    assert {"content", "keyword", "collaborative", "bought_together"} <= signals_of(found[0])
+    keyword = next(e for e in found[0].evidence if e.signal == "keyword")
+    assert "'sleeping bag'" in keyword.detail and keyword.terms[0] == "sleeping bag"
+    assert found[0].score > found[1].score
+
+
+def test_cold_start_shopper_with_only_a_message_gets_content_candidates(shop: Retriever) -> None:
+    found = shop.search(Query(Shopper("stranger"), "trail running shoe"), 3)
+    assert found[0].item.item_id == "shoe"
+    assert signals_of(found[0]) <= {"content", "keyword"} and "content" in signals_of(found[0])
+
+
+def test_new_item_without_interactions_is_reachable_by_its_text(shop: Retriever) -> None:
+    found = shop.search(Query(Shopper("stranger"), "ultralight bivy shelter"), 3)
+    assert found[0].item.item_id == "bivy"
+    camper = shop.search(Query(Shopper("c2", history=("tent", "bag")), "ultralight bivy shelter"), 3)
+    bivy = next(c for c in camper if c.item.item_id == "bivy")
+    assert signals_of(bivy) <= {"content", "keyword", "history"} and "keyword" in signals_of(bivy)
+
+
+def test_like_item_uses_text_and_co_buying(shop: Retriever) -> None:
+    found = shop.search(Query(Shopper("s"), like_item_id="tent"), 3)
+    ids = [c.item.item_id for c in found]
+    assert "tent" not in ids and "bag" in ids and "bivy" in ids
+    bag = found[ids.index("bag")]
+    assert "bought_together" in signals_of(bag)
+    assert "Two-person dome tent" in next(e.detail for e in bag.evidence if e.signal == "bought_together")
+
+
+def test_cold_shopper_without_words_gets_the_most_bought(shop: Retriever) -> None:
+    found = shop.search(Query(Shopper("cold")), 4)
+    assert {c.item.item_id for c in found} == {"tent", "bag", "shoe", "sock"}  # 6 buyers each
+    assert all(c.evidence[0].signal == "popular" and c.evidence[0].count == 6 for c in found)
+    assert "6 shoppers" in found[0].evidence[0].detail
+
+
+@pytest.mark.parametrize(
+    "constraints",
+    [
+        Constraints(budget_max=100),
+        Constraints(gender="Men"),
+        Constraints(colours=("green",)),
+        Constraints(budget_max=160, gender="Women", colours=("red", "white")),
+        Constraints(budget_min=1000),
+    ],
+)
+def test_constraints_are_never_broken_by_any_signal(shop: Retriever, constraints: Constraints) -> None:
+    shoppers = [Shopper("c1", history=("tent",)), Shopper("r1", history=("shoe",)), Shopper("new")]
+    for shopper in shoppers:
+        for text in ("", "tent sleeping bag", "running shoe socks cap"):
+            for like in (None, "tent", "shoe"):
+                found = shop.search(Query(shopper, text, constraints, like), 5)
+                assert all(violation(c.item, constraints) is None for c in found)
+                assert all(c.item.item_id not in shopper.history for c in found)

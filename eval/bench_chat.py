@@ -1,0 +1,114 @@
+"""`whythis bench chat`: latency of chat turns through the session API on the demo shop, real models.
+
+Each trial opens a session for a demo shopper (the first-recommendation turn: retrieval plus k grounded
+reasons), asks "why #n?" (the evidence turn) and, optionally, "something cheaper" (a refinement turn
+that writes k new reasons). Every turn is timed until its last event; sessions autosave to a store.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agent.config import AgentConfig
+from agent.events import Event, EvidenceEvent, ItemCard
+from agent.recommender import load_agent
+from agent.session import SessionManager
+from agent.store import open_store
+from eval.timing import percentiles, timed
+from finetune.generator import Generator
+from retrieval.catalog import demo_catalog_path
+from retrieval.embedder import Embedder
+from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
+from retrieval.shoppers import Shopper
+from whythis.errors import DataError
+
+
+@dataclass(frozen=True)
+class ChatBenchOptions:
+    """How much to measure."""
+
+    trials: int = 5
+    shopper: str = "maya"
+    refine: bool = True
+
+
+@dataclass
+class _Samples:
+    first: list[float]
+    first_event: list[float]
+    why: list[float]
+    refine: list[float]
+    sources: Counter[str]
+
+
+def _demo_shopper(name: str) -> Shopper:
+    found = [p for p in demo_shopper_paths() if p.stem.startswith(name)]
+    if not found:
+        raise DataError(f"no demo shopper {name!r}")
+    return load_shopper(found[0])
+
+
+def _drain(stream: Iterator[Event]) -> tuple[list[Event], float, float]:
+    """All events, the ms until the first one, and the ms until the last one."""
+    start = time.perf_counter()
+    first = next(stream)
+    first_ms = (time.perf_counter() - start) * 1000
+    events = [first, *stream]
+    return events, first_ms, (time.perf_counter() - start) * 1000
+
+
+def _trial(manager: SessionManager, shopper: Shopper, n: int, refine: bool, samples: _Samples) -> None:
+    session_id, stream = manager.open(shopper)
+    events, first_event_ms, total_ms = _drain(stream)
+    cards = [e for e in events if isinstance(e, ItemCard)]
+    if not cards:
+        raise DataError(f"the first turn showed no items: {[e.type for e in events]}")
+    samples.first.append(total_ms)
+    samples.first_event.append(first_event_ms)
+    samples.sources.update(c.reason_source for c in cards)
+    why, why_ms = timed(lambda: list(manager.send(session_id, f"why #{n % len(cards) + 1}?")))
+    if not any(isinstance(e, EvidenceEvent) for e in why):
+        raise DataError(f"the why turn carried no evidence: {[e.type for e in why]}")
+    samples.why.append(why_ms)
+    if refine:
+        samples.refine.append(timed(lambda: list(manager.send(session_id, "something cheaper")))[1])
+    manager.close(session_id)
+
+
+def run_chat_bench(
+    config: AgentConfig,
+    options: ChatBenchOptions,
+    generator: Generator | None = None,
+    embedder: Embedder | None = None,
+) -> tuple[dict[str, Any], list[Path]]:
+    """Measure chat turns on the demo catalog (real models unless given); metrics and the files read."""
+    catalog = demo_catalog_path()
+    agent, load_ms = timed(lambda: load_agent(config, catalog, generator=generator, embedder=embedder))
+    shopper = _demo_shopper(options.shopper)
+    samples = _Samples([], [], [], [], Counter())
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(Path(tmp) / "whythis.db")
+        manager = SessionManager.over(agent, store)
+        _trial(manager, shopper, 0, False, _Samples([], [], [], [], Counter()))  # warm-up, not counted
+        for n in range(options.trials):
+            _trial(manager, shopper, n, options.refine, samples)
+        store.close()
+    metrics: dict[str, Any] = {
+        "catalog_items": len(agent.items),
+        "shopper": shopper.shopper_id,
+        "k": config.chat.k,
+        "agent_load_s": round(load_ms / 1000, 2),
+        "first_recommendation_turn": percentiles(samples.first),
+        "first_recommendation_first_event": percentiles(samples.first_event),
+        "why_turn": percentiles(samples.why),
+        "reason_sources": dict(samples.sources),
+    }
+    if options.refine:
+        metrics["cheaper_turn"] = percentiles(samples.refine)
+    return metrics, [catalog]

@@ -1,0 +1,290 @@
+"""`whythis eval grounding`: claim-level grounding precision of generated and shown reasons, and the
+checker's precision/recall on hand-labelled claims (eval/data/claims_labelled.yaml).
+
+Generated texts are what the model wrote (first try and retry); shown texts are what the agent
+displays after the regenerate-then-fallback flow. Precision = supported atomic claims / counted
+atomic claims (filler such as "Recommended because" is not a claim).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agent.config import AgentConfig
+from agent.grounding import GroundingChecker, GroundingResult
+from agent.reasons import Reason, ReasonWriter, tidy
+from agent.recommender import Agent, load_agent
+from finetune.generator import Generator
+from prompts.render import Rendered
+from retrieval.datasets import dataset_path
+from retrieval.items import CatalogRow
+from retrieval.retriever import Candidate, Evidence
+from retrieval.shopper_loaders import load_amazon2023_users
+from retrieval.shoppers import Shopper, ShopperFile
+from whythis.errors import DataError
+
+LABELLED = Path(__file__).parent / "data" / "claims_labelled.yaml"
+
+
+class LabelledCase(BaseModel):
+    """One hand-labelled claim about a named item and shopper."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1)
+    claim: str = Field(min_length=1)
+    item: str
+    shopper: str = "cold"
+    evidence: list[str] = Field(default_factory=list)
+    supported: bool
+    blind: bool = False  # labelled before the checker was ever run on it
+    note: str = ""
+
+
+class LabelledFile(BaseModel):
+    """The labelled-claims file: items, shoppers and cases."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+    items: dict[str, CatalogRow]
+    shoppers: dict[str, ShopperFile]
+    cases: list[LabelledCase] = Field(min_length=1)
+
+
+def load_labelled(path: Path = LABELLED) -> LabelledFile:
+    """The validated labelled claims; every case must name a defined item and shopper."""
+    try:
+        data = LabelledFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(f"cannot read labelled claims {path}: {exc}") from exc
+    except ValidationError as exc:
+        bad = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise DataError(f"{path} is not a valid labelled-claims file: {bad}") from exc
+    for case in data.cases:
+        if case.item not in data.items or case.shopper not in data.shoppers:
+            raise DataError(f"{path}: case {case.id} names an unknown item or shopper")
+    return data
+
+
+def labelled_scores(data: LabelledFile, checker: GroundingChecker | None = None) -> dict[str, Any]:
+    """The checker as a classifier of "supported" on every labelled claim, and on the blind batch alone."""
+    brands = frozenset(r.brand for r in data.items.values() if r.brand)
+    checker = checker or GroundingChecker(brands)
+    items = {k: v.to_item() for k, v in data.items.items()}
+    shoppers = {k: v.to_shopper() for k, v in data.shoppers.items()}
+    rows = []
+    for case in data.cases:
+        evidence = [Evidence(signal, 1.0, 1, signal) for signal in case.evidence]
+        result = checker.check(case.claim, items[case.item], shoppers[case.shopper], evidence=evidence)
+        rows.append(
+            {"id": case.id, "claim": case.claim, "label": case.supported, "checker": result.ok,
+             "blind": case.blind, "why": result.describe()}
+        )  # fmt: skip
+    scores = _confusion(rows)
+    scores["blind"] = _confusion([r for r in rows if r["blind"]])
+    scores["disagreements"] = [r for r in rows if r["label"] != r["checker"]]
+    return scores
+
+
+def _confusion(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    pairs = [(bool(r["label"]), bool(r["checker"])) for r in rows]
+    tp = sum(label and said for label, said in pairs)
+    fp = sum(not label and said for label, said in pairs)
+    fn = sum(label and not said for label, said in pairs)
+    tn = sum(not label and not said for label, said in pairs)
+    return {
+        "cases": len(rows),
+        "labelled_supported": tp + fn,
+        "accept_precision": _ratio(tp, tp + fp),
+        "accept_recall": _ratio(tp, tp + fn),
+        "reject_precision": _ratio(tn, tn + fn),
+        "reject_recall": _ratio(tn, tn + fp),
+        "accuracy": _ratio(tp + tn, len(rows)),
+    }
+
+
+def _ratio(a: int, b: int) -> float:
+    return round(a / b, 4) if b else 1.0
+
+
+@dataclass
+class RecordingGenerator:
+    """Passes prompts to a generator and keeps every raw answer, first tries and retries alike."""
+
+    inner: Generator
+    name: str = "recording"
+    answers: list[str] = field(default_factory=list)
+
+    def generate(
+        self, prompts: Sequence[Rendered], max_new_tokens: int | None = None, temperature: float = 0.0
+    ) -> list[str]:
+        """The inner generator's answers, recorded."""
+        out = self.inner.generate(prompts, max_new_tokens, temperature)
+        self.answers += out
+        return out
+
+    def stream(self, prompt: Rendered, max_new_tokens: int | None = None) -> Iterator[str]:
+        """The inner generator's stream (not recorded: the eval does not stream)."""
+        return self.inner.stream(prompt, max_new_tokens)
+
+
+@dataclass
+class Tally:
+    """Atomic claims counted by kind and verdict, with a few examples of each."""
+
+    texts: int = 0
+    claims: Counter[str] = field(default_factory=Counter)
+    supported: Counter[str] = field(default_factory=Counter)
+    samples: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+    def add(self, text: str, result: GroundingResult, per_verdict: int = 3) -> None:
+        """Count one checked text."""
+        self.texts += 1
+        for verdict in result.counted:
+            self.claims[verdict.kind] += 1
+            self.supported[verdict.kind] += verdict.supported
+            key = f"{verdict.kind}/{'supported' if verdict.supported else 'unsupported'}"
+            bucket = self.samples.setdefault(key, [])
+            if len(bucket) < per_verdict:
+                bucket.append({"claim": verdict.text, "why": verdict.why, "text": text})
+
+    def summary(self) -> dict[str, Any]:
+        """Precision overall and per kind."""
+        total, ok = sum(self.claims.values()), sum(self.supported.values())
+        return {
+            "texts": self.texts,
+            "claims": total,
+            "supported": ok,
+            "precision": _ratio(ok, total),
+            "per_kind": {
+                k: {"claims": n, "precision": _ratio(self.supported[k], n)} for k, n in self.claims.items()
+            },
+            "samples": self.samples,
+        }
+
+
+@dataclass
+class _Run:
+    """The tallies of one generation run."""
+
+    generated: Tally = field(default_factory=Tally)
+    shown: Tally = field(default_factory=Tally)
+    rejected: Counter[str] = field(default_factory=Counter)
+    sources: Counter[str] = field(default_factory=Counter)
+
+    def add(
+        self,
+        writer: ReasonWriter,
+        shopper: Shopper,
+        candidates: Sequence[Candidate],
+        reasons: Sequence[Reason],
+        answers: Sequence[str],
+    ) -> None:
+        """Check every text generated for one shopper's candidates, and the reasons shown."""
+        context = writer.context(shopper)
+        by_item = _answers_by_item(answers, candidates, reasons)
+        for reason, candidate in zip(reasons, candidates, strict=True):
+            item, evidence = candidate.item, candidate.evidence
+            for raw in by_item[item.item_id]:
+                text = tidy(raw, writer.config.max_sentences)
+                result = writer.checker.check(text, item, shopper, context, evidence)
+                self.generated.add(text, result)
+                self.rejected.update(c.kind for c in result.failures)
+            self.shown.add(reason.text, writer.checker.check(reason.text, item, shopper, context, evidence))
+            self.sources[reason.source] += 1
+
+
+def generation_scores(
+    agent: Agent, shoppers: Sequence[Shopper], pairs: int, per_shopper: int
+) -> dict[str, Any]:
+    """Reasons for `pairs` (shopper, candidate) pairs: precision of generated vs shown texts, rejections."""
+    writer = agent.writer
+    rejected_before = writer.stats.rejected
+    recorder = RecordingGenerator(writer.generator)
+    writer.generator = recorder
+    run, done = _Run(), 0
+    try:
+        for shopper in shoppers[: math.ceil(pairs / per_shopper)]:
+            candidates = agent.candidates(shopper, min(per_shopper, pairs - done))
+            start = len(recorder.answers)
+            reasons = writer.write(shopper, candidates)
+            run.add(writer, shopper, candidates, reasons, recorder.answers[start:])
+            done += len(reasons)
+            if done >= pairs:
+                break
+    finally:
+        writer.generator = recorder.inner
+    return {
+        "pairs": done,
+        "generated": run.generated.summary(),
+        "shown": run.shown.summary(),
+        "shown_sources": dict(run.sources),
+        "texts_generated": len(recorder.answers),
+        "texts_rejected": writer.stats.rejected - rejected_before,
+        "rejected_claim_kinds": dict(run.rejected),
+    }
+
+
+def _answers_by_item(
+    answers: Sequence[str], candidates: Sequence[Candidate], reasons: Sequence[Reason]
+) -> dict[str, list[str]]:
+    # The writer generates one batch for every candidate, then one batch for those it rejected (in order).
+    ids = [c.item.item_id for c in candidates]
+    out: dict[str, list[str]] = {i: [] for i in ids}
+    first, rest = answers[: len(ids)], answers[len(ids) :]
+    for i, text in zip(ids, first, strict=False):
+        out[i].append(text)
+    retried = [r.item_id for r in reasons if r.source != "model"]
+    for i, text in zip(retried, rest, strict=False):
+        out[i].append(text)
+    return out
+
+
+def run_grounding(config: AgentConfig, pairs: int, per_shopper: int) -> tuple[dict[str, Any], list[Path]]:
+    """Labelled-claims scores, then reasons for `pairs` amazon2023 shoppers x Myntra candidates."""
+    catalog = dataset_path("myntra", "products.csv")
+    users = dataset_path("amazon2023", "train.jsonl")
+    labelled = labelled_scores(load_labelled())
+    agent = load_agent(config, catalog, "myntra")
+    shoppers = load_amazon2023_users(users)
+    metrics = {"labelled": labelled, "generation": generation_scores(agent, shoppers, pairs, per_shopper)}
+    return metrics, [catalog, users, LABELLED]
+
+
+def grounding_markdown(metrics: dict[str, Any]) -> str:
+    """The report: precision of generated vs shown claims, rejections, samples, labelled-set scores."""
+    gen, lab = metrics["generation"], metrics["labelled"]
+    lines = ["# eval-grounding", "", f"Pairs: {gen['pairs']}; texts generated: {gen['texts_generated']}, "
+             f"rejected: {gen['texts_rejected']}; shown by source: {gen['shown_sources']}.", "",
+             "| texts | claims | supported | precision |", "| --- | --- | --- | --- |"]  # fmt: skip
+    for name in ("generated", "shown"):
+        t = gen[name]
+        lines.append(f"| {name} | {t['claims']} | {t['supported']} | {t['precision']:.3f} |")
+    lines += ["", "Claim precision per kind (generated texts):", ""]
+    lines += [
+        f"- {k}: {v['claims']} claims, precision {v['precision']:.3f}"
+        for k, v in gen["generated"]["per_kind"].items()
+    ]
+    lines += ["", f"Rejected claim kinds: {gen['rejected_claim_kinds']}", "", "## Samples (generated)", ""]
+    for key, rows in sorted(gen["generated"]["samples"].items()):
+        lines += [f"- **{key}**: {r['claim']!r}" + (f" ({r['why']})" if r["why"] else "") for r in rows]
+    lines += ["", "## Labelled claims", ""]
+    for name, scores in (("all", lab), ("blind batch", lab["blind"])):
+        lines.append(
+            f"- {name}: {scores['cases']} claims; accept precision {scores['accept_precision']:.3f}, "
+            f"accept recall {scores['accept_recall']:.3f}; "
+            f"reject precision {scores['reject_precision']:.3f}, reject recall {scores['reject_recall']:.3f}"
+        )
+    lines += [
+        f"  - disagrees on `{d['id']}`: {d['claim']!r} (label {d['label']})" for d in lab["disagreements"]
+    ]
+    return "\n".join(lines) + "\n"

@@ -41,7 +41,8 @@ def test_demo_chat_script_with_the_real_models(tmp_path: Path, capsys: pytest.Ca
     script.write_text("why #2?\nsomething cheaper\nmore like #1\nwhat do you know about me?\nquit\n")
     assert main(["chat", "--script", str(script), "--set", "generator.threads=2"]) == 0
     out = capsys.readouterr().out
-    assert out.count("Recommended because") >= 10
+    # 5 picks, the explained #2, and at least one card for each refinement.
+    assert out.count("Recommended because") >= 8
     assert "What I matched" in out and "Here are cheaper options" in out and "Bye" in out
 
 

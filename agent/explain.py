@@ -74,35 +74,6 @@ def explain_why_not(rec: Recommendation, best: Recommendation | None, state: Cha
     return "\n".join(lines)
 
 
-_COMPARED = ("brand", "price", "colour", "material", "category", "rating", "sizes", "gender")
-
-
-def compare(recs: Sequence[Recommendation], state: ChatState) -> str:
-    """A side-by-side of the attributes the items have, one line per attribute."""
-    heads = [_position(state, r) for r in recs]
-    lines = [" vs ".join(f"{h} {r.item.title}" for h, r in zip(heads, recs, strict=True))]
-    for name in _COMPARED:
-        values = [r.item.facts().get(name) for r in recs]
-        if all(v is None for v in values):
-            continue
-        shown = [_fmt(v) for v in values]
-        lines.append(f"  {name}: " + " | ".join(shown))
-    prefs = [len(r.reason.matches) for r in recs]
-    best = max(range(len(recs)), key=lambda i: (prefs[i], recs[i].candidate.score))
-    lines.append(f"{heads[best]} matches more of what you told me.")
-    return "\n".join(lines)
-
-
-def _fmt(value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return format_number(value)
-    if isinstance(value, tuple):
-        return ", ".join(value)
-    return str(value)
-
-
 def about_me(state: ChatState, bought_titles: Sequence[str] = ()) -> str:
     """Everything the reasons may use about this shopper, and where it came from."""
     s = state.shopper

@@ -17,12 +17,11 @@ KINDS: tuple[IndexKind, ...] = ("flat", "ivf", "hnsw")
 # k-means places IVF centroids well with about 40 points per list; more only makes training slower.
 TRAIN_POINTS_PER_LIST = 40
 
-# What `auto` picks above the threshold. HNSW: on one core `whythis bench retrieval` (100k clustered
-# synthetic vectors) has it at recall@50 0.974 with p50 0.28 ms (efSearch 128), where IVF needs
-# nprobe 128 for 0.970 at p50 1.0 ms; IVF scans about n*nprobe/nlist = sqrt(n)*nprobe/4 vectors a
-# query, HNSW about efSearch*m*log(n), so the gap widens towards 1M. Its missing deletion is covered
-# by tombstones (retrieval/vector_index.py). IVF remains the smaller, faster-to-build choice.
-ANN_KIND: IndexKind = "hnsw"
+# What `auto` picks above the threshold: IVF. On one core, `whythis bench retrieval --items 1000000`
+# (clustered synthetic vectors, top-50) measured IVF nprobe=16 at p99 0.84 ms with recall@50 0.997 and
+# nprobe=64 at p99 2.3 ms with 0.999, while HNSW (m=32) needed efSearch=256 for 0.952 at p99 1.2 ms and
+# took 128 s to build against IVF's 51 s. IVF also deletes natively; HNSW stays selectable.
+ANN_KIND: IndexKind = "ivf"
 
 # faiss's bundled stubs lack DirectMap, SearchParametersHNSW and the HNSW fields; typed as Any here.
 _faiss: Any = faiss

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent.config import AgentConfig
 from agent.grounding import GroundingChecker, GroundingResult
@@ -29,6 +28,7 @@ from retrieval.items import CatalogRow
 from retrieval.retriever import Candidate, Evidence
 from retrieval.shopper_loaders import load_amazon2023_users
 from retrieval.shoppers import Shopper, ShopperFile
+from whythis.config import load_yaml_file
 from whythis.errors import DataError
 
 LABELLED = Path(__file__).parent / "data" / "claims_labelled.yaml"
@@ -62,13 +62,7 @@ class LabelledFile(BaseModel):
 
 def load_labelled(path: Path = LABELLED) -> LabelledFile:
     """The validated labelled claims; every case must name a defined item and shopper."""
-    try:
-        data = LabelledFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataError(f"cannot read labelled claims {path}: {exc}") from exc
-    except ValidationError as exc:
-        bad = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise DataError(f"{path} is not a valid labelled-claims file: {bad}") from exc
+    data = load_yaml_file(LabelledFile, path, "labelled-claims file")
     for case in data.cases:
         if case.item not in data.items or case.shopper not in data.shoppers:
             raise DataError(f"{path}: case {case.id} names an unknown item or shopper")

@@ -10,7 +10,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
 from agent.chat import ChatAgent
@@ -23,6 +22,7 @@ from prompts.render import Rendered
 from retrieval.catalog import demo_catalog_path, load_catalog
 from retrieval.embedder import load_embedder
 from retrieval.shoppers import Shopper
+from whythis.config import load_yaml_file
 from whythis.errors import ConfigError, DataError
 from whythis.paths import data_dir
 
@@ -114,10 +114,7 @@ def default_labelled_path() -> Path:
 def load_labelled(path: Path | None = None) -> list[LabelledMessage]:
     """The labelled messages of a file (default: the shipped set)."""
     path = path or default_labelled_path()
-    try:
-        data = LabelledFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise DataError(f"{path}: {exc}") from exc
+    data = load_yaml_file(LabelledFile, path, "labelled intents file")
     return data.messages
 
 

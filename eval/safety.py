@@ -17,8 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent.chat import ChatAgent
 from agent.config import AgentConfig
@@ -34,6 +33,7 @@ from retrieval.items import CatalogRow, Item
 from retrieval.retriever import Retriever
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from retrieval.shoppers import Shopper, ShopperFile
+from whythis.config import load_yaml_file
 from whythis.errors import DataError
 
 SUITE = Path(__file__).parent / "data" / "redteam.yaml"
@@ -87,13 +87,7 @@ class SuiteFile(BaseModel):
 
 def load_suite(path: Path = SUITE) -> SuiteFile:
     """The validated red-team suite; errors name the file and the bad key."""
-    try:
-        suite = SuiteFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataError(f"cannot read red-team suite {path}: {exc}") from exc
-    except ValidationError as exc:
-        bad = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise DataError(f"{path} is not a valid red-team suite: {bad}") from exc
+    suite = load_yaml_file(SuiteFile, path, "red-team suite")
     ids = [c.id for c in suite.cases] + [c.id for c in suite.controls]
     if len(ids) != len(set(ids)):
         raise DataError(f"{path}: case ids must be unique")

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from whythis.errors import ConfigError
+from whythis.errors import ConfigError, DataError
 
 ConfigT = TypeVar("ConfigT", bound=BaseModel)
 
@@ -104,3 +104,16 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise ConfigError(f"cannot write {value!r} to TOML")
+
+
+def load_yaml_file(model: type[ConfigT], path: Path, what: str) -> ConfigT:
+    """A YAML data file validated by a pydantic model; DataError names the file and every bad key."""
+    import yaml
+
+    try:
+        return model.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(f"cannot read {what} {path}: {exc}") from exc
+    except ValidationError as exc:
+        bad = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise DataError(f"{path} is not a valid {what}: {bad}") from exc

@@ -60,7 +60,7 @@ class ChatAgent:
     others: Callable[[str], Sequence[str]] | None = None
     allowed_domains: tuple[str, ...] = ()
     output_checks: bool = True  # off only to measure what the checks stop
-    _secrets: tuple[str, ...] | None = field(default=None, init=False, repr=False)
+    _secrets: tuple[tuple[str, int], tuple[str, ...]] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def over(cls, agent: Agent, forgetter: Forgetter | None = None) -> ChatAgent:
@@ -103,15 +103,17 @@ class ChatAgent:
         """The reply as the widget may render it: no markup, leaks or unbacked offers (else replaced)."""
         if not self.output_checks:
             return reply
-        if self._secrets is None:
-            self._secrets = prompt_secrets(self.agent.writer.prompt)
+        prompt = self.agent.writer.current_prompt()
+        # Cached per prompt version: a newly activated studio version brings its own secrets.
+        if self._secrets is None or self._secrets[0] != (prompt.name, prompt.version):
+            self._secrets = ((prompt.name, prompt.version), prompt_secrets(prompt))
         shown = (*conv.shown_recommendations(), *reply.items, *reply.explained)
         shopper = conv.state.shopper
         context = ReplyContext(
             items=tuple({r.item.item_id: r.item for r in shown}.values()),
             shopper=shopper,
             other_shoppers=tuple(self.others(shopper.shopper_id)) if self.others else (),
-            secrets=self._secrets,
+            secrets=self._secrets[1],
             allowed_domains=self.allowed_domains,
         )
         safe = check_reply(reply.text, context)

@@ -62,17 +62,18 @@ def feedback_record(
     rec, about = _about(conv, given.item_id, explained)
     writer = agent.writer
     context = writer.context(shopper)
+    prompt = writer.current_prompt()
     grounded = None
     if rec is not None and given.corrected is not None:
-        grounded = passes_check(writer.checker, writer.prompt, given.corrected, rec.item, shopper, context)
+        grounded = passes_check(writer.checker, prompt, given.corrected, rec.item, shopper, context)
     return FeedbackRecord(
         session_id=session_id,
         shopper_id=shopper.shopper_id,
         turn=number,
         item_id=given.item_id,
         rating=given.rating,
-        prompt_name=writer.prompt.name,
-        prompt_version=writer.prompt.version,
+        prompt_name=prompt.name,
+        prompt_version=prompt.version,
         adapter=agent.config.generator.adapter,
         audience=agent.config.reasons.audience,
         text_shown=rec.reason.text if rec is not None else answer,

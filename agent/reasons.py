@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,6 +131,12 @@ class ReasonWriter:
     config: ReasonConfig = field(default_factory=ReasonConfig)
     stats: ReasonStats = field(default_factory=ReasonStats)
     catalog: Mapping[str, Item] = field(default_factory=dict)
+    # The prompt studio's active version, read on every use so that activating one needs no restart.
+    prompt_source: Callable[[], PromptFile] | None = None
+
+    def current_prompt(self) -> PromptFile:
+        """The prompt in force now: the active studio version when there is a source, else the loaded one."""
+        return self.prompt_source() if self.prompt_source is not None else self.prompt
 
     def write(
         self, shopper: Shopper, candidates: Sequence[Candidate], audience: str | None = None
@@ -188,7 +194,7 @@ class ReasonWriter:
         text = tidy(raw, self.config.max_sentences)
         context = self.context(shopper)
         result = self.checker.check(text, item, shopper, context, evidence)
-        banned = [p for p in self.prompt.banned_phrases if p.lower() in text.lower()]
+        banned = [p for p in self.current_prompt().banned_phrases if p.lower() in text.lower()]
         if result.ok and not banned and mentions_item(text, item):
             return Reason(item.item_id, text, source, result.claims, matched_facts(item, shopper, context))
         self.stats.count_rejection(result.failures)
@@ -206,7 +212,7 @@ class ReasonWriter:
     def render_for(self, shopper: Shopper, item: Item, audience: str | None = None) -> Rendered:
         """The rendered reason prompt for one item (for streaming and for the prompt studio)."""
         variables = reason_variables(shopper, item, audience or self.config.audience, self.context(shopper))
-        return render(self.prompt, variables)
+        return render(self.current_prompt(), variables)
 
     def context(self, shopper: Shopper) -> list[Item]:
         """The catalog items the shopper bought: reasons may mention them."""

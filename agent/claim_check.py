@@ -131,6 +131,10 @@ def _coupon(cue: Cue, support: Support) -> str | None:
     return None
 
 
+# "Matches what you asked": the dense or the keyword match of the shopper's words put the item forward.
+_QUERY_SIGNALS = frozenset({"content", "keyword"})
+
+
 def _evidence(scope: str, support: Support) -> str | None:
     shopper = support.shopper
     if scope == "social":
@@ -139,7 +143,7 @@ def _evidence(scope: str, support: Support) -> str | None:
         signal = _signal(support, claim_words.HISTORY_SIGNALS)
         has_past = bool(shopper.history or shopper.purchases or shopper.profile)
         return signal or ("shopper.history" if has_past else None)
-    signal = _signal(support, frozenset({"content"}))
+    signal = _signal(support, _QUERY_SIGNALS)
     return signal or ("shopper.profile" if not support.evidence and shopper.profile else None)
 
 

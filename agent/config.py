@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from finetune.generator import GeneratorConfig
+from retrieval.collab import CollabConfig
 from retrieval.retriever import RetrieverConfig
 from whythis.config import load_config
 
@@ -33,6 +34,17 @@ class ChatConfig(BaseModel):
     max_message_chars: int = Field(default=1000, ge=10)
 
 
+class CollabSettings(BaseModel):
+    """Where the shop's interactions are (a user_id,item_id CSV) and how collaborative signals learn."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    interactions: str = Field(
+        default="", description="path of the interactions CSV; empty: content and keyword signals only"
+    )
+    model: CollabConfig = Field(default_factory=CollabConfig)
+
+
 class AgentConfig(BaseModel):
     """Everything the agent needs besides the catalog and the shopper."""
 
@@ -42,6 +54,7 @@ class AgentConfig(BaseModel):
     generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
     reasons: ReasonConfig = Field(default_factory=ReasonConfig)
     chat: ChatConfig = Field(default_factory=ChatConfig)
+    collab: CollabSettings = Field(default_factory=CollabSettings)
 
 
 def load_agent_config(path: Path | None = None, overrides: list[str] | None = None) -> AgentConfig:

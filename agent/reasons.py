@@ -11,6 +11,7 @@ from typing import Any
 from agent.config import ReasonConfig
 from agent.fallback import MatchedFact, grounded_fallback, matched_facts
 from agent.grounding import Claim, GroundingChecker
+from agent.prompt_evidence import Titles, evidence_lines
 from agent.untrusted import neutralise
 from finetune.generator import Generator
 from prompts.render import PromptFile, Rendered, render
@@ -88,9 +89,14 @@ def shopper_facts(shopper: Shopper, context: Sequence[Item] = ()) -> dict[str, A
 
 
 def reason_variables(
-    shopper: Shopper, item: Item, audience: str, context: Sequence[Item] = ()
+    shopper: Shopper,
+    item: Item,
+    audience: str,
+    context: Sequence[Item] = (),
+    evidence: Sequence[Evidence] = (),
+    titles: Titles | None = None,
 ) -> dict[str, Any]:
-    """The variables of the reason prompt for one shopper and item."""
+    """The variables of the reason prompt for one shopper and item, with its retrieval evidence."""
     matches = [
         f"{m.shopper_fact} -> {m.item_attribute}: {m.value}" for m in matched_facts(item, shopper, context)
     ]
@@ -99,7 +105,12 @@ def reason_variables(
         "shopper": shopper_facts(shopper, context),
         "item": {"title": neutralise(item.title) or item.item_id, "facts": prompt_facts(item)},
         "matches": matches,
+        "signals": evidence_lines(evidence, titles or _no_titles, audience),
     }
+
+
+def _no_titles(item_id: str) -> str | None:
+    return None
 
 
 _FILLER = frozenset("recommended because product item this that with your their them they".split())
@@ -144,7 +155,7 @@ class ReasonWriter:
         """A grounded reason per candidate, in order."""
         who = audience or self.config.audience
         items = [c.item for c in candidates]
-        prompts = [self.render_for(shopper, i, who) for i in items]
+        prompts = [self.render_for(shopper, c.item, who, c.evidence) for c in candidates]
         texts = self.generator.generate(prompts)
         reasons: list[Reason | None] = [None] * len(items)
         rejected: list[list[str]] = [[] for _ in items]
@@ -209,10 +220,17 @@ class ReasonWriter:
         matches = matched_facts(item, shopper, context)
         return Reason(item.item_id, text, "fallback", result.claims, matches, rejected)
 
-    def render_for(self, shopper: Shopper, item: Item, audience: str | None = None) -> Rendered:
-        """The rendered reason prompt for one item (for streaming and for the prompt studio)."""
-        variables = reason_variables(shopper, item, audience or self.config.audience, self.context(shopper))
+    def render_for(
+        self, shopper: Shopper, item: Item, audience: str | None = None, evidence: Sequence[Evidence] = ()
+    ) -> Rendered:
+        """The rendered reason prompt for one item and its evidence (also for the prompt studio)."""
+        who = audience or self.config.audience
+        variables = reason_variables(shopper, item, who, self.context(shopper), evidence, self._title)
         return render(self.current_prompt(), variables)
+
+    def _title(self, item_id: str) -> str | None:
+        found = self.catalog.get(item_id)
+        return found.title if found is not None else None
 
     def context(self, shopper: Shopper) -> list[Item]:
         """The catalog items the shopper bought: reasons may mention them."""

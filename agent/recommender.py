@@ -9,15 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.config import AgentConfig
+from agent.config import AgentConfig, CollabSettings
 from agent.grounding import GroundingChecker
 from agent.reasons import Reason, ReasonWriter, format_number
 from finetune.generator import Generator, load_generator
 from prompts.render import load_prompt
 from retrieval.catalog import load_catalog
+from retrieval.collab import CollabModel, train_collab
 from retrieval.embedder import Embedder, load_embedder
 from retrieval.filters import Constraints
 from retrieval.index import VectorIndex, open_or_build
+from retrieval.interactions import load_interactions
 from retrieval.items import Item
 from retrieval.retriever import Candidate, Query, Retriever
 from retrieval.shoppers import Shopper
@@ -117,7 +119,16 @@ def build_retriever(
     )
     index: VectorIndex
     index, rebuilt = open_or_build(index_folder(catalog_path, embedder.name), items, embedder)
-    return Retriever(items, index, embedder, config.retriever), rebuilt
+    collab = load_collab(items, config.collab)
+    return Retriever(items, index, embedder, config.retriever, collab=collab), rebuilt
+
+
+def load_collab(items: Sequence[Item], settings: CollabSettings) -> CollabModel | None:
+    """The collaborative model of the configured interactions, or None when none are configured."""
+    if not settings.interactions:
+        return None
+    interactions = load_interactions(settings.interactions)
+    return train_collab(interactions, [i.item_id for i in items], settings.model)
 
 
 def make_writer(items: Sequence[Item], generator: Generator, config: AgentConfig) -> ReasonWriter:

@@ -16,6 +16,7 @@ from retrieval.filters import Constraints
 from retrieval.shopper_loaders import load_amazon2023_users
 from retrieval.shoppers import Preferences, Shopper
 from tests.fakes import KeywordEmbedder, ScriptedGenerator
+from whythis.errors import DataError
 
 
 def test_json_shape_carries_reason_grounding_and_evidence(tmp_path: Path, monkeypatch) -> None:
@@ -29,6 +30,38 @@ def test_json_shape_carries_reason_grounding_and_evidence(tmp_path: Path, monkey
     assert set(data) >= {"item_id", "title", "price", "score", "reason", "grounded", "evidence"}
     assert data["grounded"] is True and data["price"] <= 100
     assert data["evidence"]["retrieval"][0]["signal"] == "content"
+
+
+def test_configured_interactions_add_collaborative_evidence_to_the_prompt(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("WHYTHIS_CACHE_DIR", str(tmp_path))
+    rows = [f"u{n},NW-001\nu{n},NW-010" for n in range(6)] + ["u9,NW-001\nu9,NW-006"]
+    csv = tmp_path / "bought.csv"
+    csv.write_text("user_id,item_id\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    generator = ScriptedGenerator()
+    config = AgentConfig.model_validate({"collab": {"interactions": str(csv), "model": {"factors": 4}}})
+    agent = load_agent(config, demo_catalog_path(), generator=generator, embedder=KeywordEmbedder())
+    shopper = Shopper("new", "", history=("NW-001",))
+    recs = agent.recommend(shopper, 3)
+    court = next(r for r in recs if r.item.item_id == "NW-010")
+    assert any(e.signal == "bought_together" and e.count == 6 for e in court.candidate.evidence)
+    prompt = next(
+        str(p.messages[-1].content)
+        for p in generator.seen
+        if "Urbanfield Court" in str(p.messages[-1].content).split("Product: ")[1][:40]
+    )
+    found = prompt.split("Found because: ", 1)[1]
+    assert "shoppers who bought Kestrel Stride 3 Running Shoe, Black also bought it" in found
+
+
+def test_interactions_for_another_catalog_are_a_clear_error(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("WHYTHIS_CACHE_DIR", str(tmp_path))
+    csv = tmp_path / "other.csv"
+    csv.write_text("user_id,item_id\nu1,B00X\n", encoding="utf-8")
+    config = AgentConfig.model_validate({"collab": {"interactions": str(csv)}})
+    with pytest.raises(DataError, match="none of the 90 catalog items"):
+        load_agent(config, demo_catalog_path(), generator=ScriptedGenerator(), embedder=KeywordEmbedder())
 
 
 @pytest.fixture(scope="module")

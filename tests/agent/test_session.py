@@ -212,7 +212,7 @@ def test_feedback_records_prompt_adapter_evidence_and_text(agent: Agent, tmp_pat
     manager.feedback(session_id, cards[1].item_id, -1, comment="meh", turn=1)
     manager.feedback(session_id, None, 1)
     reason, answer = store.feedback()
-    assert (reason.prompt_name, reason.prompt_version, reason.adapter) == ("reason", 1, "default")
+    assert (reason.prompt_name, reason.prompt_version, reason.adapter) == ("reason", 2, "default")
     assert reason.text_shown == cards[1].reason and reason.evidence[0]["item_id"] == cards[1].item_id
     assert reason.item is not None and reason.shopper["id"] == "jonas" and reason.context
     assert answer.item_id is None and "How it came up" in answer.text_shown and answer.turn == 2

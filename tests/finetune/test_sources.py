@@ -18,6 +18,7 @@ REASON_VARS = {
     "shopper": {"profile": "runs a lot", "preferences": ["colour blue"], "purchases": []},
     "item": {"title": "Solano Tee", "facts": {"colour": "Blue"}},
     "matches": ["colour blue -> colour: Blue"],
+    "signals": ["shoppers who bought Blue Mug also bought it"],
 }
 
 

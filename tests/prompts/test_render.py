@@ -70,6 +70,7 @@ def test_reason_prompt_speaks_to_each_audience() -> None:
         "shopper": {"profile": "runner", "preferences": [], "purchases": []},
         "item": {"title": "Trail Shoe", "facts": {"colour": "Black"}},
         "matches": [],
+        "signals": [],
     }
     to_shopper = render(prompt, {**variables, "audience": "shopper"}).as_dicts()[0]["content"]
     to_staff = render(prompt, {**variables, "audience": "support"}).as_dicts()[0]["content"]

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from finetune.generator import GeneratorConfig
 from retrieval.collab import CollabConfig
+from retrieval.index_types import IndexSettings
 from retrieval.retriever import RetrieverConfig
 from whythis.config import load_config
 
@@ -51,6 +52,7 @@ class AgentConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     retriever: RetrieverConfig = Field(default_factory=RetrieverConfig)
+    index: IndexSettings = Field(default_factory=IndexSettings)
     generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
     reasons: ReasonConfig = Field(default_factory=ReasonConfig)
     chat: ChatConfig = Field(default_factory=ChatConfig)

@@ -118,7 +118,8 @@ def build_retriever(
         config.retriever.embedder, max_seq_length=config.retriever.max_seq_length
     )
     index: VectorIndex
-    index, rebuilt = open_or_build(index_folder(catalog_path, embedder.name), items, embedder)
+    folder = index_folder(catalog_path, embedder.name)
+    index, rebuilt = open_or_build(folder, items, embedder, config.index)
     collab = load_collab(items, config.collab)
     return Retriever(items, index, embedder, config.retriever, collab=collab), rebuilt
 

@@ -64,6 +64,14 @@ def test_interactions_for_another_catalog_are_a_clear_error(tmp_path: Path, monk
         load_agent(config, demo_catalog_path(), generator=ScriptedGenerator(), embedder=KeywordEmbedder())
 
 
+def test_the_index_kind_follows_the_agent_config(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("WHYTHIS_CACHE_DIR", str(tmp_path))
+    config = AgentConfig.model_validate({"index": {"kind": "hnsw", "ef_search": 64}})
+    agent = load_agent(config, demo_catalog_path(), generator=ScriptedGenerator(), embedder=KeywordEmbedder())
+    assert agent.retriever.index.kind == "hnsw"
+    assert agent.recommend(Shopper("s", "trail runner"), 2)
+
+
 @pytest.fixture(scope="module")
 def myntra_agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
     mp = pytest.MonkeyPatch()

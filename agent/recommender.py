@@ -14,7 +14,7 @@ from agent.grounding import GroundingChecker
 from agent.reasons import Reason, ReasonWriter, format_number
 from finetune.generator import Generator, load_generator
 from prompts.render import load_prompt
-from retrieval.catalog import load_catalog
+from retrieval.catalog import demo_catalog_path, load_catalog
 from retrieval.collab import CollabModel, train_collab
 from retrieval.embedder import Embedder, load_embedder
 from retrieval.filters import Constraints
@@ -142,13 +142,14 @@ def make_writer(items: Sequence[Item], generator: Generator, config: AgentConfig
 
 def load_agent(
     config: AgentConfig,
-    catalog: Path,
+    catalog: Path | None = None,
     mapping: str | None = None,
     skip_bad: bool = False,
     generator: Generator | None = None,
     embedder: Embedder | None = None,
 ) -> Agent:
-    """Load the catalog, open (or build) its index, load the LM: a ready agent."""
+    """Load the catalog (default: the demo shop's), open (or build) its index, load the LM: a ready agent."""
+    catalog = catalog or demo_catalog_path()
     loaded = load_catalog(catalog, mapping, skip_bad=skip_bad)
     for problem in loaded.skipped:
         log.warning("skipped %s", problem)

@@ -154,6 +154,17 @@ class SessionRow(BaseModel):
         return json.loads(value) if isinstance(value, str) else value
 
 
+@dataclass(frozen=True)
+class SessionSummary:
+    """One stored session in a listing: ids, turns so far, and when it started and last changed."""
+
+    session_id: str
+    shopper_id: str
+    turn: int
+    created: float
+    updated: float
+
+
 class Store:
     """A connection to the chat store; safe to share between threads (one lock, short transactions)."""
 
@@ -215,13 +226,39 @@ class Store:
             )
             return int(cur.lastrowid or 0)
 
-    def feedback(self) -> list[FeedbackRow]:
-        """Every stored feedback row, oldest first."""
+    def sessions(
+        self, shopper_id: str | None = None, match: str | None = None, limit: int = 50
+    ) -> list[SessionSummary]:
+        """Sessions, latest first: all, a shopper's, or those whose session or shopper id is `match`."""
+        where, params = "", []
+        if shopper_id:
+            where, params = "WHERE shopper_id = ?", [shopper_id]
+        elif match:
+            where, params = "WHERE id = ? OR shopper_id = ?", [match, match]
+        sql = (
+            "SELECT id, shopper_id, COALESCE(json_extract(state, '$.turn'), 0), created, updated "
+            f"FROM sessions {where} ORDER BY updated DESC LIMIT ?"
+        )
         with self._lock:
-            cur = self._conn.execute(f"SELECT id, {', '.join(_FEEDBACK_COLUMNS)} FROM feedback ORDER BY id")
+            rows = self._conn.execute(sql, [*params, limit]).fetchall()
+        return [SessionSummary(str(i), str(s), int(t), float(c), float(u)) for i, s, t, c, u in rows]
+
+    def feedback(
+        self, session_id: str | None = None, shopper_id: str | None = None, limit: int | None = None
+    ) -> list[FeedbackRow]:
+        """Stored feedback rows, oldest first: all, or of one session and/or one shopper."""
+        filters = [(col, v) for col, v in (("session_id", session_id), ("shopper_id", shopper_id)) if v]
+        where = " AND ".join(f"{col} = ?" for col, _ in filters)
+        sql = f"SELECT id, {', '.join(_FEEDBACK_COLUMNS)} FROM feedback"
+        sql += f" WHERE {where}" if where else ""
+        sql += " ORDER BY id" + (" DESC LIMIT ?" if limit is not None else "")
+        params: list[Any] = [v for _, v in filters] + ([limit] if limit is not None else [])
+        with self._lock:
+            cur = self._conn.execute(sql, params)
             rows = cur.fetchall()
             names = _names(cur)
-        return [FeedbackRow.model_validate(dict(zip(names, row, strict=True))) for row in rows]
+        found = [FeedbackRow.model_validate(dict(zip(names, row, strict=True))) for row in rows]
+        return found[::-1] if limit is not None else found
 
     def save_shopper(self, shopper_id: str, data: dict[str, Any]) -> None:
         """Insert or replace what the chat knows about a shopper."""

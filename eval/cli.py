@@ -83,6 +83,32 @@ def bench_chat(
     typer.echo(f"report: {report}")
 
 
+@bench_app.command("serve")
+def bench_serve(
+    shoppers: Annotated[int, typer.Option(help="Concurrent shoppers.")] = 8,
+    turns: Annotated[int, typer.Option(help="Turns per shopper: open, 'why #1?', 'cheaper', ...")] = 3,
+    config: Annotated[Path | None, typer.Option("--config", help="Serve config TOML.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Serve config key=value override.")] = None,
+    startup_timeout: Annotated[float, typer.Option(help="Seconds to wait for the server.")] = 900.0,
+    out: OutOpt = Path("runs"),
+) -> None:
+    """p50/p95 turn latency of `whythis serve` under N concurrent shoppers over HTTP; 503s and errors."""
+    from eval.bench_serve import ServeBenchOptions, run_serve_bench
+
+    options = ServeBenchOptions(
+        shoppers=shoppers,
+        turns=turns,
+        overrides=tuple(set_ or ()),
+        config=config,
+        startup_timeout_s=startup_timeout,
+    )
+    folder = run_folder(out, "bench-serve")
+    metrics, files = run_serve_bench(options, folder)
+    report = save_result(folder, "bench-serve", options.settings(), files, metrics)
+    typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+    typer.echo(f"report: {report}")
+
+
 @eval_app.command("reasons")
 def eval_reasons(
     input_: Annotated[Path, typer.Option("--input", help="Reference rows (xrec/<domain>/*.jsonl).")],

@@ -2,9 +2,78 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+log = logging.getLogger(__name__)
+
+serve_app = typer.Typer(
+    help="Serve the shopper API, the widget and the staff UIs; `serve hash-password` makes a staff login.",
+    invoke_without_command=True,
+)
+
+
+def cli_overrides(
+    overrides: list[str] | None, host: str | None, port: int | None, mode: str | None
+) -> list[str]:
+    """The --set items, then the dedicated options (which win), as key=value overrides."""
+    out = list(overrides or [])
+    out += [f"host={json.dumps(host)}"] if host is not None else []
+    out += [f"port={port}"] if port is not None else []
+    out += [f"mode={json.dumps(mode)}"] if mode is not None else []
+    return out
+
+
+@serve_app.callback()
+def serve(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option("--config", help="Serve config TOML.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a config key: key=value.")] = None,
+    host: Annotated[str | None, typer.Option("--host", help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port to listen on.")] = None,
+    dev: Annotated[
+        bool | None,
+        typer.Option("--dev/--production", help="dev: a random staff password when none is configured."),
+    ] = None,
+) -> None:
+    """Load the agent and serve the API, the widget, /console and /studio."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import uvicorn
+
+    from ui.app import build_app
+    from ui.serve_config import load_serve_config
+    from ui.services import load_services
+    from ui.staff_ui import build_staff_uis
+
+    mode = None if dev is None else ("dev" if dev else "production")
+    cfg = load_serve_config(config, cli_overrides(set_, host, port, mode))
+    services = load_services(cfg)
+    try:
+        app = build_app(services, cfg, build_staff_uis(services))
+        log.warning("whythis serving on http://%s:%d (%s mode)", cfg.host, cfg.port, cfg.mode)
+        uvicorn.run(app, host=cfg.host, port=cfg.port, log_level="warning", proxy_headers=False)
+    finally:
+        services.close()
+
+
+@serve_app.command("hash-password")
+def hash_password_command(
+    confirm: Annotated[bool, typer.Option(help="Ask for the password twice.")] = True,
+) -> None:
+    """Read a password without echo and print its scrypt hash for `staff_users` in the serve config."""
+    from ui.auth import hash_password
+
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    if len(password) < 8:
+        raise typer.BadParameter("use at least 8 characters")
+    typer.echo(hash_password(password))
 
 
 def register(app: typer.Typer) -> None:
     """Attach the serving commands to the root CLI."""
-    del app
+    app.add_typer(serve_app, name="serve")

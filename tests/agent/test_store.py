@@ -77,6 +77,23 @@ def test_sessions_save_load_and_replace(store: Store) -> None:
     assert store.load_session("nope") is None
 
 
+def test_sessions_and_feedback_are_listed_by_shopper_session_or_either(store: Store) -> None:
+    for shopper in ("maya", "jonas", "lea"):
+        fill(store, shopper)
+    store.save_session("sess-maya", "maya", {"turn": 3}, [("human", "again")])  # now the latest
+    assert [s.session_id for s in store.sessions()] == ["sess-maya", "sess-lea", "sess-jonas"]
+    [jonas] = store.sessions(shopper_id="jonas")
+    assert (jonas.session_id, jonas.turn) == ("sess-jonas", 1) and jonas.updated >= jonas.created
+    assert [s.shopper_id for s in store.sessions(match="sess-lea")] == ["lea"]
+    assert [s.session_id for s in store.sessions(match="maya")] == ["sess-maya"]
+    assert store.sessions(shopper_id="sess-maya") == [] and len(store.sessions(limit=1)) == 1
+    assert [f.rating for f in store.feedback(session_id="sess-jonas")] == [1, -1]
+    assert {f.shopper_id for f in store.feedback(shopper_id="lea")} == {"lea"}
+    newest = store.feedback(limit=2)
+    assert [f.shopper_id for f in newest] == ["lea", "lea"] and newest[0].id < newest[1].id
+    assert store.feedback(session_id="sess-lea", shopper_id="maya") == []
+
+
 def test_forget_deletes_the_shopper_from_every_table_and_counts(store: Store) -> None:
     fill(store, "maya")
     fill(store, EVIL)

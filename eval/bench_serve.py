@@ -1,0 +1,271 @@
+"""`whythis bench serve`: turn latency of the HTTP server under concurrent shoppers, over real sockets.
+
+Starts `whythis serve --dev` as a subprocess on a free port (with the real models unless `--set` says
+otherwise), waits for /api/health, then N shoppers at once each run T turns: open a session, "why #1?",
+"something cheaper", then more follow-ups. A turn is timed from its request to its `done` event; a 503
+is retried after its Retry-After and counted. The server's log is kept next to the report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from eval.timing import percentiles
+from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
+from whythis.errors import DataError
+
+FOLLOW_UPS = (
+    ("why", "why #1?"),
+    ("cheaper", "something cheaper"),
+    ("others", "show me others"),
+    ("why", "why #2?"),
+    ("like", "more like #1"),
+)
+MAX_BUSY_RETRIES = 100
+
+
+@dataclass(frozen=True)
+class ServeBenchOptions:
+    """How much load, and how the server is started."""
+
+    shoppers: int = 8
+    turns: int = 3
+    overrides: tuple[str, ...] = ()
+    config: Path | None = None
+    startup_timeout_s: float = 900.0
+    turn_timeout_s: float = 600.0
+    shopper_ids: tuple[str, ...] = ()
+
+    def settings(self) -> dict[str, Any]:
+        """The options as plain JSON for run.json."""
+        return {
+            "shoppers": self.shoppers,
+            "turns": self.turns,
+            "overrides": list(self.overrides),
+            "config": str(self.config) if self.config else None,
+            "shopper_ids": list(self.shopper_ids),
+        }
+
+
+@dataclass(frozen=True)
+class TurnSample:
+    """One turn as a client saw it: its kind, the answering attempt's ms, status, whether it ended."""
+
+    kind: str
+    ms: float
+    status: int
+    done: bool
+    busy: int = 0
+    waited_ms: float = 0.0
+
+
+def turn_plan(turns: int) -> list[tuple[str, str | None]]:
+    """(kind, message) of each turn: the opening (no message), then the follow-ups in a cycle."""
+    if turns < 1:
+        raise DataError(f"--turns must be at least 1, got {turns}")
+    return [("open", None)] + [FOLLOW_UPS[n % len(FOLLOW_UPS)] for n in range(turns - 1)]
+
+
+def parse_sse(text: str) -> list[tuple[str, dict[str, Any]]]:
+    """(event name, JSON data) of each SSE message in a response body."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        lines = [line for line in block.split("\n") if line and not line.startswith(":")]
+        data = "\n".join(line[5:].lstrip() for line in lines if line.startswith("data:"))
+        if data:
+            name = next((line[6:].strip() for line in lines if line.startswith("event:")), "message")
+            out.append((name, json.loads(data)))
+    return out
+
+
+def summarize(samples: Sequence[TurnSample]) -> dict[str, Any]:
+    """p50/p95 per turn kind and overall (answering attempt, and with 503 waits), 503s and errors."""
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for s in samples:
+        if s.status == 200 and s.done:
+            by_kind[s.kind].append(s.ms)
+    ok = [s for s in samples if s.status == 200 and s.done]
+    return {
+        "turns": len(samples),
+        "per_kind": {kind: percentiles(ms) for kind, ms in sorted(by_kind.items())},
+        "overall": percentiles([s.ms for s in ok]),
+        "overall_with_retries": percentiles([s.ms + s.waited_ms for s in ok]),
+        "busy_503": sum(s.busy for s in samples),
+        "errors": sum(1 for s in samples if s.status != 200 or not s.done),
+        "error_statuses": dict(sorted(Counter(str(s.status) for s in samples if s.status != 200).items())),
+    }
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def demo_shopper_ids() -> tuple[str, ...]:
+    """The ids of the packaged demo shoppers (the server's default shoppers)."""
+    return tuple(load_shopper(p).shopper_id for p in demo_shopper_paths())
+
+
+def _post_turn(
+    http: httpx.Client, url: str, body: dict[str, Any], token: str | None, kind: str
+) -> tuple[TurnSample, list[tuple[str, dict[str, Any]]]]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    busy, waited = 0, 0.0
+    while True:
+        start = time.perf_counter()
+        response = http.post(url, json=body, headers=headers)
+        ms = (time.perf_counter() - start) * 1000
+        if response.status_code != 503 or busy >= MAX_BUSY_RETRIES:
+            break
+        busy += 1
+        pause = float(response.headers.get("Retry-After", "1"))
+        waited += ms + pause * 1000
+        time.sleep(pause)
+    events = parse_sse(response.text) if response.status_code == 200 else []
+    done = bool(events) and events[-1][0] == "done"
+    return TurnSample(kind, ms, response.status_code, done, busy, waited), events
+
+
+def run_shopper(
+    base: str, shopper_id: str, plan: Sequence[tuple[str, str | None]], timeout_s: float
+) -> list[TurnSample]:
+    """One shopper's session: the opening, then each follow-up with the session's token."""
+    samples: list[TurnSample] = []
+    token: str | None = None
+    url = "/api/sessions"
+    with httpx.Client(base_url=base, timeout=timeout_s) as http:
+        for kind, message in plan:
+            body = {"shopper_id": shopper_id} if message is None else {"message": message}
+            sample, events = _post_turn(http, url, body, token, kind)
+            samples.append(sample)
+            if sample.status != 200:
+                break
+            if message is None:
+                session = next((data for name, data in events if name == "session"), None)
+                if session is None:
+                    break
+                token, url = session["token"], f"/api/sessions/{session['session_id']}/messages"
+    return samples
+
+
+@dataclass
+class _Server:
+    process: subprocess.Popen[bytes]
+    base: str
+    log: Path
+    _handle: Any = field(default=None, repr=False)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._handle is not None:
+            self._handle.close()
+
+
+def start_server(options: ServeBenchOptions, data_dir: Path, log: Path) -> _Server:
+    """`whythis serve --dev` on a free loopback port, its output going to `log`."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "whythis.cli",
+        "serve",
+        "--dev",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    if options.config is not None:
+        command += ["--config", str(options.config)]
+    for item in (f"data_dir={data_dir}", *options.overrides):
+        command += ["--set", item]
+    handle = log.open("wb")
+    process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=dict(os.environ))
+    return _Server(process, f"http://127.0.0.1:{port}", log, handle)
+
+
+def wait_healthy(server: _Server, timeout_s: float) -> dict[str, Any]:
+    """The server's /api/health once it answers; DataError if it exits or the time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise DataError(f"the server exited with {server.process.returncode}; see {server.log}")
+        try:
+            response = httpx.get(f"{server.base}/api/health", timeout=5.0)
+            if response.status_code == 200:
+                health: dict[str, Any] = response.json()
+                return health
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise DataError(f"the server did not answer /api/health within {timeout_s:.0f} s; see {server.log}")
+
+
+def run_load(base: str, options: ServeBenchOptions) -> list[TurnSample]:
+    """All shoppers at once, each in its own thread; every turn's sample."""
+    ids = options.shopper_ids or demo_shopper_ids()
+    plan = turn_plan(options.turns)
+    results: list[list[TurnSample]] = [[] for _ in range(options.shoppers)]
+    start = threading.Barrier(options.shoppers)
+
+    def one(n: int) -> None:
+        start.wait()
+        results[n] = run_shopper(base, ids[n % len(ids)], plan, options.turn_timeout_s)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(options.shoppers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [sample for samples in results for sample in samples]
+
+
+def run_serve_bench(options: ServeBenchOptions, folder: Path) -> tuple[dict[str, Any], list[Path]]:
+    """Start the server, load it, stop it; the metrics and the files read."""
+    if options.shoppers < 1:
+        raise DataError(f"--shoppers must be at least 1, got {options.shoppers}")
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(options, Path(tmp), folder / "server.log")
+        try:
+            startup = time.perf_counter()
+            health = wait_healthy(server, options.startup_timeout_s)
+            startup_s = time.perf_counter() - startup
+            wall = time.perf_counter()
+            samples = run_load(server.base, options)
+            wall_s = time.perf_counter() - wall
+        finally:
+            server.stop()
+    metrics = {
+        **summarize(samples),
+        "shoppers": options.shoppers,
+        "turns_per_shopper": options.turns,
+        "server_startup_s": round(startup_s, 2),
+        "load_wall_s": round(wall_s, 2),
+        "turns_per_s": round(len(samples) / wall_s, 3) if wall_s > 0 else None,
+        "adapter": health.get("adapter"),
+        "prompt_version": health.get("prompt_version"),
+    }
+    files = [options.config] if options.config is not None else []
+    return metrics, files

@@ -1,0 +1,45 @@
+"""The serve benchmark's helpers (the real run starts a server: `whythis bench serve`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.bench_serve import TurnSample, demo_shopper_ids, parse_sse, summarize, turn_plan
+from whythis.errors import DataError
+
+
+def test_the_plan_opens_then_cycles_the_follow_ups() -> None:
+    assert turn_plan(3) == [("open", None), ("why", "why #1?"), ("cheaper", "something cheaper")]
+    assert [kind for kind, _ in turn_plan(8)][-2:] == ["why", "cheaper"]
+    with pytest.raises(DataError, match="turns"):
+        turn_plan(0)
+    assert "jonas" in demo_shopper_ids()
+
+
+def test_sse_bodies_parse_into_named_events() -> None:
+    body = 'event: session\ndata: {"session_id": "s"}\n\n: ping\n\nevent: done\r\ndata: {"turn": 1}\r\n\r\n'
+    assert parse_sse(body) == [("session", {"session_id": "s"}), ("done", {"turn": 1})]
+    assert parse_sse('data: {"a": 1}\n\n') == [("message", {"a": 1})]
+
+
+def test_summary_has_percentiles_per_kind_503s_and_errors() -> None:
+    samples = [
+        TurnSample("open", 100.0, 200, True, busy=2, waited_ms=2000.0),
+        TurnSample("open", 300.0, 200, True),
+        TurnSample("why", 50.0, 200, True),
+        TurnSample("why", 70.0, 200, False),
+        TurnSample("cheaper", 10.0, 500, False),
+    ]
+    summary = summarize(samples)
+    assert summary["turns"] == 5 and summary["busy_503"] == 2 and summary["errors"] == 2
+    assert summary["error_statuses"] == {"500": 1}
+    assert summary["per_kind"]["open"]["n"] == 2 and summary["per_kind"]["open"]["p50_ms"] == 200.0
+    assert summary["per_kind"]["why"] == {
+        "n": 1,
+        "p50_ms": 50.0,
+        "p95_ms": 50.0,
+        "p99_ms": 50.0,
+        "mean_ms": 50.0,
+    }
+    assert "cheaper" not in summary["per_kind"] and summary["overall"]["n"] == 3
+    assert summary["overall_with_retries"]["p95_ms"] > summary["overall"]["p95_ms"]

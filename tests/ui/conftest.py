@@ -1,0 +1,183 @@
+"""Fixtures of the server tests: a real agent over the demo shop with the fakes, a tmp store, the app."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from agent.config import AgentConfig
+from agent.known_shoppers import load_shoppers
+from agent.recommender import Agent, load_agent
+from agent.store import open_store
+from prompts.render import Rendered
+from retrieval.catalog import demo_catalog_path
+from retrieval.shopper_loaders import demo_shopper_paths
+from tests.fakes import KeywordEmbedder, ScriptedGenerator
+from ui.app import build_app
+from ui.auth import hash_password
+from ui.serve_config import ServeConfig, StaffUser
+from ui.services import Services
+
+STAFF_USER, STAFF_PASSWORD = "alice", "correct horse battery"
+SHOP_ORIGIN = "https://shop.example"
+SSE = list[tuple[str, dict[str, Any]]]
+
+
+def parse_sse(text: str) -> SSE:
+    """(event name, JSON data) of every SSE message in a response body."""
+    out: SSE = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        lines = [line for line in block.split("\n") if line and not line.startswith(":")]
+        if not lines:
+            continue
+        name = next((line[6:].strip() for line in lines if line.startswith("event:")), "message")
+        data = "\n".join(line[5:].lstrip() for line in lines if line.startswith("data:"))
+        out.append((name, json.loads(data)))
+    return out
+
+
+@dataclass
+class BlockingGenerator(ScriptedGenerator):
+    """A ScriptedGenerator that waits for `release` before answering; `entered` is set on each call."""
+
+    release: threading.Event = field(default_factory=threading.Event)
+    entered: threading.Event = field(default_factory=threading.Event)
+
+    def generate(
+        self, prompts: Sequence[Rendered], max_new_tokens: int | None = None, temperature: float = 0.0
+    ) -> list[str]:
+        self.entered.set()
+        self.release.wait()
+        return super().generate(prompts, max_new_tokens, temperature)
+
+
+def fake_agent(cache: Path, generator: ScriptedGenerator | None = None) -> Agent:
+    """A real agent over the demo catalog with the fast fakes, its index cached under `cache`."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WHYTHIS_CACHE_DIR", str(cache))
+        return load_agent(
+            AgentConfig(),
+            demo_catalog_path(),
+            generator=generator or ScriptedGenerator(),
+            embedder=KeywordEmbedder(),
+        )
+
+
+@pytest.fixture(scope="session")
+def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
+    return fake_agent(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="session")
+def staff_hash() -> str:
+    return hash_password(STAFF_PASSWORD, n=2**10)  # cheap parameters: the tests hash often
+
+
+@pytest.fixture(scope="session")
+def shoppers() -> dict[str, Any]:
+    return load_shoppers(demo_shopper_paths())
+
+
+@pytest.fixture
+def make_config(tmp_path: Path, staff_hash: str) -> Callable[..., ServeConfig]:
+    def make(**overrides: Any) -> ServeConfig:
+        settings: dict[str, Any] = {
+            "data_dir": tmp_path / "data",
+            "staff_users": [StaffUser(username=STAFF_USER, password_hash=staff_hash)],
+            "cors_origins": [SHOP_ORIGIN],
+            "batch_window_ms": 1.0,
+            **overrides,
+        }
+        return ServeConfig(**settings)
+
+    return make
+
+
+@pytest.fixture
+def config(make_config: Callable[..., ServeConfig]) -> ServeConfig:
+    return make_config()
+
+
+@pytest.fixture
+def make_services(shoppers: dict[str, Any]) -> Iterator[Callable[[Agent, ServeConfig], Services]]:
+    made: list[Services] = []
+
+    def make(agent: Agent, config: ServeConfig) -> Services:
+        services = Services.over(agent, open_store(config.resolved_db()), shoppers, config)
+        made.append(services)
+        return services
+
+    yield make
+    for services in made:
+        services.close()
+
+
+@pytest.fixture
+def services(agent: Agent, config: ServeConfig, make_services: Callable[..., Services]) -> Services:
+    return make_services(agent, config)
+
+
+@pytest.fixture
+def client(services: Services, config: ServeConfig) -> Iterator[TestClient]:
+    with TestClient(build_app(services, config)) as test_client:
+        yield test_client
+
+
+@dataclass
+class Turn:
+    """One streamed turn as the client saw it."""
+
+    status: int
+    events: SSE
+    headers: dict[str, str]
+    body: Any = None
+
+    def names(self) -> list[str]:
+        """The SSE event names in order."""
+        return [name for name, _ in self.events]
+
+    def of(self, name: str) -> list[dict[str, Any]]:
+        """The data of every event with this name."""
+        return [data for n, data in self.events if n == name]
+
+
+@dataclass
+class ShopperClient:
+    """The shopper API over a test client: open, send, with the session's token remembered."""
+
+    http: TestClient
+    session_id: str = ""
+    token: str = ""
+
+    def open(self, **body: Any) -> Turn:
+        turn = self._turn(self.http.post("/api/sessions", json=body))
+        if turn.status == 200:
+            session = turn.of("session")[0]
+            self.session_id, self.token = session["session_id"], session["token"]
+        return turn
+
+    def send(self, message: str, token: str | None = None) -> Turn:
+        url = f"/api/sessions/{self.session_id}/messages"
+        return self._turn(self.http.post(url, json={"message": message}, headers=self.auth(token)))
+
+    def auth(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token or self.token}"}
+
+    @staticmethod
+    def _turn(response: Any) -> Turn:
+        is_sse = response.headers.get("content-type", "").startswith("text/event-stream")
+        events = parse_sse(response.text) if is_sse else []
+        body = None if is_sse else response.json()
+        return Turn(response.status_code, events, dict(response.headers), body)
+
+
+@pytest.fixture
+def shopper(client: TestClient) -> ShopperClient:
+    return ShopperClient(client)

@@ -1,0 +1,147 @@
+"""The server on real sockets: 20 concurrent shoppers, 3 turns each, and a client that leaves while queued."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from agent.recommender import Agent
+from tests.ui.conftest import BlockingGenerator, fake_agent, parse_sse
+from ui.app import build_app
+from ui.serve_config import ServeConfig
+from ui.services import Services
+from whythis.errors import SessionNotFound
+
+SHOPPERS = 20
+TURNS = ("why #1?", "something cheaper")
+WAIT_S = 60.0
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """Uvicorn on a free loopback port in a thread; yields the base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: server.started, "the server to start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=WAIT_S)
+        sock.close()
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    """Poll a condition (a wait, not a speed check); fail after a generous deadline."""
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}")
+        time.sleep(0.01)
+
+
+@dataclass
+class Tally:
+    """What all the clients saw."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    busy: int = 0
+    statuses: list[int] = field(default_factory=list)
+    last_events: list[str] = field(default_factory=list)
+
+    def add(self, status: int, names: list[str]) -> None:
+        with self.lock:
+            self.statuses.append(status)
+            self.last_events.append(names[-1] if names else "")
+
+
+def post_turn(http: httpx.Client, url: str, body: dict[str, Any], token: str, tally: Tally) -> list[Any]:
+    """POST one turn, retrying each 503 after its Retry-After; the SSE events of the answer."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    while True:
+        response = http.post(url, json=body, headers=headers)
+        if response.status_code != 503:
+            break
+        with tally.lock:
+            tally.busy += 1
+        time.sleep(float(response.headers["Retry-After"]))
+    events = parse_sse(response.text) if response.status_code == 200 else []
+    tally.add(response.status_code, [name for name, _ in events])
+    return events
+
+
+def one_shopper(base: str, shopper_id: str, start: threading.Barrier, tally: Tally) -> None:
+    with httpx.Client(base_url=base, timeout=WAIT_S) as http:
+        start.wait()
+        events = post_turn(http, "/api/sessions", {"shopper_id": shopper_id}, "", tally)
+        if not events:
+            return
+        session = events[0][1]
+        url = f"/api/sessions/{session['session_id']}/messages"
+        for message in TURNS:
+            post_turn(http, url, {"message": message}, session["token"], tally)
+
+
+def test_twenty_concurrent_shoppers_all_finish_every_turn(
+    agent: Agent, make_config: Callable[..., ServeConfig], make_services: Callable[..., Services]
+) -> None:
+    config = make_config(workers=2, queue_size=2, retry_after_seconds=1)
+    services = make_services(agent, config)
+    ids = sorted(services.shoppers)
+    tally = Tally()
+    start = threading.Barrier(SHOPPERS)
+    with serving(build_app(services, config)) as base:
+        clients = [
+            threading.Thread(target=one_shopper, args=(base, ids[n % len(ids)], start, tally))
+            for n in range(SHOPPERS)
+        ]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join()
+    assert len(tally.statuses) == SHOPPERS * (1 + len(TURNS))
+    assert set(tally.statuses) == {200} and set(tally.last_events) == {"done"}
+    assert tally.busy > 0  # 20 at once against room for 4: the 503 path was taken and retried
+    assert services.pool.in_flight == 0
+
+
+def test_a_client_leaving_while_queued_frees_its_slot_and_its_session(
+    tmp_path: Path, make_config: Callable[..., ServeConfig], make_services: Callable[..., Services]
+) -> None:
+    generator = BlockingGenerator()
+    config = make_config(workers=1, queue_size=1)
+    services = make_services(fake_agent(tmp_path / "cache", generator), config)
+    with serving(build_app(services, config)) as base, httpx.Client(base_url=base, timeout=WAIT_S) as http:
+        running = threading.Thread(target=lambda: http.post("/api/sessions", json={"shopper_id": "jonas"}))
+        running.start()
+        try:
+            assert generator.entered.wait(timeout=WAIT_S)
+            leaver = httpx.Client(base_url=base, timeout=WAIT_S)
+            with leaver, leaver.stream("POST", "/api/sessions", json={"shopper_id": "maya"}) as queued:
+                assert queued.status_code == 200
+                lines = queued.iter_lines()  # kept: dropping it would close the connection early
+                first = next(line for line in lines if line.startswith("data:"))
+                session_id = parse_sse(first)[0][1]["session_id"]
+                assert services.pool.in_flight == 2
+            wait_for(lambda: services.pool.in_flight == 1, "the server to drop the queued turn")
+            with pytest.raises(SessionNotFound):
+                services.manager.conversation(session_id)
+        finally:
+            generator.release.set()
+            running.join()
+        assert services.pool.in_flight == 0

@@ -1,0 +1,129 @@
+"""The prompt studio's data functions: pickers, active-vs-draft previews, versions and the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent.config import AgentConfig
+from agent.prompt_versions import PromptVersions, open_prompt_versions
+from agent.recommender import Agent, load_agent
+from retrieval.catalog import demo_catalog_path
+from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
+from retrieval.shoppers import Shopper
+from tests.fakes import KeywordEmbedder, ScriptedGenerator
+from ui import studio_data as data
+from whythis.errors import DataError, PromptError
+
+
+@pytest.fixture(scope="module")
+def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WHYTHIS_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        yield load_agent(
+            AgentConfig(), demo_catalog_path(), generator=ScriptedGenerator(), embedder=KeywordEmbedder()
+        )
+
+
+@pytest.fixture(scope="module")
+def shoppers() -> dict[str, Shopper]:
+    loaded = [load_shopper(p) for p in demo_shopper_paths()]
+    return {s.shopper_id: s for s in loaded}
+
+
+@pytest.fixture()
+def versions(tmp_path: Path) -> Iterator[PromptVersions]:
+    opened = open_prompt_versions(tmp_path / "whythis.db")
+    yield opened
+    opened.close()
+
+
+def test_pickers_offer_each_shoppers_candidates(agent: Agent, shoppers: dict[str, Shopper]) -> None:
+    assert data.shopper_ids(shoppers) == sorted(shoppers)
+    choices = data.candidate_choices(agent, shoppers, ["maya", "jonas"])
+    values = [v for _, v in choices]
+    maya = [c.item.item_id for c in agent.candidates(shoppers["maya"], data.ITEMS_PER_SHOPPER)]
+    assert values[:5] == [data.pair_value("maya", i) for i in maya] and len(values) == 10
+    assert choices[0][0].startswith(f"maya · {maya[0]} ")
+    assert data.default_pairs(choices) == [values[0], values[1], values[5], values[6]]
+
+
+def test_resolve_pairs_finds_the_candidates_and_names_bad_picks(
+    agent: Agent, shoppers: dict[str, Shopper]
+) -> None:
+    values = [v for _, v in data.candidate_choices(agent, shoppers, ["lea"])][:2]
+    pairs = data.resolve_pairs(agent, shoppers, values)
+    assert [(s.shopper_id, data.pair_value(s.shopper_id, c.item.item_id)) for s, c in pairs] == [
+        ("lea", v) for v in values
+    ]
+    with pytest.raises(DataError, match="unknown shopper 'zoe'; known: guest-0001, jonas, lea, maya"):
+        data.resolve_pairs(agent, shoppers, ["zoe|NW-001"])
+    with pytest.raises(DataError, match="'NW-999' is not among the top 5 candidates of shopper 'lea'"):
+        data.resolve_pairs(agent, shoppers, ["lea|NW-999"])
+
+
+def test_active_and_draft_previews_side_by_side(
+    agent: Agent, shoppers: dict[str, Shopper], versions: PromptVersions
+) -> None:
+    pairs = data.resolve_pairs(
+        agent, shoppers, ["maya|" + agent.candidates(shoppers["maya"], 1)[0].item.item_id]
+    )
+    draft = versions.active("reason").text.replace(
+        "response_prefix: Recommended because", "response_prefix: Worth a look because"
+    )
+    found = data.run_previews(agent, versions, "reason", draft, pairs)
+    assert found.problems == [] and found.draft is not None
+    assert found.active.rows[0].text.startswith("Recommended because")
+    assert found.draft.rows[0].text.startswith("Worth a look because")
+    headers, rows = data.preview_table(found.draft)
+    assert headers == data.PREVIEW_HEADERS and rows[0][2] == found.draft.rows[0].text
+    assert "(unsaved)" in data.metrics_markdown(found.draft, "Draft", versioned=False)
+    active_metrics = data.metrics_markdown(found.active, "Active")
+    assert f"reason v{found.active.prompt_version}, 1 pairs" in active_metrics
+    assert "grounding pass rate: 100% (1/1 generated)" in active_metrics
+
+
+def test_a_broken_draft_previews_only_the_active_version(
+    agent: Agent, shoppers: dict[str, Shopper], versions: PromptVersions
+) -> None:
+    pairs = data.resolve_pairs(
+        agent, shoppers, ["lea|" + agent.candidates(shoppers["lea"], 1)[0].item.item_id]
+    )
+    broken = versions.active("reason").text.replace("{{ item.title }}", "{{ item.price_tag }}")
+    found = data.run_previews(agent, versions, "reason", broken, pairs)
+    assert found.draft is None and "price_tag" in found.problems[0] and len(found.active.rows) == 1
+    assert data.preview_table(None) == (data.PREVIEW_HEADERS, [])
+    assert "fix the draft" in data.metrics_markdown(None, "Draft")
+    assert "price_tag" in data.draft_problems_markdown(broken, "reason")
+    assert data.draft_problems_markdown(versions.active("reason").text, "reason").startswith("✅")
+    with pytest.raises(PromptError, match="cannot be previewed here"):
+        data.run_previews(agent, versions, "xrec", versions.active("xrec").text, pairs)
+    with pytest.raises(DataError, match="at least one"):
+        data.run_previews(agent, versions, "reason", broken, [])
+
+
+def test_history_audit_and_version_choices_follow_the_changes(versions: PromptVersions) -> None:
+    shipped = versions.active("reason").version
+    text = versions.active("reason").text.replace("under 40 words", "under 30 words")
+    saved = versions.save("reason", text, data.staff_name("ann"), "shorter")
+    assert data.changed_message("saved", saved) == f"✅ saved reason v{saved.version} (saved inactive)"
+    done = versions.activate("reason", saved.version, data.staff_name(None))
+    assert "active: the next reason uses it" in data.changed_message("activated", done)
+    headers, rows = data.history_table(versions, "reason")
+    assert headers == ["version", "active", "author", "note", "created"]
+    assert [r[:4] for r in rows] == [
+        [saved.version, "✔", "ann", "shorter"],
+        [shipped, "", "shipped", "shipped file"],
+    ]
+    assert data.version_choices(versions, "reason")[0] == (
+        f"v{saved.version} (active) by ann — shorter",
+        saved.version,
+    )
+    audit_headers, audit = data.audit_table(versions)
+    assert audit_headers == ["when", "actor", "action", "prompt", "version", "detail"]
+    assert [r[1:5] for r in audit[:2]] == [
+        ["staff", "activate", "reason", saved.version],
+        ["ann", "save", "reason", saved.version],
+    ]

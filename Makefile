@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 demo: setup
-	$(BIN)/whythis chat
+	$(BIN)/whythis serve --dev
 
 lint: setup
 	$(BIN)/ruff check .

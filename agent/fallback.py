@@ -218,7 +218,8 @@ def _clause(kind: str, fact: MatchedFact, item: Item, voice: _Voice) -> str:
         size = fact.value if "size" in fact.value.lower() else f"size {fact.value}"
         return f"it comes in {size}, which {voice.wears}"
     if kind == "gender":
-        return f"it is made for {fact.value.lower()}"
+        value = fact.value.lower()
+        return "it is unisex" if value == "unisex" else f"it is made for {value}"
     if kind == "category":
         return f"it is in {fact.value}, a category {voice.is_} shopping for"
     return f"its title mentions {_join(fact.value.split(', '))}, as {voice.their} profile does"

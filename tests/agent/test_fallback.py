@@ -81,6 +81,15 @@ def test_fallback_speaks_to_the_shopper_or_about_them() -> None:
         grounded_fallback(SHIRT, SHOPPER, audience="robot")
 
 
+def test_a_unisex_item_reads_as_unisex() -> None:
+    bottle = Item("b", "Thermo Bottle", gender="Unisex", colour="Blue")
+    shopper = Shopper("s", preferences=Preferences(gender="women", colours=("blue",)))
+    text = grounded_fallback(bottle, shopper)
+    assert "it is unisex" in text and "made for unisex" not in text
+    shirt_for = Shopper("m", preferences=Preferences(gender="men"))
+    assert "it is made for men" in grounded_fallback(SHIRT, shirt_for)
+
+
 def test_fallback_without_matches_describes_the_item() -> None:
     assert grounded_fallback(SHIRT, COLD) == "Navy blue cotton shirts from Levi's at 59.90 EUR."
     assert grounded_fallback(Item("x", "Mystery  Box"), COLD) == "Recommended: Mystery Box."

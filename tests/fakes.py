@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from prompts.render import Rendered
+
+if TYPE_CHECKING:
+    from agent.recommender import Agent
 
 _STOP = frozenset("the and for with has its are you your from this that under over what".split())
 
@@ -66,3 +72,26 @@ class ScriptedGenerator:
         """The scripted answer, a word at a time."""
         for word in self._next(prompt).split(" "):
             yield word + " "
+
+
+def fake_agent(cache: Path, generator: ScriptedGenerator | None = None) -> Agent:
+    """A real agent over the demo catalog with the fast fakes, its index cached under `cache`."""
+    # Imported here: the agent package is what the fakes stand in for, not what they are built from.
+    from agent.config import AgentConfig
+    from agent.recommender import load_agent
+    from retrieval.catalog import demo_catalog_path
+
+    previous = os.environ.get("WHYTHIS_CACHE_DIR")
+    os.environ["WHYTHIS_CACHE_DIR"] = str(cache)
+    try:
+        return load_agent(
+            AgentConfig(),
+            demo_catalog_path(),
+            generator=generator or ScriptedGenerator(),
+            embedder=KeywordEmbedder(),
+        )
+    finally:
+        if previous is None:
+            del os.environ["WHYTHIS_CACHE_DIR"]
+        else:
+            os.environ["WHYTHIS_CACHE_DIR"] = previous

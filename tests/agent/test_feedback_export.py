@@ -3,36 +3,29 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from agent.codec import item_from_dict, shopper_from_dict
-from agent.config import AgentConfig
 from agent.events import ItemCard
 from agent.feedback_export import export_feedback
-from agent.recommender import Agent, load_agent
+from agent.recommender import Agent
 from agent.session import SessionManager
 from agent.store import Store, open_store
 from finetune.config import DataSource, TrainingConfig
 from finetune.data import build_example, load_splits
 from finetune.sources import read_prompt_rows
 from prompts.render import load_prompt, render
-from retrieval.catalog import demo_catalog_path
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
-from tests.fakes import KeywordEmbedder, ScriptedGenerator
+from tests.fakes import fake_agent
 from tests.finetune.test_data import CharTokenizer
 from whythis.cli import main
 
 
 @pytest.fixture(scope="module")
-def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WHYTHIS_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        yield load_agent(
-            AgentConfig(), demo_catalog_path(), generator=ScriptedGenerator(), embedder=KeywordEmbedder()
-        )
+def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
+    return fake_agent(tmp_path_factory.mktemp("cache"))
 
 
 def filled_store(agent: Agent, path: Path) -> tuple[Store, list[ItemCard]]:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from agent.config import AgentConfig
 from agent.prompt_preview import (
     PreviewPair,
     banned_hits,
@@ -17,22 +14,17 @@ from agent.prompt_preview import (
     with_version,
 )
 from agent.prompt_versions import prompt_yaml
-from agent.recommender import Agent, load_agent
+from agent.recommender import Agent
 from prompts.render import PromptFile, load_prompt
-from retrieval.catalog import demo_catalog_path
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
-from tests.fakes import KeywordEmbedder, ScriptedGenerator
+from tests.fakes import ScriptedGenerator, fake_agent
 
 REASON = prompt_yaml(load_prompt("reason"))
 
 
 @pytest.fixture(scope="module")
-def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WHYTHIS_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        yield load_agent(
-            AgentConfig(), demo_catalog_path(), generator=ScriptedGenerator(), embedder=KeywordEmbedder()
-        )
+def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
+    return fake_agent(tmp_path_factory.mktemp("cache"))
 
 
 def pairs(agent: Agent, per_shopper: int = 2) -> list[PreviewPair]:

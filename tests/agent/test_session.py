@@ -3,34 +3,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from agent.config import AgentConfig
 from agent.events import DoneEvent, ErrorEvent, Event, EvidenceEvent, ItemCard, TextChunk, evidence_event
 from agent.intents import Parsed
-from agent.recommender import Agent, Recommendation, load_agent
+from agent.recommender import Agent, Recommendation
 from agent.session import SessionManager
 from agent.store import open_store
-from retrieval.catalog import demo_catalog_path
 from retrieval.retriever import Evidence
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from retrieval.shoppers import Shopper
-from tests.fakes import KeywordEmbedder, ScriptedGenerator
+from tests.fakes import fake_agent
 from whythis.errors import DataError, SessionNotFound
 
 
 @pytest.fixture(scope="module")
-def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WHYTHIS_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        yield load_agent(
-            AgentConfig(), demo_catalog_path(), generator=ScriptedGenerator(), embedder=KeywordEmbedder()
-        )
+def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
+    return fake_agent(tmp_path_factory.mktemp("cache"))
 
 
 def demo(name: str) -> Shopper:

@@ -12,14 +12,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from agent.config import AgentConfig
 from agent.known_shoppers import load_shoppers
-from agent.recommender import Agent, load_agent
+from agent.recommender import Agent
 from agent.store import open_store
 from prompts.render import Rendered
-from retrieval.catalog import demo_catalog_path
 from retrieval.shopper_loaders import demo_shopper_paths
-from tests.fakes import KeywordEmbedder, ScriptedGenerator
+from tests.fakes import ScriptedGenerator, fake_agent
 from ui.app import build_app
 from ui.auth import hash_password
 from ui.serve_config import ServeConfig, StaffUser
@@ -56,18 +54,6 @@ class BlockingGenerator(ScriptedGenerator):
         self.entered.set()
         self.release.wait()
         return super().generate(prompts, max_new_tokens, temperature)
-
-
-def fake_agent(cache: Path, generator: ScriptedGenerator | None = None) -> Agent:
-    """A real agent over the demo catalog with the fast fakes, its index cached under `cache`."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WHYTHIS_CACHE_DIR", str(cache))
-        return load_agent(
-            AgentConfig(),
-            demo_catalog_path(),
-            generator=generator or ScriptedGenerator(),
-            embedder=KeywordEmbedder(),
-        )
 
 
 @pytest.fixture(scope="session")

@@ -12,13 +12,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from agent.recommender import Agent
+from tests.fakes import fake_agent
 from tests.ui.conftest import (
     SHOP_ORIGIN,
     STAFF_PASSWORD,
     STAFF_USER,
     BlockingGenerator,
     ShopperClient,
-    fake_agent,
 )
 from ui.app import STATIC_DIR, build_app
 from ui.errors_http import install_error_handlers

@@ -7,26 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import AgentConfig
 from agent.events import ItemCard
-from agent.recommender import Agent, load_agent
+from agent.recommender import Agent
 from agent.session import SessionManager
 from agent.store import Store, open_store
-from retrieval.catalog import demo_catalog_path
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from retrieval.shoppers import Shopper
-from tests.fakes import KeywordEmbedder, ScriptedGenerator
+from tests.fakes import ScriptedGenerator, fake_agent
 from ui import console_data as data
 from whythis.errors import DataError, SessionNotFound
 
 
 @pytest.fixture(scope="module")
-def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WHYTHIS_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        yield load_agent(
-            AgentConfig(), demo_catalog_path(), generator=ScriptedGenerator(), embedder=KeywordEmbedder()
-        )
+def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
+    return fake_agent(tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture()

@@ -17,7 +17,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from agent.recommender import Agent
-from tests.ui.conftest import BlockingGenerator, fake_agent, parse_sse
+from tests.fakes import fake_agent
+from tests.ui.conftest import BlockingGenerator, parse_sse
 from ui.app import build_app
 from ui.serve_config import ServeConfig
 from ui.services import Services

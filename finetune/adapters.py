@@ -14,7 +14,7 @@ from whythis.errors import ModelError
 ADAPTER_CONFIG = "adapter_config.json"
 SHIPPED = Path(__file__).resolve().parent / "adapters"
 DEFAULT = "default"
-DEFAULT_NAME = "xrec-smollm2"
+DEFAULT_NAME = "xrec-shop-smollm2"
 RUN_KEYS = ("train_loss", "eval_loss", "best_eval_loss", "steps", "train_seconds", "tokens_per_second")
 log = logging.getLogger(__name__)
 

@@ -222,10 +222,12 @@ def write_model_card(
     output: Path, config: TrainingConfig, splits: Splits, metrics: dict[str, Any], command: str | None
 ) -> Path:
     """A short README.md: what the adapter is, what it was trained on, how, and how well."""
-    domains = ", ".join(f"{s.label} ({s.rows or 'all'} rows)" for s in config.data)
+    domains = ", ".join(_data_label(s.label, s.rows, s.train_rows) for s in config.data)
     sizes = f"{len(splits.train)} train / {len(splits.val)} val rows (seed {config.seed})"
     prompts = ", ".join(sorted({f"`prompts/templates/{r.prompt}.yaml`" for r in splits.train + splits.val}))
-    modules = ", ".join(config.lora.target_modules)
+    r, alpha, targets = _saved_lora(output) or (config.lora.r, config.lora.alpha, config.lora.target_modules)
+    modules = ", ".join(sorted(targets))
+    continued = [f"- Continued from: `{config.init_adapter}`"] if config.init_adapter else []
     shown = ("train_loss", "eval_loss", "best_eval_loss", "steps", "train_seconds", "tokens_per_second")
     lines = [
         f"# LoRA adapter: {output.name}",
@@ -233,7 +235,8 @@ def write_model_card(
         f"- Base model: `{config.base_model}`",
         f"- Prompts: {prompts}, formatted by `finetune.generator.format_prompt`",
         f"- Data: {domains}; {sizes}",
-        f"- LoRA: r={config.lora.r}, alpha={config.lora.alpha}, modules {modules}",
+        f"- LoRA: r={r}, alpha={alpha}, modules {modules}",
+        *continued,
         f"- Command: `{command or 'whythis finetune'}` (full resolved config in run.json)",
         "",
         "| metric | value |",
@@ -245,6 +248,20 @@ def write_model_card(
     path = output / "README.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def _data_label(label: str, rows: int | None, train_rows: int | None) -> str:
+    trained = f", {train_rows} trained on" if train_rows else ""
+    return f"{label} ({rows or 'all'} rows{trained})"
+
+
+def _saved_lora(output: Path) -> tuple[int, int, list[str]] | None:
+    # A continued adapter keeps the LoRA shape it was created with, whatever this config's [lora] says.
+    path = output / "adapter_config.json"
+    if not path.is_file():
+        return None
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    return int(saved["r"]), int(saved["lora_alpha"]), list(saved["target_modules"])
 
 
 def _fmt(value: Any) -> str:

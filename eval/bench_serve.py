@@ -35,7 +35,6 @@ FOLLOW_UPS = (
     ("why", "why #2?"),
     ("like", "more like #1"),
 )
-MAX_BUSY_RETRIES = 100
 
 
 @dataclass(frozen=True)
@@ -123,15 +122,17 @@ def demo_shopper_ids() -> tuple[str, ...]:
 
 
 def _post_turn(
-    http: httpx.Client, url: str, body: dict[str, Any], token: str | None, kind: str
+    http: httpx.Client, url: str, body: dict[str, Any], token: str | None, kind: str, budget_s: float
 ) -> tuple[TurnSample, list[tuple[str, dict[str, Any]]]]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     busy, waited = 0, 0.0
+    # Like the widget, a shopper retries a busy server after Retry-After until the turn's budget is spent.
+    deadline = time.perf_counter() + budget_s
     while True:
         start = time.perf_counter()
         response = http.post(url, json=body, headers=headers)
         ms = (time.perf_counter() - start) * 1000
-        if response.status_code != 503 or busy >= MAX_BUSY_RETRIES:
+        if response.status_code != 503 or time.perf_counter() >= deadline:
             break
         busy += 1
         pause = float(response.headers.get("Retry-After", "1"))
@@ -152,7 +153,7 @@ def run_shopper(
     with httpx.Client(base_url=base, timeout=timeout_s) as http:
         for kind, message in plan:
             body = {"shopper_id": shopper_id} if message is None else {"message": message}
-            sample, events = _post_turn(http, url, body, token, kind)
+            sample, events = _post_turn(http, url, body, token, kind, timeout_s)
             samples.append(sample)
             if sample.status != 200:
                 break

@@ -190,12 +190,23 @@ def _profile_words(item: Item, shopper: Shopper) -> list[str]:
         (avoided if negated else liked).add(stem(word))
     banned = _claim_words()
     out: list[str] = []
-    for word in canon(f"{item.title} {item.category or ''}").split():
+    for word, spelled in _title_words(item):
         fine = len(word) >= 4 and word.isalpha() and word not in banned
         if fine and stem(word) in liked - avoided and stem(word) not in vocab.STOPWORDS:
             liked.discard(stem(word))  # each profile word once, "shirt" and "shirts" alike
-            out.append(word)
+            out.append(spelled)
     return out[:3]
+
+
+def _title_words(item: Item) -> list[tuple[str, str]]:
+    # Each word in canonical form ("color" is "colour") with the spelling the title uses, so that a reason
+    # saying it names the item.
+    out: list[tuple[str, str]] = []
+    for raw in f"{item.title} {item.category or ''}".split():
+        parts = canon(raw).split()
+        spelled = raw.strip(".,;:!?()[]\"'").lower()
+        out += [(part, spelled if len(parts) == 1 and spelled.isalpha() else part) for part in parts]
+    return out
 
 
 @cache

@@ -7,6 +7,7 @@ import pytest
 
 from agent.fallback import MatchedFact, grounded_fallback, matched_facts, money
 from agent.grounding import GroundingChecker
+from agent.reasons import mentions_item
 from retrieval.items import Item
 from retrieval.shoppers import PastPurchase, Preferences, Shopper
 
@@ -88,6 +89,14 @@ def test_a_unisex_item_reads_as_unisex() -> None:
     assert "it is unisex" in text and "made for unisex" not in text
     shirt_for = Shopper("m", preferences=Preferences(gender="men"))
     assert "it is made for men" in grounded_fallback(SHIRT, shirt_for)
+
+
+def test_profile_words_are_said_as_the_title_spells_them() -> None:
+    lipstick = Item("l", "Lakme Matte Liquid Lip Color - 21 Mauve", category="Lipstick")
+    text = grounded_fallback(lipstick, Shopper("s", profile="A bold lip colour with a matte finish."))
+    assert "mentions matte and color" in text and mentions_item(text, lipstick)
+    tee = Item("t", "Roadster Men Navy T-shirt")
+    assert "navy and shirt" in grounded_fallback(tee, Shopper("n", profile="navy shirts for work"))
 
 
 def test_fallback_without_matches_describes_the_item() -> None:

@@ -131,8 +131,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 @pytest.fixture(scope="module")
 def browser(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     del served  # the browser closes before the server stops
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+    # `make test` installs Debian's Chromium first, so a missing browser is a broken set-up, not a skip.
+    assert CHROMIUM.exists(), f"{CHROMIUM} is not installed: run `make browser` (apt-get install chromium)"
     profile = tmp_path_factory.mktemp("chromium-profile")
     with playwright_api.sync_playwright() as p:
         context = p.chromium.launch_persistent_context(

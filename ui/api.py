@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from agent.events import DoneEvent, ErrorEvent, Event
+from agent.events import DoneEvent, ErrorEvent, Event, item_card
 from ui.api_models import (
     ERROR_RESPONSES,
     FeedbackIn,
@@ -171,7 +171,17 @@ def get_session(session_id: SessionDep, services: ServicesDep) -> SessionOut:
     saved = services.manager.save(session_id)
     turns = [TurnOut.model_validate(t) for t in saved["turns"]]
     messages = [MessageOut(role=role, text=text) for role, text in _messages(saved["messages"])]
-    return SessionOut(session_id=session_id, turn=saved["turn"], turns=turns, messages=messages)
+    shown = services.manager.conversation(session_id).shown_recommendations()
+    cards = [item_card(rec, n) for n, rec in enumerate(shown, start=1)]
+    cards_turn = next((t.turn for t in reversed(turns) if t.items), None)
+    return SessionOut(
+        session_id=session_id,
+        turn=saved["turn"],
+        turns=turns,
+        messages=messages,
+        cards=cards,
+        cards_turn=cards_turn,
+    )
 
 
 def _messages(dicts: Sequence[dict[str, Any]]) -> Iterator[tuple[Any, str]]:

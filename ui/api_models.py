@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.events import ItemCard
+
 ID_MAX = 128
 
 
@@ -81,6 +83,8 @@ class SessionOut(_Strict):
     turn: int
     turns: list[TurnOut]
     messages: list[MessageOut]
+    cards: list[ItemCard] = Field(default_factory=list, description="the item cards on screen now")
+    cards_turn: int | None = Field(default=None, description="the turn that showed them (for feedback)")
 
 
 class HealthOut(_Strict):

@@ -86,6 +86,7 @@ def test_feedback_is_stored_and_the_session_can_be_redrawn(
     assert redraw["turns"][0]["items"] == [c["item_id"] for c in cards]
     assert [m["role"] for m in redraw["messages"]] == ["ai", "human", "ai"]
     assert redraw["messages"][1]["text"] == "why #2?"
+    assert redraw["cards"] == cards and redraw["cards_turn"] == 1  # the cards still on screen
 
 
 def test_malformed_bodies_are_bad_requests(shopper: ShopperClient, client: TestClient) -> None:

@@ -353,10 +353,14 @@ def test_reload_continues_the_same_session(tab: Watched, served: Served, tmp_pat
     open_widget(page, served.base)
     say(page, ASK)
     before = session_id_of(page)
+    shown = page.locator(".whythis-card").evaluate_all("cs => cs.map(c => c.dataset.itemId)")
+    assert shown
     page.reload()
     expect(page.locator("#whythis-panel")).to_be_visible()  # it was open: it opens again
     wait_idle(page)
     expect(page.locator(".whythis-msg-user").first).to_have_text(ASK)
+    redrawn = page.locator(".whythis-card").evaluate_all("cs => cs.map(c => c.dataset.itemId)")
+    assert redrawn == shown  # the cards on screen come back, not only the text
     say(page, "why #2?")
     expect(page.locator(".whythis-evidence .whythis-bar").first).to_be_visible()
     screenshot(page, tmp_path, "04-shop-reload")

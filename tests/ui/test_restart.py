@@ -31,6 +31,7 @@ def test_a_session_continues_after_a_restart(
         redraw = client.get(f"/api/sessions/{shopper.session_id}", headers=resumed.auth()).json()
         assert redraw["turn"] == 2 and redraw["turns"][0]["items"] == [c["item_id"] for c in cards]
         shown = redraw["turns"][1]["items"] or redraw["turns"][0]["items"]
+        assert [c["item_id"] for c in redraw["cards"]] == shown  # the widget redraws these cards
         why = resumed.send("why #1?")
         assert why.status == 200 and why.names()[-2:] == ["evidence", "done"]
         evidence = why.of("evidence")[0]

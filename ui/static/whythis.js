@@ -390,6 +390,14 @@
     }
   }
 
+  // The cards still on screen come back as cards, with the turn that showed them (feedback names it).
+  function redrawCards(cards, turnNumber) {
+    if (!cards.length) return;
+    const turn = newTurn();
+    for (const card of cards) turn.cards.push(renderCard(turn, card));
+    finishTurn(turn, { turn: turnNumber, ended: false });
+  }
+
   async function redraw(saved) {
     state.session = saved;
     const init = { method: "GET", headers: headers(true) };
@@ -404,6 +412,7 @@
       if (m.role === "human") userBubble(m.text);
       else appendText(newTurn(), m.text);
     }
+    redrawCards(data.cards || [], data.cards_turn);
     return true;
   }
 

@@ -447,6 +447,9 @@ def test_prompt_studio_version_changes_the_next_answer(browser: Any, served: Ser
         gradio_text(page, "version-note").fill("browser test: a new response prefix")
         page.click("#save-version")
         expect(page.locator("#studio-status")).to_contain_text("saved")
+        # The save reloads the editor, which re-runs the validation: let that finish before the next click.
+        expect(problems).to_contain_text("No problems")
+        page.wait_for_load_state("networkidle")
         page.click("#activate-version")
         expect(page.locator("#studio-status")).to_contain_text("activated")
         expect(page.locator("#audit-log")).to_contain_text(STAFF_USER)

@@ -189,10 +189,10 @@ def test_shop_page_includes_the_widget_with_one_script_tag() -> None:
     assert tag.get("data-api") == "" and "defer" in tag
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_widget_is_valid_javascript() -> None:
+    # Node.js comes with this machine kind; a missing one is a broken set-up, not a reason to skip.
     node = shutil.which("node")
-    assert node is not None
+    assert node is not None, "node is not installed: the widget's syntax check needs Node.js"
     done = subprocess.run(
         [node, "--check", str(WIDGET_JS)], capture_output=True, text=True, timeout=60, check=False
     )

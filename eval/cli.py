@@ -20,6 +20,7 @@ bench_app = typer.Typer(
 eval_app = typer.Typer(help="Quality evaluations that compare outputs to references.", no_args_is_help=True)
 
 OutOpt = Annotated[Path, typer.Option("--out", help="Folder for run folders.")]
+XREC_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "finetune" / "xrec-smollm2.toml"
 
 
 @bench_app.command("e2e")
@@ -80,6 +81,40 @@ def bench_chat(
     folder = run_folder(out, "bench-chat")
     report = save_result(folder, "bench-chat", cfg.model_dump(mode="json"), files, metrics)
     typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+    typer.echo(f"report: {report}")
+
+
+@bench_app.command("explain")
+def bench_explain(
+    batch_size: Annotated[
+        list[int] | None, typer.Option("--batch-size", help="Batch size to try, repeatable (default 1-32).")
+    ] = None,
+    rows: Annotated[int, typer.Option(help="Held-out rows per batch size (half for sizes up to 4).")] = 64,
+    adapter: Annotated[str, typer.Option(help="Adapter: 'default', 'none', a path or a name.")] = "default",
+    config: Annotated[Path, typer.Option("--config", help="Training config: its rows.")] = XREC_CONFIG,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Generator key=value override.")] = None,
+    out: OutOpt = Path("runs"),
+) -> None:
+    """explain-batch throughput: rows/s and generated tokens/s per batch size, and the best size."""
+    from eval.bench_explain import ExplainBenchOptions, bench_rows, measure, results_table
+    from finetune.config import load_training_config
+    from finetune.data import xrec_file
+    from finetune.generator import GeneratorConfig, load_generator
+    from whythis.config import load_config
+
+    defaults = ExplainBenchOptions()
+    options = ExplainBenchOptions(tuple(batch_size or defaults.batch_sizes), rows, defaults.max_new_tokens)
+    sets = [f"adapter={adapter}", f"batch_size={max(options.batch_sizes)}",
+            f"max_new_tokens={options.max_new_tokens}", *(set_ or [])]  # fmt: skip
+    gen = load_config(GeneratorConfig, None, sets)
+    train_cfg = load_training_config(config)
+    chosen, domains = bench_rows(train_cfg, rows)
+    metrics = measure(load_generator(gen), chosen, domains, options)
+    folder = run_folder(out, "bench-explain")
+    files = [xrec_file(s.domain, train_cfg.data_dir) for s in train_cfg.data if s.domain]
+    report = save_result(folder, "bench-explain", gen.model_dump(mode="json"), files, metrics)
+    typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+    typer.echo(results_table(metrics))
     typer.echo(f"report: {report}")
 
 

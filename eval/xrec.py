@@ -54,8 +54,9 @@ def explain_variant(
     speed: dict[str, Any] = {}
     for domain, domain_rows in rows.items():
         paths[domain] = folder / f"preds-{variant.label}-{domain}.jsonl"
+        domains = [domain] * len(domain_rows)
         stats = explain_rows(generator, domain_rows, paths[domain], batch_size=gen.batch_size,
-                             max_new_tokens=gen.max_new_tokens)  # fmt: skip
+                             max_new_tokens=gen.max_new_tokens, domains=domains)  # fmt: skip
         speed[domain] = stats.as_dict()
     return paths, speed
 

@@ -139,6 +139,32 @@ def merge_adapter(info: AdapterInfo, output: Path, base_model: str | None = None
     return output
 
 
+WEIGHTS = "adapter_model.safetensors"
+
+
+def ship_adapter(info: AdapterInfo, output: Path) -> Path:
+    """Copy an adapter for shipping: float16 weights (half the size), its config, run.json and card."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    if not (info.path / WEIGHTS).is_file():
+        raise ModelError(f"adapter {info.path} has no {WEIGHTS} to ship (saved by an older peft?)")
+    tensors = load_file(str(info.path / WEIGHTS))
+    # LoRA deltas are small and smooth: float16 keeps them to ~1e-3 relative; peft casts back on load.
+    half = {k: v.to(torch.float16) if v.is_floating_point() else v for k, v in tensors.items()}
+    output.mkdir(parents=True, exist_ok=True)
+    save_file(half, str(output / WEIGHTS), metadata={"format": "pt"})
+    (output / ADAPTER_CONFIG).write_text((info.path / ADAPTER_CONFIG).read_text(encoding="utf-8"))
+    run = {**info.run, "shipped": {"from": str(info.path), "dtype": "float16"}}
+    (output / "run.json").write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    readme = info.path / "README.md"
+    card = readme.read_text(encoding="utf-8") if readme.is_file() else f"# {info.name}\n"
+    note = (f"\nShipped copy of `{info.path}` (`whythis adapter ship`): the LoRA weights are stored in "
+            "float16 and cast back to the base model's dtype on load.\n")  # fmt: skip
+    (output / "README.md").write_text(card.rstrip() + "\n" + note, encoding="utf-8")
+    return output
+
+
 def resolve_adapter(spec: str | None, roots: list[Path] | None = None) -> Path | None:
     """The adapter folder a setting means: None/'none' the base model, 'default' the shipped one."""
     if spec is None or spec.strip().lower() == "none":

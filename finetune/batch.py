@@ -138,8 +138,12 @@ def explain_rows(
     max_new_tokens: int | None = None,
     temperature: float = 0.0,
     progress: bool = True,
+    domains: Sequence[str] | None = None,
 ) -> BatchStats:
-    """Explain every row not yet in `output_path`, appending one JSON line per row after each batch."""
+    """Explain every row not yet in `output_path`, appending one JSON line per row after each batch.
+
+    `domains` gives each row's review source for the prompt (see finetune.domains); None: unknown.
+    """
     from tqdm import tqdm
 
     if batch_size < 1:
@@ -153,7 +157,7 @@ def explain_rows(
     with output_path.open("a", encoding="utf-8") as out, bar:
         for first in range(0, len(pending), batch_size):
             chunk = pending[first : first + batch_size]
-            prompts = [xrec_prompt(rows[i], audience) for i in chunk]
+            prompts = [xrec_prompt(rows[i], audience, domains[i] if domains else "") for i in chunk]
             answers = generator.generate(prompts, max_new_tokens=max_new_tokens, temperature=temperature)
             _write_batch(out, rows, chunk, answers)
             tokens = _add_tokens(tokens, generator, answers)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from finetune.generator import GeneratorConfig
 
 ConfigOpt = Annotated[
     Path | None,
@@ -49,7 +52,8 @@ def split(
         rows = read_xrec(xrec_file(source.domain, cfg.data_dir), source.rows)
         _, val = split_rows(rows, cfg.val_fraction, cfg.seed)
         path = out / f"val-{source.domain}.jsonl"
-        path.write_text("".join(r.model_dump_json() + "\n" for r in val), encoding="utf-8")
+        tagged = [r.model_copy(update={"domain": source.domain}) for r in val]
+        path.write_text("".join(r.model_dump_json() + "\n" for r in tagged), encoding="utf-8")
         typer.echo(f"{path}: {len(val)} rows")
 
 
@@ -68,8 +72,16 @@ AdapterOpt = Annotated[
     typer.Option("--adapter", help="Adapter folder or name ('whythis adapter list'); 'none' = base model."),
 ]
 AudienceOpt = Annotated[str, typer.Option("--audience", help="support or shopper.")]
+DomainOpt = Annotated[
+    str,
+    typer.Option(
+        "--domain",
+        help="amazon, google or yelp for every row; auto: the row's `domain`, the path (xrec/<domain>/), "
+        "or the item's catalog in the data folder.",
+    ),
+]
 RunsOpt = Annotated[Path, typer.Option("--runs", help="Runs folder holding finetune/<adapter>.")]
-adapter_app = typer.Typer(help="Trained LoRA adapters: list, show, merge.", no_args_is_help=True)
+adapter_app = typer.Typer(help="Trained LoRA adapters: list, show, merge, ship.", no_args_is_help=True)
 
 
 def explain_batch(
@@ -77,6 +89,7 @@ def explain_batch(
     output: OutputOpt,
     adapter: AdapterOpt = None,
     audience: AudienceOpt = "support",
+    domain: DomainOpt = "auto",
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Rows per batch.")] = None,
     max_new_tokens: Annotated[int | None, typer.Option("--max-new-tokens", help="Token cap.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N rows.")] = None,
@@ -85,31 +98,43 @@ def explain_batch(
 ) -> None:
     """Explain every row of a JSONL file into PREDS.jsonl, resumably, in batches."""
     from finetune.batch import explain_rows, read_rows
-    from finetune.generator import GeneratorConfig, load_generator
-    from whythis.config import load_config
+    from finetune.domains import check_domain, load_item_domains, resolve_domains
+    from finetune.generator import load_generator
     from whythis.errors import ConfigError
 
     if audience not in ("support", "shopper"):
         raise ConfigError(f"--audience must be support or shopper, got {audience!r}")
-    overrides = [*(set_ or [])]
+    cfg = _generator_config(adapter, batch_size, max_new_tokens, set_ or [], runs)
+    check_domain(domain)
+    rows = read_rows(input_, limit)
+    domains = resolve_domains(rows, domain, input_, load_item_domains() if domain == "auto" else None)
+    typer.echo(f"explaining {len(rows)} rows with {cfg.base_model} + {cfg.adapter or 'no adapter'}", err=True)
+    stats = explain_rows(
+        load_generator(cfg),
+        rows,
+        output,
+        batch_size=cfg.batch_size,
+        audience="shopper" if audience == "shopper" else "support",
+        max_new_tokens=cfg.max_new_tokens,
+        domains=domains,
+    )
+    typer.echo(json.dumps(stats.as_dict()))
+
+
+def _generator_config(
+    adapter: str | None, batch_size: int | None, max_new_tokens: int | None, sets: list[str], runs: Path
+) -> GeneratorConfig:
+    from finetune.generator import GeneratorConfig
+    from whythis.config import load_config
+
+    overrides = [*sets]
     if batch_size is not None:
         overrides.append(f"batch_size={batch_size}")
     if max_new_tokens is not None:
         overrides.append(f"max_new_tokens={max_new_tokens}")
     cfg = load_config(GeneratorConfig, None, overrides)
     cfg.adapter = resolve_adapter_option(adapter if adapter is not None else cfg.adapter, runs)
-    rows = read_rows(input_, limit)
-    typer.echo(f"explaining {len(rows)} rows with {cfg.base_model} + {cfg.adapter or 'no adapter'}", err=True)
-    generator = load_generator(cfg)
-    stats = explain_rows(
-        generator,
-        rows,
-        output,
-        batch_size=cfg.batch_size,
-        audience="shopper" if audience == "shopper" else "support",
-        max_new_tokens=cfg.max_new_tokens,
-    )
-    typer.echo(json.dumps(stats.as_dict()))
+    return cfg
 
 
 def resolve_adapter_option(value: str | None, runs: Path) -> str | None:
@@ -156,6 +181,20 @@ def adapter_merge(
 
     info = find_adapter(adapter, adapter_roots(runs))
     typer.echo(f"merged model saved in {merge_adapter(info, output, base_model)}")
+
+
+@adapter_app.command("ship")
+def adapter_ship(
+    adapter: Annotated[str, typer.Argument(help="Adapter folder or name.")],
+    output: Annotated[Path, typer.Option("--output", help="Folder for the shipped copy.")],
+    runs: RunsOpt = Path("runs"),
+) -> None:
+    """Copy an adapter with float16 weights, its run.json and model card (e.g. into finetune/adapters)."""
+    from finetune.adapters import adapter_roots, describe_adapter, find_adapter, ship_adapter
+
+    info = find_adapter(adapter, adapter_roots(runs))
+    shipped = describe_adapter(ship_adapter(info, output))
+    typer.echo(f"shipped {info.path} ({info.size_mb} MB) as {shipped.path} ({shipped.size_mb} MB)")
 
 
 def register(app: typer.Typer) -> None:

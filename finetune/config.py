@@ -82,6 +82,12 @@ class TrainingConfig(BaseModel):
     audience: Literal["auto", "support", "shopper"] = Field(
         default="auto", description="auto: 'shopper' for references that speak to 'you', else 'support'"
     )
+    domain_blank_share: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=1.0,
+        description="share of XRec rows trained without their domain line, so rows of unknown domain work",
+    )
     val_fraction: float = Field(default=0.05, ge=0.0, lt=0.5)
     seed: int = 0
     max_length: int = Field(default=384, ge=32, le=4096)

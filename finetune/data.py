@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,6 +40,7 @@ class XrecRow(BaseModel):
     user_profile: str = Field(min_length=1)
     item_profile: str = Field(min_length=1)
     explanation: str = Field(min_length=1)
+    domain: str | None = Field(default=None, description="the review source, when the row names it")
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,8 @@ def source_rows(source: DataSource, config: TrainingConfig) -> tuple[list[Prompt
         assert source.domain is not None  # the config validator requires it
         path = xrec_file(source.domain, config.data_dir)
         rows = read_xrec(path, source.rows)
-        return [xrec_prompt_row(r, source.domain, config.audience) for r in rows], path
+        blank = config.domain_blank_share
+        return [xrec_prompt_row(r, source.domain, config.audience, blank) for r in rows], path
     if source.source == "rows":
         path = Path(source.path or "")
         if not path.is_file():
@@ -139,12 +142,21 @@ def source_rows(source: DataSource, config: TrainingConfig) -> tuple[list[Prompt
 
 
 def xrec_prompt_row(
-    row: XrecRow, domain: str, audience: Literal["auto", "support", "shopper"] = "auto"
+    row: XrecRow,
+    domain: str,
+    audience: Literal["auto", "support", "shopper"] = "auto",
+    blank_share: float = 0.0,
 ) -> PromptRow:
     """An XRec row as a prompt row, spoken to the reference's audience unless one is forced."""
     who: Audience = reference_audience(row.explanation) if audience == "auto" else audience
     key = f"xrec/{domain}:{row.user_id}:{row.item_id}"
-    return PromptRow(PROMPT_NAME, xrec_variables(row, who), row.explanation, key, f"xrec/{domain}")
+    shown = "" if blank_row(key, blank_share) else domain
+    return PromptRow(PROMPT_NAME, xrec_variables(row, who, shown), row.explanation, key, f"xrec/{domain}")
+
+
+def blank_row(key: str, share: float) -> bool:
+    """Whether a row trains without its domain line: a stable hash of its key, so reruns agree."""
+    return zlib.crc32(key.encode("utf-8")) % 10_000 < round(share * 10_000)
 
 
 def reference_audience(explanation: str) -> Audience:
@@ -152,10 +164,11 @@ def reference_audience(explanation: str) -> Audience:
     return "shopper" if explanation.lstrip().lower().startswith(("you ", "you'")) else "support"
 
 
-def xrec_variables(row: XrecRow, audience: Audience) -> dict[str, Any]:
+def xrec_variables(row: XrecRow, audience: Audience, domain: str = "") -> dict[str, Any]:
     """The prompt variables of a row; training and inference both build prompts from these."""
     return {
         "audience": audience,
+        "domain": domain,
         "user_profile": row.user_profile,
         "title": row.title,
         "item_profile": row.item_profile,
@@ -167,9 +180,9 @@ def _prompt(name: str) -> PromptFile:
     return load_prompt(name)
 
 
-def xrec_prompt(row: XrecRow, audience: Audience) -> Rendered:
+def xrec_prompt(row: XrecRow, audience: Audience, domain: str = "") -> Rendered:
     """The rendered xrec prompt for a row, as the generator takes it at inference."""
-    return render(_prompt(PROMPT_NAME), xrec_variables(row, audience))
+    return render(_prompt(PROMPT_NAME), xrec_variables(row, audience, domain))
 
 
 def build_example(tokenizer: Any, row: PromptRow) -> Example:

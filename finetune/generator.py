@@ -36,6 +36,10 @@ class GeneratorConfig(BaseModel):
     # a ban on repeated 4-grams stops loops instead (held-out XRec: similarity and ROUGE-L up, amazon+yelp).
     repetition_penalty: float = Field(default=1.0, ge=1.0, le=2.0)
     no_repeat_ngram_size: int = Field(default=4, ge=0, le=10, description="0: off")
+    merge_adapter: bool = Field(
+        default=True,
+        description="fold the LoRA weights into the base at load: same outputs, no per-token adapter cost",
+    )
     endpoint: str = Field(default="", description="openai backend: base URL, e.g. http://127.0.0.1:8001/v1")
     served_model: str = Field(default="", description="openai backend: model name sent (a LoRA module's)")
     api_key_env: str = Field(default="OPENAI_API_KEY", description="environment variable holding the key")
@@ -207,6 +211,8 @@ def load_generator(config: GeneratorConfig) -> Generator:
             model = PeftModel.from_pretrained(model, str(adapter))
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot load adapter {config.adapter!r}: {exc}") from exc
+        if config.merge_adapter:
+            model = model.merge_and_unload()
     model.eval()
     log.info("loaded %s on %s", config.base_model, device)
     return TransformersGenerator(model=model, tokenizer=tokenizer, config=config)

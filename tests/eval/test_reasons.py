@@ -66,6 +66,10 @@ def test_grounding_rejects_reasons_with_unsupported_facts() -> None:
     bad = "The user would love it, now only $12.99 and rated 4.5 stars."
     assert grounding([good, bad], [row(1), row(2)])["grounding_rejection_rate"] == 0.5
     assert grounding([good], [row(1)])["grounding_rejection_rate"] == 0.0
+    # Opinions the profiles do not state are the benchmark's stuff; a made-up fact still is not.
+    opinion = "The user would enjoy its captivating, delicious and friendly atmosphere."
+    assert grounding([opinion], [row(3)])["grounding_rejection_rate"] == 0.0
+    assert grounding(["The user would enjoy it, rated 5 stars."], [row(4)])["grounding_rejection_rate"] == 1.0
 
 
 def test_join_by_row_index_or_by_user_and_item() -> None:

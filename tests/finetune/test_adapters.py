@@ -88,3 +88,23 @@ def test_resolve_adapter_settings(tmp_path: Path) -> None:
     assert resolve_adapter("mine", [tmp_path / "runs" / "finetune"]) == path
     shipped = resolve_adapter(DEFAULT)
     assert shipped is None or shipped.parent == SHIPPED
+
+
+def test_ship_halves_the_weights_and_keeps_config_run_and_card(tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from finetune.adapters import describe_adapter, ship_adapter
+
+    folder = fake_adapter(tmp_path, "trained")
+    weights = {"lora_A": torch.randn(16, 64), "step": torch.tensor([3])}
+    save_file(weights, str(folder / "adapter_model.safetensors"))
+    shipped = ship_adapter(describe_adapter(folder), tmp_path / "ship" / "mine")
+    got = load_file(str(shipped / "adapter_model.safetensors"))
+    assert got["lora_A"].dtype == torch.float16 and got["step"].dtype == torch.int64
+    assert torch.allclose(got["lora_A"].float(), weights["lora_A"], atol=2e-3)
+    run = json.loads((shipped / "run.json").read_text(encoding="utf-8"))
+    assert run["metrics"]["eval_loss"] == 1.25 and run["shipped"]["dtype"] == "float16"
+    assert (shipped / "README.md").read_text(encoding="utf-8").startswith("# LoRA adapter: trained")
+    size = {p: (p / "adapter_model.safetensors").stat().st_size for p in (folder, shipped)}
+    assert size[shipped] < 0.6 * size[folder]

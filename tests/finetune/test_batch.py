@@ -126,6 +126,14 @@ def test_the_reference_is_never_shown_and_rows_may_lack_one(tmp_path: Path) -> N
     assert len(output_rows(tmp_path / "bare-p.jsonl")) == 2
 
 
+def test_each_row_is_told_its_own_domain(tmp_path: Path) -> None:
+    gen = ScriptedGenerator()
+    rows = read_rows(write_rows(tmp_path / "in.jsonl", 2))
+    explain_rows(gen, rows, tmp_path / "p.jsonl", batch_size=2, progress=False, domains=["google", ""])
+    first, second = (str(p.messages[-1].content) for p in gen.seen)
+    assert first.startswith("Domain: google\n") and "Domain" not in second
+
+
 def test_predictions_are_trimmed_to_one_paragraph_of_at_most_fifty_words(tmp_path: Path) -> None:
     long_sentence = " ".join(["word"] * 30) + "."
     text = f"  {long_sentence} {long_sentence}\n\nSecond paragraph."

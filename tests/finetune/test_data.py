@@ -189,17 +189,28 @@ def test_response_prefix_is_not_repeated_in_the_answer(monkeypatch: pytest.Monke
     assert other.answer == "Great rooms."
 
 
-def test_training_prompt_is_exactly_what_the_generator_feeds_the_model() -> None:
+@pytest.mark.parametrize(("blank_share", "domain"), [(0.0, "yelp"), (1.0, "")])
+def test_training_prompt_is_exactly_what_the_generator_feeds_the_model(
+    blank_share: float, domain: str
+) -> None:
     tok = CharTokenizer()
     xrow = XrecRow.model_validate(row())
-    encoded = tokenize_example(
-        tok, build_example(tok, xrec_prompt_row(xrow, "yelp", "support")), max_length=2000
-    )
+    train_row = xrec_prompt_row(xrow, "yelp", "support", blank_share)
+    encoded = tokenize_example(tok, build_example(tok, train_row), max_length=2000)
     assert encoded is not None
     prompt_ids = [
         i for i, label in zip(encoded["input_ids"], encoded["labels"], strict=True) if label == IGNORE
     ]
     model = RecordingModel()
     generator = TransformersGenerator(model=model, tokenizer=tok, config=GeneratorConfig())
-    assert generator.generate([xrec_prompt(xrow, "support")]) == ["ok"]
+    assert generator.generate([xrec_prompt(xrow, "support", domain)]) == ["ok"]
     assert model.seen == [prompt_ids]
+    assert ("Domain: yelp" in "".join(chr(i) for i in prompt_ids)) == bool(domain)
+
+
+def test_a_stable_share_of_rows_trains_without_its_domain() -> None:
+    keys = [f"xrec/google:{u}:{u + 7}" for u in range(2000)]
+    blank = [data.blank_row(k, 0.1) for k in keys]
+    assert 150 < sum(blank) < 250
+    assert blank == [data.blank_row(k, 0.1) for k in keys]
+    assert not any(data.blank_row(k, 0.0) for k in keys) and all(data.blank_row(k, 1.0) for k in keys)

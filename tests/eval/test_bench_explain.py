@@ -1,0 +1,34 @@
+"""bench explain: every batch size explains its rows, each row is told its domain, the best size is named."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from eval.bench_explain import ExplainBenchOptions, bench_rows, measure, results_table
+from finetune.config import DataSource, TrainingConfig
+from tests.fakes import ScriptedGenerator
+
+
+def write_domain(root: Path, domain: str, n: int) -> None:
+    folder = root / "xrec" / domain
+    folder.mkdir(parents=True)
+    texts = {"user_profile": "Likes quiet places.", "item_profile": "A calm place.", "explanation": "Nice."}
+    rows = [{"user_id": i, "item_id": 100 + i, "title": f"{domain} {i}", **texts} for i in range(n)]
+    (folder / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_rows_alternate_domains_and_every_size_is_measured(tmp_path: Path) -> None:
+    write_domain(tmp_path, "google", 40)
+    write_domain(tmp_path, "yelp", 40)
+    sources = [DataSource(domain="google"), DataSource(domain="yelp")]
+    cfg = TrainingConfig(data_dir=str(tmp_path), data=sources, val_fraction=0.2)
+    rows, domains = bench_rows(cfg, 10)
+    assert len(rows) == 10 and domains[:4] == ["google", "yelp", "google", "yelp"]
+    gen = ScriptedGenerator()
+    metrics = measure(gen, rows, domains, ExplainBenchOptions(batch_sizes=(1, 8), rows=10))
+    assert metrics["by_batch_size"]["1"]["rows"] == 5 and metrics["by_batch_size"]["8"]["rows"] == 10
+    assert metrics["best_batch_size"] in (1, 8)
+    told = [str(p.messages[-1].content).split("\n", 1)[0] for p in gen.seen[2:]]
+    assert told[:2] == ["Domain: google", "Domain: yelp"]
+    assert results_table(metrics).count("\n") == 3

@@ -1,0 +1,56 @@
+"""Each row's review source: given, the row's own, the path's, the item catalog's, else unknown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from finetune.data import XrecRow
+from finetune.domains import ItemDomains, domain_from_path, load_item_domains, resolve_domains
+from whythis.errors import ConfigError
+
+
+def xrow(item_id: int, title: str, domain: str | None = None) -> XrecRow:
+    return XrecRow(user_id=1, item_id=item_id, title=title, user_profile="u", item_profile="i",
+                   explanation="e", domain=domain)  # fmt: skip
+
+
+def write_items(root: Path, domain: str, items: list[tuple[int, str]]) -> None:
+    folder = root / "xrec" / domain
+    folder.mkdir(parents=True)
+    lines = [json.dumps({"item_id": i, "title": t, "item_profile": "p"}) for i, t in items]
+    (folder / "items.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_items_are_found_by_id_and_title_because_ids_repeat_across_domains(tmp_path: Path) -> None:
+    write_items(tmp_path, "google", [(7, "Best Buy"), (8, "FoodMaxx")])
+    write_items(tmp_path, "yelp", [(7, "Geno's Steaks")])
+    items = load_item_domains(str(tmp_path))
+    rows = [xrow(7, "Best Buy"), xrow(7, "Geno's Steaks "), xrow(7, "Nowhere"), xrow(99, "FoodMaxx")]
+    assert resolve_domains(rows, items=items) == ["google", "yelp", "", ""]
+
+
+def test_given_domain_wins_then_the_rows_own_then_the_path() -> None:
+    items = ItemDomains({("7", "Best Buy"): "google"})
+    rows = [xrow(7, "Best Buy", domain="yelp"), xrow(7, "Best Buy"), xrow(5, "x", domain="books")]
+    assert resolve_domains(rows, "amazon", items=items) == ["amazon"] * 3
+    assert resolve_domains(rows, items=items) == ["yelp", "google", ""]
+    path = Path("/data/xrec/amazon/test.jsonl")
+    assert resolve_domains(rows, path=path, items=items) == ["yelp", "amazon", "amazon"]
+
+
+def test_path_names_a_domain_only_under_an_xrec_folder() -> None:
+    assert domain_from_path(Path("/d/xrec/yelp/val.jsonl")) == "yelp"
+    assert domain_from_path(Path("/d/xrec/other/val.jsonl")) is None
+    assert domain_from_path(Path("/d/yelp/val.jsonl")) is None
+
+
+def test_an_unknown_domain_option_names_the_valid_ones() -> None:
+    with pytest.raises(ConfigError, match=r"amazon, google, yelp, auto.*'books'"):
+        resolve_domains([xrow(1, "t")], "books")
+
+
+def test_a_missing_catalog_folder_gives_an_empty_lookup(tmp_path: Path) -> None:
+    assert load_item_domains(str(tmp_path)).by_item == {}

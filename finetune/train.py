@@ -218,6 +218,11 @@ def run_metrics(
     }
 
 
+# train_seconds_total: this stage plus the adapters it continued, i.e. the time the adapter cost.
+CARD_METRICS = ("train_loss", "eval_loss", "best_eval_loss", "steps", "train_seconds", "train_seconds_total",
+                "tokens_per_second")  # fmt: skip
+
+
 def write_model_card(
     output: Path, config: TrainingConfig, splits: Splits, metrics: dict[str, Any], command: str | None
 ) -> Path:
@@ -228,7 +233,7 @@ def write_model_card(
     r, alpha, targets = _saved_lora(output) or (config.lora.r, config.lora.alpha, config.lora.target_modules)
     modules = ", ".join(sorted(targets))
     continued = [f"- Continued from: `{config.init_adapter}`"] if config.init_adapter else []
-    shown = ("train_loss", "eval_loss", "best_eval_loss", "steps", "train_seconds", "tokens_per_second")
+    shown = [k for k in CARD_METRICS if k in metrics]
     lines = [
         f"# LoRA adapter: {output.name}",
         "",

@@ -148,6 +148,8 @@ def explain_rows(
 
     if batch_size < 1:
         raise DataError(f"batch size must be at least 1, got {batch_size}")
+    if domains is not None and len(domains) != len(rows):
+        raise DataError(f"{len(domains)} domains given for {len(rows)} rows; give one per row")
     done = read_done(output_path, rows)
     pending = [i for i in range(len(rows)) if i not in done]
     output_path.parent.mkdir(parents=True, exist_ok=True)

@@ -132,6 +132,8 @@ def test_each_row_is_told_its_own_domain(tmp_path: Path) -> None:
     explain_rows(gen, rows, tmp_path / "p.jsonl", batch_size=2, progress=False, domains=["google", ""])
     first, second = (str(p.messages[-1].content) for p in gen.seen)
     assert first.startswith("Domain: google\n") and "Domain" not in second
+    with pytest.raises(DataError, match="1 domains given for 2 rows"):
+        explain_rows(gen, rows, tmp_path / "q.jsonl", progress=False, domains=["google"])
 
 
 def test_predictions_are_trimmed_to_one_paragraph_of_at_most_fifty_words(tmp_path: Path) -> None:

@@ -100,14 +100,13 @@ def explain_batch(
 ) -> None:
     """Explain every row of a JSONL file into PREDS.jsonl, resumably, in batches."""
     from finetune.batch import explain_rows, read_rows
-    from finetune.domains import check_domain, load_item_domains, resolve_domains
+    from finetune.domains import load_item_domains, resolve_domains
     from finetune.generator import load_generator
     from whythis.errors import ConfigError
 
     if audience not in ("support", "shopper"):
         raise ConfigError(f"--audience must be support or shopper, got {audience!r}")
     cfg = _generator_config(adapter, batch_size, max_new_tokens, set_ or [], runs)
-    check_domain(domain)
     rows = read_rows(input_, limit)
     domains = resolve_domains(rows, domain, input_, load_item_domains() if domain == "auto" else None)
     typer.echo(f"explaining {len(rows)} rows with {cfg.base_model} + {cfg.adapter or 'no adapter'}", err=True)

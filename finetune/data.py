@@ -7,7 +7,7 @@ import logging
 import random
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -190,8 +190,10 @@ def build_example(tokenizer: Any, row: PromptRow) -> Example:
     rendered = render(_prompt(row.prompt), row.variables)
     answer = row.answer.strip()
     prefix = rendered.response_prefix
-    if prefix and answer.startswith(prefix):
+    if answer.startswith(prefix):
         answer = answer[len(prefix) :]
+    else:  # this reference opens its own way: the row teaches the whole answer, opening included
+        rendered = replace(rendered, response_prefix="")
     return Example(prompt_text=format_prompt(tokenizer, rendered), answer=answer)
 
 

@@ -37,7 +37,7 @@ class PromptFile(BaseModel):
     description: str = ""
     variables: list[str] = Field(default_factory=list)
     messages: list[MessageSpec] = Field(min_length=1)
-    response_prefix: str = ""
+    response_prefix: str = ""  # a template too: the opening may depend on the variables
     house_rules: list[str] = Field(default_factory=list)
     banned_phrases: list[str] = Field(default_factory=list)
 
@@ -91,6 +91,10 @@ def check_syntax(prompt: PromptFile, source: str) -> None:
             _ENV.from_string(spec.content)
         except TemplateError as exc:
             raise PromptError(f"{source}: message {i} ({spec.role}): {exc}") from exc
+    try:
+        _ENV.from_string(prompt.response_prefix)
+    except TemplateError as exc:
+        raise PromptError(f"{source}: response_prefix: {exc}") from exc
 
 
 def load_prompt(name_or_path: str | Path) -> PromptFile:
@@ -117,11 +121,15 @@ def render(prompt: PromptFile, variables: dict[str, Any]) -> Rendered:
             f"given: {', '.join(sorted(variables)) or 'nothing'}"
         )
     context = {**variables, "house_rules": prompt.house_rules}
-    messages: list[BaseMessage] = []
-    for spec in prompt.messages:
-        try:
-            text = _ENV.from_string(spec.content).render(**context).strip()
-        except UndefinedError as exc:
-            raise PromptError(f"prompt {prompt.name!r} v{prompt.version}: {exc.message}") from exc
-        messages.append(_MESSAGE_TYPES[spec.role](content=text))
-    return Rendered(tuple(messages), prompt.response_prefix)
+    messages = [
+        _MESSAGE_TYPES[spec.role](content=_render_text(prompt, spec.content, context))
+        for spec in prompt.messages
+    ]
+    return Rendered(tuple(messages), _render_text(prompt, prompt.response_prefix, context))
+
+
+def _render_text(prompt: PromptFile, template: str, context: dict[str, Any]) -> str:
+    try:
+        return _ENV.from_string(template).render(**context).strip()
+    except UndefinedError as exc:
+        raise PromptError(f"prompt {prompt.name!r} v{prompt.version}: {exc.message}") from exc

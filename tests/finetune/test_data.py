@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from finetune.data import (
     reference_audience,
     split_rows,
     tokenize_example,
+    xrec_file,
     xrec_prompt,
     xrec_prompt_row,
 )
@@ -187,6 +189,7 @@ def test_response_prefix_is_not_repeated_in_the_answer(monkeypatch: pytest.Monke
         tok, xrec_prompt_row(XrecRow.model_validate(row(explanation="Great rooms.")), "yelp", "support")
     )
     assert other.answer == "Great rooms."
+    assert other.prompt_text.endswith("<|im_start|>assistant\n")  # taught with its own opening
 
 
 @pytest.mark.parametrize(("blank_share", "domain"), [(0.0, "yelp"), (1.0, "")])
@@ -217,3 +220,18 @@ def test_a_stable_share_of_rows_trains_without_its_domain() -> None:
     wider = [data.blank_row(k, 0.3) for k in keys]
     assert all(w for b, w in zip(blank, wider, strict=True) if b) and 500 < sum(wider) < 700
     assert not any(data.blank_row(k, 0.0) for k in keys) and all(data.blank_row(k, 1.0) for k in keys)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("domain", "shares_it"), [("amazon", True), ("google", True), ("yelp", False)])
+def test_the_xrec_opening_is_the_one_most_training_references_share(domain: str, shares_it: bool) -> None:
+    rows = read_xrec(xrec_file(domain))
+    opening = xrec_prompt(rows[0], "support", domain).response_prefix
+    openings = Counter(" ".join(r.explanation.split()[:6]) for r in rows)
+    top, count = openings.most_common(1)[0]
+    assert (count / len(rows) >= 0.5) == shares_it
+    if shares_it:
+        assert top.startswith(opening)
+        assert sum(r.explanation.startswith(opening) for r in rows) >= len(rows) / 2
+    else:
+        assert opening == ""

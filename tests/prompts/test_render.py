@@ -30,6 +30,32 @@ def test_renders_messages_and_prefix() -> None:
     assert rendered.response_prefix == "Because"
 
 
+def test_response_prefix_is_a_strict_template_too() -> None:
+    text = GOOD.replace('response_prefix: "Because"', 'response_prefix: "{{ who.name }} would like it"')
+    rendered = render(parse_prompt(text, "t.yaml"), {"who": {"name": "Ana"}})
+    assert rendered.response_prefix == "Ana would like it"
+    with pytest.raises(PromptError, match="name"):
+        render(parse_prompt(text, "t.yaml"), {"who": {}})
+    with pytest.raises(PromptError, match="response_prefix"):
+        parse_prompt(text.replace("}} would like", "would like"), "t.yaml")
+
+
+@pytest.mark.parametrize(
+    ("audience", "domain", "opening"),
+    [
+        ("support", "amazon", "The user would buy the book"),
+        ("support", "google", "The user would enjoy the business"),
+        ("support", "yelp", ""),
+        ("support", "", ""),
+        ("shopper", "google", ""),
+    ],
+)
+def test_xrec_opening_follows_the_source_and_the_audience(audience: str, domain: str, opening: str) -> None:
+    variables = {"audience": audience, "domain": domain, "user_profile": "u", "title": "t"}
+    variables["item_profile"] = "i"
+    assert render(load_prompt("xrec"), variables).response_prefix == opening
+
+
 def test_missing_declared_variable_names_it() -> None:
     with pytest.raises(PromptError, match="needs who"):
         render(parse_prompt(GOOD, "t.yaml"), {})

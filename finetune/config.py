@@ -105,6 +105,9 @@ class TrainingConfig(BaseModel):
     log_every: int = Field(default=10, ge=1)
     group_by_length: bool = Field(default=True, description="batch rows of similar length: less padding")
     early_stopping_patience: int = Field(default=3, ge=1)
+    bf16: bool = Field(
+        default=False, description="bfloat16 mixed precision (LoRA weights stay float32); fast on bf16 CPUs"
+    )
     threads: int | None = Field(default=None, ge=1, description="torch CPU threads; None keeps torch's")
     output_dir: str = "runs/finetune/xrec-smollm2"
     resume: bool = False

@@ -142,6 +142,7 @@ def training_args(config: TrainingConfig, has_val: bool) -> Any:
         seed=config.seed,
         data_seed=config.seed,
         use_cpu=not torch.cuda.is_available(),
+        bf16=config.bf16,
         include_num_input_tokens_seen="non_padding",
         report_to="none",
         dataloader_num_workers=0,

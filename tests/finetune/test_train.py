@@ -60,6 +60,12 @@ def test_training_args_evaluate_and_keep_the_best_only_with_a_val_set(tmp_path: 
     assert str(without.eval_strategy) in ("no", "IntervalStrategy.NO")
 
 
+def test_bf16_is_off_unless_asked_for(tmp_path: Path) -> None:
+    cfg = TrainingConfig(output_dir=str(tmp_path))
+    assert not training_args(cfg, has_val=False).bf16
+    assert training_args(cfg.model_copy(update={"bf16": True}), has_val=False).bf16
+
+
 @pytest.mark.slow
 def test_tiny_round_trip_trains_saves_resumes_and_generates(tmp_path: Path) -> None:
     import torch

@@ -20,7 +20,7 @@ from agent.feedback import passes_check
 from agent.grounding import GroundingChecker
 from agent.reasons import reason_variables
 from agent.store import FeedbackRow, Store
-from prompts.render import PromptFile, load_prompt
+from prompts.render import PromptFile, load_prompt, render
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,15 @@ def prompt_row(row: FeedbackRow) -> tuple[dict[str, Any] | None, str]:
         return None, "feedback on an answer, not a reason"
     shopper, item = shopper_from_dict(row.shopper), item_from_dict(row.item)
     context = [item_from_dict(i) for i in row.context]
+    variables = reason_variables(shopper, item, row.audience, context)
     if row.corrected_text is not None:
         prompt = _prompt(row.prompt_name)
         brands = frozenset(b for b in [item.brand, *(c.brand for c in context)] if b)
         checker = GroundingChecker(known_brands=brands)
         text = " ".join(row.corrected_text.split())
-        if not text.startswith(prompt.response_prefix):
-            return None, f"corrected text does not start with {prompt.response_prefix!r}"
+        prefix = render(prompt, variables).response_prefix  # the opening may depend on the shopper
+        if not text.startswith(prefix):
+            return None, f"corrected text does not start with {prefix!r}"
         if not (row.corrected_grounded and passes_check(checker, prompt, text, item, shopper, context)):
             return None, "corrected text failed the grounding check"
         answer, kind = text, "corrected"
@@ -62,7 +64,6 @@ def prompt_row(row: FeedbackRow) -> tuple[dict[str, Any] | None, str]:
         answer, kind = row.text_shown, "liked"
     else:
         return None, "disliked without a correction"
-    variables = reason_variables(shopper, item, row.audience, context)
     out = {"prompt": row.prompt_name, "variables": variables, "answer": answer, "key": f"feedback:{row.id}"}
     return out, kind
 

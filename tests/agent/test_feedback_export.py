@@ -42,6 +42,7 @@ def filled_store(agent: Agent, path: Path) -> tuple[Store, list[ItemCard]]:
     good = f"Recommended because it is the {item.title}, from {item.brand}."
     manager.feedback(session_id, cards[2].item_id, -1, corrected=good)
     manager.feedback(session_id, cards[3].item_id, -1, corrected="Recommended because it is 50% off today.")
+    manager.feedback(session_id, cards[4].item_id, -1, corrected=f"It is the {item.title}.")
     manager.feedback(session_id, None, 1)
     return store, cards
 
@@ -52,6 +53,7 @@ def test_export_keeps_liked_and_grounded_corrections_only(agent: Agent, tmp_path
     assert (report.rows, report.liked, report.corrected) == (2, 1, 1)
     assert report.skipped == {
         "corrected text failed the grounding check": 1,
+        "corrected text does not start with 'Recommended because'": 1,
         "disliked without a correction": 1,
         "duplicate": 1,
         "feedback on an answer, not a reason": 1,

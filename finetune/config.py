@@ -111,6 +111,7 @@ class TrainingConfig(BaseModel):
     threads: int | None = Field(default=None, ge=1, description="torch CPU threads; None keeps torch's")
     output_dir: str = "runs/finetune/xrec-smollm2"
     resume: bool = False
+    overwrite: bool = Field(default=False, description="replace a trained adapter already in output_dir")
 
     @model_validator(mode="after")
     def _domains_once(self) -> TrainingConfig:

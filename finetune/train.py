@@ -14,7 +14,7 @@ from finetune.base import resolve_base_model
 from finetune.config import TrainingConfig
 from finetune.data import Splits, build_dataset, load_splits
 from finetune.generator import load_tokenizer
-from whythis.errors import DataError, ModelError
+from whythis.errors import ConfigError, DataError, ModelError
 from whythis.runinfo import write_run
 
 Reporter = Callable[[str], None]
@@ -26,6 +26,7 @@ def train(config: TrainingConfig, command: str | None = None, report: Reporter |
     """Train an adapter as configured; save it, its run.json and a model card in output_dir."""
     import torch
 
+    check_output_dir(config)
     if config.threads:
         torch.set_num_threads(config.threads)
     base_path = resolve_base_model(config.base_model)
@@ -51,6 +52,17 @@ def train(config: TrainingConfig, command: str | None = None, report: Reporter |
     write_run(output, "finetune", config.model_dump(mode="json"), splits.files, metrics)
     write_model_card(output, config, splits, metrics, command)
     return output
+
+
+def check_output_dir(config: TrainingConfig) -> None:
+    """Refuse to train over a finished adapter unless resuming or told to overwrite it."""
+    output = Path(config.output_dir)
+    if config.resume or config.overwrite or not (output / "adapter_model.safetensors").is_file():
+        return
+    raise ConfigError(
+        f"output_dir {str(output)!r} already holds a trained adapter; choose another output_dir, "
+        "continue it with --set resume=true, or replace it with --set overwrite=true"
+    )
 
 
 def last_checkpoint(output: Path) -> str | None:

@@ -10,8 +10,9 @@ import pytest
 
 from finetune.config import DataSource, TrainingConfig
 from finetune.data import Splits, load_splits
-from finetune.train import last_checkpoint, run_metrics, training_args, write_model_card
+from finetune.train import check_output_dir, last_checkpoint, run_metrics, training_args, write_model_card
 from prompts.render import load_prompt, render
+from whythis.errors import ConfigError
 
 
 def test_run_metrics_keep_losses_sizes_and_throughput() -> None:
@@ -47,6 +48,16 @@ def test_last_checkpoint_finds_the_newest(tmp_path: Path) -> None:
     for step in (2, 10):
         (tmp_path / "checkpoints" / f"checkpoint-{step}").mkdir(parents=True)
     assert last_checkpoint(tmp_path) == str(tmp_path / "checkpoints" / "checkpoint-10")
+
+
+def test_a_trained_adapter_is_not_overwritten_unless_asked(tmp_path: Path) -> None:
+    cfg = TrainingConfig(output_dir=str(tmp_path))
+    check_output_dir(cfg)
+    (tmp_path / "adapter_model.safetensors").write_bytes(b"weights")
+    with pytest.raises(ConfigError, match=r"already holds a trained adapter.*overwrite=true"):
+        check_output_dir(cfg)
+    check_output_dir(cfg.model_copy(update={"overwrite": True}))
+    check_output_dir(cfg.model_copy(update={"resume": True}))
 
 
 def test_training_args_evaluate_and_keep_the_best_only_with_a_val_set(tmp_path: Path) -> None:

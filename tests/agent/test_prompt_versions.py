@@ -106,6 +106,11 @@ def test_save_stores_an_inactive_next_version_with_its_number_in_the_file(versio
         ("name: reason", "name: other", "named 'other'"),
         ("messages:", "messages: [", "not valid YAML"),
         ("response_prefix: Recommended because", "response_prefix: Guaranteed fit because", "banned phrase"),
+        (  # only the rendered opening holds the phrase
+            "response_prefix: Recommended because",
+            "response_prefix: \"{{ 'Guaran' ~ 'teed' }} fit because\"",
+            "banned phrase 'guaranteed'",
+        ),
     ],
 )
 def test_an_invalid_draft_is_refused_naming_the_problem(

@@ -7,7 +7,6 @@ import os
 import sys
 from importlib.metadata import entry_points
 
-import click
 import typer
 
 from whythis.errors import WhythisError
@@ -44,18 +43,22 @@ def build_app() -> typer.Typer:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; a WhythisError prints one clear line instead of a traceback."""
+    """Run the CLI; a WhythisError or a usage error prints a clear message instead of a traceback."""
     command = typer.main.get_command(build_app())
     try:
         result = command.main(args=argv, prog_name="whythis", standalone_mode=False)
     except WhythisError as exc:
-        click.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {exc}", err=True)
         return 2
-    except click.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:  # usage errors: an unknown option, a bad value, a missing argument
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"error: {exc.format_message()}", err=True)
         return exc.exit_code
-    except click.Abort:
-        click.echo("aborted", err=True)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
         return 1
     return result if isinstance(result, int) else 0
 

@@ -108,3 +108,18 @@ def test_ship_halves_the_weights_and_keeps_config_run_and_card(tmp_path: Path) -
     assert (shipped / "README.md").read_text(encoding="utf-8").startswith("# LoRA adapter: trained")
     size = {p: (p / "adapter_model.safetensors").stat().st_size for p in (folder, shipped)}
     assert size[shipped] < 0.6 * size[folder]
+
+
+def test_the_shipped_adapter_is_what_the_checked_in_configs_train_within_90_minutes() -> None:
+    from finetune.adapters import DEFAULT, resolve_adapter
+    from finetune.config import load_training_config
+
+    shipped = resolve_adapter(DEFAULT)
+    assert shipped is not None, "the shipped adapter is missing from finetune/adapters/"
+    run = json.loads((shipped / "run.json").read_text(encoding="utf-8"))
+    configs = Path(__file__).resolve().parents[2] / "configs" / "finetune"
+    stage2 = load_training_config(configs / "xrec-shop-smollm2.toml")
+    stage1 = load_training_config(configs / "xrec-smollm2.toml")
+    assert run["config"] == stage2.model_dump(mode="json"), "retrain and re-ship after changing the config"
+    assert run["metrics"]["continued_from"] == stage1.output_dir
+    assert run["metrics"]["train_seconds_total"] <= 90 * 60

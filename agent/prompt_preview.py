@@ -71,7 +71,7 @@ def sample_variables(name: str, audience: str = "shopper") -> dict[str, Any]:
 def render_problems(prompt: PromptFile, name: str) -> list[str]:
     """What fails when the prompt renders strictly, for every audience, with only its declared variables."""
     problems = []
-    openings = [prompt.response_prefix]  # the template text covers every branch, the renders its variables
+    openings = [prompt.response_prefix]  # the template: every branch; each render: what variables add
     if prompt.name != name:
         problems.append(f"the file is named {prompt.name!r} but is being saved as prompt {name!r}")
     for audience in AUDIENCES:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from finetune.adapters import resolve_adapter
+from finetune.adapters import WEIGHTS, resolve_adapter
 from finetune.base import resolve_base_model
 from finetune.config import TrainingConfig
 from finetune.data import Splits, build_dataset, load_splits
@@ -57,7 +57,7 @@ def train(config: TrainingConfig, command: str | None = None, report: Reporter |
 def check_output_dir(config: TrainingConfig) -> None:
     """Refuse to train over a finished adapter unless resuming or told to overwrite it."""
     output = Path(config.output_dir)
-    if config.resume or config.overwrite or not (output / "adapter_model.safetensors").is_file():
+    if config.resume or config.overwrite or not (output / WEIGHTS).is_file():
         return
     raise ConfigError(
         f"output_dir {str(output)!r} already holds a trained adapter; choose another output_dir, "

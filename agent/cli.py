@@ -1,4 +1,4 @@
-"""CLI commands of the agent: recommend, chat, index build|info."""
+"""CLI commands of the agent: recommend, chat, explain-batch, index build|info, feedback."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import typer
 
 from agent.chat import ChatAgent
 from agent.config import AgentConfig, load_agent_config
+from agent.explain_batch import explain_batch
 from agent.feedback_export import export_feedback
 from agent.recommender import Agent, build_retriever, index_folder, load_agent
 from agent.store import default_db_path, open_store
@@ -206,5 +207,6 @@ def register(app: typer.Typer) -> None:
     """Attach the agent's commands to the root CLI."""
     app.command("recommend")(recommend)
     app.command("chat")(chat)
+    app.command("explain-batch")(explain_batch)
     app.add_typer(index_app, name="index")
     app.add_typer(feedback_app, name="feedback")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.xrec import held_out
-from finetune.batch import explain_rows
+from finetune.batch import Candidates, explain_rows
 from finetune.config import TrainingConfig
 from finetune.data import XrecRow, xrec_prompt
 from finetune.generator import Generator
@@ -42,7 +42,11 @@ def bench_rows(config: TrainingConfig, rows: int) -> tuple[list[XrecRow], list[s
 
 
 def measure(
-    generator: Generator, rows: Sequence[XrecRow], domains: Sequence[str], options: ExplainBenchOptions
+    generator: Generator,
+    rows: Sequence[XrecRow],
+    domains: Sequence[str],
+    options: ExplainBenchOptions,
+    candidates: Candidates | None = None,
 ) -> dict[str, Any]:
     """rows/s and tokens/s of explain-batch at each batch size, and the best size."""
     warm = [xrec_prompt(r, "support", d) for r, d in zip(rows[:2], domains[:2], strict=True)]
@@ -53,10 +57,11 @@ def measure(
             n = max(len(rows) if size > 4 else len(rows) // 2, size)
             stats = explain_rows(generator, rows[:n], Path(tmp) / f"b{size}.jsonl", batch_size=size,
                                  max_new_tokens=options.max_new_tokens, progress=False,
-                                 domains=domains[:n])  # fmt: skip
+                                 domains=domains[:n], candidates=candidates)  # fmt: skip
             sizes[str(size)] = {"rows": stats.rows_done, **stats.as_dict()}
     best = max(sizes, key=lambda s: sizes[s]["rows_per_second"] or 0.0)
-    return {"by_batch_size": sizes, "best_batch_size": int(best),
+    return {"candidates": candidates.count if candidates else 1,
+            "by_batch_size": sizes, "best_batch_size": int(best),
             "best_rows_per_second": sizes[best]["rows_per_second"],
             "best_tokens_per_second": sizes[best]["tokens_per_second"]}  # fmt: skip
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from agent.config import load_agent_config
+from agent.explain_batch import CandidatesOpt, consensus_candidates
 from eval.bench_e2e import E2EOptions, run_e2e
 from eval.report import run_folder, save_result
 from whythis.runinfo import write_run
@@ -93,6 +94,7 @@ def bench_explain(
     adapter: Annotated[str, typer.Option(help="Adapter: 'default', 'none', a path or a name.")] = "default",
     config: Annotated[Path, typer.Option("--config", help="Training config: its rows.")] = XREC_CONFIG,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Generator key=value override.")] = None,
+    candidates: CandidatesOpt = 1,
     out: OutOpt = Path("runs"),
 ) -> None:
     """explain-batch throughput: rows/s and generated tokens/s per batch size, and the best size."""
@@ -104,12 +106,12 @@ def bench_explain(
 
     defaults = ExplainBenchOptions()
     options = ExplainBenchOptions(tuple(batch_size or defaults.batch_sizes), rows, defaults.max_new_tokens)
-    sets = [f"adapter={adapter}", f"batch_size={max(options.batch_sizes)}",
+    sets = ["seed=0", f"adapter={adapter}", f"batch_size={max(options.batch_sizes)}",
             f"max_new_tokens={options.max_new_tokens}", *(set_ or [])]  # fmt: skip
     gen = load_config(GeneratorConfig, None, sets)
     train_cfg = load_training_config(config)
     chosen, domains = bench_rows(train_cfg, rows)
-    metrics = measure(load_generator(gen), chosen, domains, options)
+    metrics = measure(load_generator(gen), chosen, domains, options, consensus_candidates(candidates))
     folder = run_folder(out, "bench-explain")
     files = [xrec_file(s.domain, train_cfg.data_dir) for s in train_cfg.data if s.domain]
     report = save_result(folder, "bench-explain", gen.model_dump(mode="json"), files, metrics)
@@ -281,27 +283,37 @@ def eval_xrec(
     ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Generator key=value override.")] = None,
     base: Annotated[bool, typer.Option(help="Also explain with the base model.")] = True,
+    candidates: CandidatesOpt = 1,
     out: OutOpt = Path("runs"),
 ) -> None:
     """Base model vs adapters on the held-out XRec rows of a training config, per domain."""
     from eval.xrec import Variant, compare, comparison_markdown
+    from finetune.batch import Candidates
     from finetune.config import load_training_config
     from finetune.generator import GeneratorConfig
+    from retrieval.consensus import consensus_picks
     from retrieval.embedder import embedded_minilm_path, load_embedder
     from whythis.config import load_config
 
     train_cfg = load_training_config(config)
-    gen = load_config(GeneratorConfig, None, set_ or [])
+    gen = load_config(GeneratorConfig, None, ["seed=0", *(set_ or [])])
     variants = [Variant("base", None)] if base else []
     variants += [Variant(f"adapter{i + 1}", a) for i, a in enumerate(adapter or [])]
     folder = run_folder(out, "eval-xrec")
-    metrics = compare(train_cfg, variants, gen, load_embedder(), folder, limit, embedded_minilm_path())
+    embedder = load_embedder()
+    best_of = (
+        Candidates(candidates, lambda groups: consensus_picks(embedder, groups)) if candidates > 1 else None
+    )
+    metrics = compare(
+        train_cfg, variants, gen, embedder, folder, limit, embedded_minilm_path(), candidates=best_of
+    )
     labels = [v.label for v in variants]
     settings = {
         "training_config": train_cfg.model_dump(mode="json"),
         "generator": gen.model_dump(mode="json"),
         "variants": {v.label: v.adapter for v in variants},
         "limit": limit,
+        "candidates": candidates,
     }
     write_run(folder, "eval-xrec", settings, sorted(folder.glob("preds-*.jsonl")), metrics)
     report = folder / "report.md"

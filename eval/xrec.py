@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.reasons import evaluate_pairs, join, read_predictions
-from finetune.batch import explain_rows
+from finetune.batch import Candidates, explain_rows
 from finetune.config import TrainingConfig
 from finetune.data import XrecRow, read_xrec, split_rows, xrec_file
 from finetune.generator import Generator, GeneratorConfig, load_generator
@@ -47,6 +47,7 @@ def explain_variant(
     gen: GeneratorConfig,
     folder: Path,
     load: Loader = load_generator,
+    candidates: Candidates | None = None,
 ) -> tuple[dict[str, Path], dict[str, Any]]:
     """Predictions of one variant for every domain (resumable files in `folder`) and their speed."""
     generator = load(gen.model_copy(update={"adapter": variant.adapter}))
@@ -56,7 +57,8 @@ def explain_variant(
         paths[domain] = folder / f"preds-{variant.label}-{domain}.jsonl"
         domains = [domain] * len(domain_rows)
         stats = explain_rows(generator, domain_rows, paths[domain], batch_size=gen.batch_size,
-                             max_new_tokens=gen.max_new_tokens, domains=domains)  # fmt: skip
+                             max_new_tokens=gen.max_new_tokens, domains=domains,
+                             candidates=candidates)  # fmt: skip
         speed[domain] = stats.as_dict()
     return paths, speed
 
@@ -70,12 +72,13 @@ def compare(
     limit: int | None = None,
     bertscore_model: str | None = None,
     load: Loader = load_generator,
+    candidates: Candidates | None = None,
 ) -> dict[str, Any]:
-    """Metrics per variant and domain on the held-out rows."""
+    """Metrics per variant and domain on the held-out rows; `candidates`: best-of-n for every variant."""
     rows = held_out(config, limit)
     metrics: dict[str, Any] = {"rows_per_domain": {d: len(r) for d, r in rows.items()}}
     for variant in variants:
-        preds, speed = explain_variant(variant, rows, gen, folder, load)
+        preds, speed = explain_variant(variant, rows, gen, folder, load, candidates)
         metrics[f"{variant.label}_speed"] = speed
         per_domain = {}
         for domain, path in preds.items():

@@ -7,13 +7,14 @@ import logging
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from finetune.data import Audience, XrecRow, read_xrec, xrec_prompt
 from finetune.generator import Generator
+from prompts.render import Rendered
 from whythis.errors import DataError
 
 MAX_WORDS = 50
@@ -22,6 +23,25 @@ _NO_REFERENCE = "(no reference)"
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*$")
 log = logging.getLogger(__name__)
+
+
+# For each row's candidate answers, the index of the one to keep (e.g. retrieval.consensus_picks).
+Picker = Callable[[Sequence[Sequence[str]]], list[int]]
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Answer each row `count` times (greedy, then sampled) and keep the one `pick` chooses."""
+
+    count: int
+    pick: Picker
+    temperature: float = 0.7
+
+    def __post_init__(self) -> None:
+        if self.count < 1:
+            raise DataError(f"candidates must be at least 1, got {self.count}")
+        if not 0.0 < self.temperature <= 2.0:
+            raise DataError(f"candidate temperature must be in (0, 2], got {self.temperature}")
 
 
 @dataclass(frozen=True)
@@ -139,10 +159,12 @@ def explain_rows(
     temperature: float = 0.0,
     progress: bool = True,
     domains: Sequence[str] | None = None,
+    candidates: Candidates | None = None,
 ) -> BatchStats:
     """Explain every row not yet in `output_path`, appending one JSON line per row after each batch.
 
     `domains` gives each row's review source for the prompt (see finetune.domains); None: unknown.
+    `candidates`: several answers per row, one kept; None: one answer per row.
     """
     from tqdm import tqdm
 
@@ -161,8 +183,11 @@ def explain_rows(
             chunk = pending[first : first + batch_size]
             prompts = [xrec_prompt(rows[i], audience, domains[i] if domains else "") for i in chunk]
             answers = generator.generate(prompts, max_new_tokens=max_new_tokens, temperature=temperature)
-            _write_batch(out, rows, chunk, answers)
             tokens = _add_tokens(tokens, generator, answers)
+            if candidates is not None and candidates.count > 1:
+                answers, extra = _best_of(generator, prompts, answers, candidates, max_new_tokens)
+                tokens = _add_tokens(tokens, generator, extra)
+            _write_batch(out, rows, chunk, answers)
             bar.update(len(chunk))
     seconds = time.perf_counter() - start
     return BatchStats(
@@ -172,6 +197,26 @@ def explain_rows(
         rows_per_second=round(len(pending) / seconds, 3) if pending and seconds > 0 else None,
         tokens_per_second=round(tokens / seconds, 1) if tokens and seconds > 0 else None,
     )
+
+
+def _best_of(
+    generator: Generator,
+    prompts: Sequence[Rendered],
+    first: list[str],
+    candidates: Candidates,
+    max_new_tokens: int | None,
+) -> tuple[list[str], list[str]]:
+    """The chosen answer per prompt among `first` and sampled ones, and the sampled ones themselves."""
+    rounds = candidates.count - 1
+    # Prompts repeated round by round, so each generator batch holds prompts of the same lengths.
+    sampled = generator.generate(list(prompts) * rounds, max_new_tokens, candidates.temperature)
+    if len(sampled) != len(prompts) * rounds:
+        raise DataError(f"the generator returned {len(sampled)} answers for {len(prompts) * rounds} prompts")
+    n = len(prompts)
+    groups = [[clean_prediction(first[i])] + [clean_prediction(sampled[r * n + i]) for r in range(rounds)]
+              for i in range(n)]  # fmt: skip
+    picks = candidates.pick(groups)
+    return [groups[i][picks[i]] for i in range(n)], sampled
 
 
 def _write_batch(out: IO[str], rows: Sequence[XrecRow], chunk: list[int], answers: list[str]) -> None:

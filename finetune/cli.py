@@ -1,16 +1,12 @@
-"""CLI commands of the finetune package: `whythis finetune`, `explain-batch` and `adapter ...`."""
+"""CLI commands of the finetune package: `whythis finetune`, `split` and `adapter ...`."""
 
 from __future__ import annotations
 
-import json
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    from finetune.generator import GeneratorConfig
 
 ConfigOpt = Annotated[
     Path | None,
@@ -65,75 +61,8 @@ def finetune_command(config: Path | None, overrides: list[str]) -> str:
     return shlex.join(args)
 
 
-InputOpt = Annotated[Path, typer.Option("--input", help="JSONL rows as in xrec/<domain>/train.jsonl.")]
-OutputOpt = Annotated[Path, typer.Option("--output", help="Predictions JSONL; an existing file is resumed.")]
-AdapterOpt = Annotated[
-    str | None,
-    typer.Option("--adapter", help="Adapter folder or name ('whythis adapter list'); 'none' = base model."),
-]
-AudienceOpt = Annotated[str, typer.Option("--audience", help="support or shopper.")]
-# The fastest size `whythis bench explain` measured on 2 CPU cores (1.24 rows/s; 8: 1.01, 32: 1.18).
-BEST_BATCH = 16
-DomainOpt = Annotated[
-    str,
-    typer.Option(
-        "--domain",
-        help="amazon, google or yelp for every row; auto: the row's `domain`, the path (xrec/<domain>/), "
-        "or the item's catalog in the data folder.",
-    ),
-]
 RunsOpt = Annotated[Path, typer.Option("--runs", help="Runs folder holding finetune/<adapter>.")]
 adapter_app = typer.Typer(help="Trained LoRA adapters: list, show, merge, ship.", no_args_is_help=True)
-
-
-def explain_batch(
-    input_: InputOpt,
-    output: OutputOpt,
-    adapter: AdapterOpt = None,
-    audience: AudienceOpt = "support",
-    domain: DomainOpt = "auto",
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Rows per batch.")] = BEST_BATCH,
-    max_new_tokens: Annotated[int | None, typer.Option("--max-new-tokens", help="Token cap.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N rows.")] = None,
-    set_: SetOpt = None,
-    runs: RunsOpt = Path("runs"),
-) -> None:
-    """Explain every row of a JSONL file into PREDS.jsonl, resumably, in batches."""
-    from finetune.batch import explain_rows, read_rows
-    from finetune.domains import load_item_domains, resolve_domains
-    from finetune.generator import load_generator
-    from whythis.errors import ConfigError
-
-    if audience not in ("support", "shopper"):
-        raise ConfigError(f"--audience must be support or shopper, got {audience!r}")
-    cfg = _generator_config(adapter, batch_size, max_new_tokens, set_ or [], runs)
-    rows = read_rows(input_, limit)
-    domains = resolve_domains(rows, domain, input_, load_item_domains() if domain == "auto" else None)
-    typer.echo(f"explaining {len(rows)} rows with {cfg.base_model} + {cfg.adapter or 'no adapter'}", err=True)
-    stats = explain_rows(
-        load_generator(cfg),
-        rows,
-        output,
-        batch_size=cfg.batch_size,
-        audience="shopper" if audience == "shopper" else "support",
-        max_new_tokens=cfg.max_new_tokens,
-        domains=domains,
-    )
-    typer.echo(json.dumps(stats.as_dict()))
-
-
-def _generator_config(
-    adapter: str | None, batch_size: int, max_new_tokens: int | None, sets: list[str], runs: Path
-) -> GeneratorConfig:
-    from finetune.generator import GeneratorConfig
-    from whythis.config import load_config
-
-    overrides = [f"batch_size={batch_size}", *sets]
-    if max_new_tokens is not None:
-        overrides.append(f"max_new_tokens={max_new_tokens}")
-    cfg = load_config(GeneratorConfig, None, overrides)
-    cfg.adapter = resolve_adapter_option(adapter if adapter is not None else cfg.adapter, runs)
-    return cfg
 
 
 def resolve_adapter_option(value: str | None, runs: Path) -> str | None:
@@ -197,8 +126,7 @@ def adapter_ship(
 
 
 def register(app: typer.Typer) -> None:
-    """Attach the finetune, explain-batch and adapter commands to the root CLI."""
+    """Attach the finetune, split and adapter commands to the root CLI."""
     app.command("finetune")(finetune)
-    app.command("explain-batch")(explain_batch)
     app.command("split")(split)
     app.add_typer(adapter_app, name="adapter")

@@ -36,6 +36,10 @@ class GeneratorConfig(BaseModel):
     # a ban on 4-grams repeated within the answer stops loops instead (AnswerNoRepeatNGram).
     repetition_penalty: float = Field(default=1.0, ge=1.0, le=2.0)
     no_repeat_ngram_size: int = Field(default=4, ge=0, le=10, description="0: off")
+    seed: int | None = Field(
+        default=None,
+        description="transformers: seed each sampled generate call (reproducible); None: unseeded",
+    )
     merge_adapter: bool = Field(
         default=True,
         description="fold the LoRA weights into the base at load: same outputs, no per-token adapter cost",
@@ -107,6 +111,19 @@ class TransformersGenerator:
         temperature: float = 0.0,
     ) -> list[str]:
         """Answers in batches of `config.batch_size`; greedy at temperature 0, sampled above."""
+        import torch
+
+        if temperature > 0 and self.config.seed is not None:
+            # A private RNG stream per call: reruns sample the same answers, other torch users are untouched.
+            device = torch.device(self.model.device)
+            with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+                torch.manual_seed(self.config.seed)
+                return self._generate_all(prompts, max_new_tokens, temperature)
+        return self._generate_all(prompts, max_new_tokens, temperature)
+
+    def _generate_all(
+        self, prompts: Sequence[Rendered], max_new_tokens: int | None, temperature: float
+    ) -> list[str]:
         out: list[str] = []
         size = self.config.batch_size
         for start in range(0, len(prompts), size):
@@ -183,9 +200,20 @@ class AnswerNoRepeatNGram:
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         """Ban tokens that would repeat an n-gram of the generated part (prompts are left-padded)."""
-        from transformers import NoRepeatNGramLogitsProcessor
+        import torch
 
-        return NoRepeatNGramLogitsProcessor(self.size)(input_ids[:, self.prompt_len :], scores)
+        # Vectorised: the stock processor walks every sequence in Python at every step, a third of the
+        # decoding time at batch 16 on two cores.
+        answer = input_ids[:, self.prompt_len :]
+        if self.size < 1 or answer.shape[1] < self.size:
+            return scores
+        context = self.size - 1
+        windows = answer.unfold(1, self.size, 1)  # every n-gram so far: (batch, count, size)
+        tail = answer[:, answer.shape[1] - context :]
+        hits = (windows[:, :, :context] == tail[:, None, :]).all(dim=-1)
+        counts = torch.zeros(scores.shape, dtype=torch.float32, device=scores.device)
+        counts.scatter_add_(1, windows[:, :, context], hits.to(torch.float32))
+        return scores.masked_fill(counts > 0, float("-inf"))
 
 
 def pick_device(setting: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from finetune.batch import clean_prediction, explain_rows, read_done, read_rows
+from finetune.batch import Candidates, clean_prediction, explain_rows, read_done, read_rows
 from finetune.cli import resolve_adapter_option
 from prompts.render import Rendered
 from tests.fakes import ScriptedGenerator
@@ -177,3 +177,25 @@ def test_explain_batch_cli_with_the_real_base_model(tmp_path: Path) -> None:
     written = output_rows(out)
     assert [r["row"] for r in written] == [0, 1]
     assert all(isinstance(r["prediction"], str) and r["prediction"] for r in written)
+
+
+def test_best_of_n_writes_the_picked_candidate_and_samples_the_rest(tmp_path: Path) -> None:
+    rows = read_rows(write_rows(tmp_path / "in.jsonl", 2))
+    out = tmp_path / "preds.jsonl"
+    # Greedy answers for rows 0 and 1, then two sampled rounds, each in row order.
+    gen = ScriptedGenerator(answers=["g0", "g1", "s0a", "s1a", "s0b", "s1b"])
+    seen_groups: list[list[str]] = []
+
+    def pick(groups: Sequence[Sequence[str]]) -> list[int]:
+        seen_groups.extend(list(g) for g in groups)
+        return [2, 0]
+
+    stats = explain_rows(gen, rows, out, batch_size=2, progress=False, candidates=Candidates(3, pick, 0.5))
+    assert seen_groups == [["g0", "s0a", "s0b"], ["g1", "s1a", "s1b"]]
+    assert [r["prediction"] for r in output_rows(out)] == ["s0b", "g1"]
+    assert gen.temperatures == [0.0, 0.5] and stats.rows_done == 2
+
+
+def test_a_candidate_count_below_one_is_refused() -> None:
+    with pytest.raises(DataError, match="at least 1"):
+        Candidates(0, lambda groups: [0 for _ in groups])

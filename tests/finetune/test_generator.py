@@ -26,3 +26,16 @@ def test_the_prompt_may_be_echoed_but_the_answer_may_not_repeat_itself() -> None
 
 def test_a_short_answer_bans_nothing() -> None:
     assert banned(AnswerNoRepeatNGram(size=4, prompt_len=5), [1, 2, 3, 1, 2, 3]) == set()
+
+
+def test_the_ban_equals_the_stock_processor_on_the_answer_part() -> None:
+    from transformers import NoRepeatNGramLogitsProcessor
+
+    generator = torch.Generator().manual_seed(0)
+    for size in (1, 2, 3, 4):
+        ids = torch.randint(0, 3, (5, 40), generator=generator)  # a tiny vocabulary: many repeats
+        scores = torch.randn(5, 3, generator=generator)
+        ours = AnswerNoRepeatNGram(size=size, prompt_len=7)(ids, scores.clone())
+        stock = NoRepeatNGramLogitsProcessor(size)(ids[:, 7:], scores.clone())
+        assert torch.equal(ours, stock)
+        assert (ours == float("-inf")).any()

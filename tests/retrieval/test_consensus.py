@@ -10,7 +10,7 @@ from tests.fakes import KeywordEmbedder
 
 def unit(*rows: list[float]) -> np.ndarray:
     vectors = np.array(rows, dtype=np.float32)
-    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.asarray(vectors / np.linalg.norm(vectors, axis=1, keepdims=True), dtype=np.float32)
 
 
 def test_the_most_central_vector_is_chosen() -> None:

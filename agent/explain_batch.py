@@ -96,12 +96,13 @@ def consensus_candidates(count: int) -> Candidates | None:
 def generator_config(
     adapter: str | None, batch_size: int, max_new_tokens: int | None, sets: list[str], runs: Path
 ) -> GeneratorConfig:
-    """The generator settings of a batch run: defaults, then --set overrides, then the named options."""
+    """The generator settings of a batch run: batch defaults, then --set overrides, then the named options."""
+    from finetune.batch import ANSWER_TOKENS
     from finetune.generator import GeneratorConfig
     from whythis.config import load_config
 
     # Sampled candidates are seeded unless --set seed=... says otherwise: a rerun writes the same file.
-    overrides = ["seed=0", f"batch_size={batch_size}", *sets]
+    overrides = ["seed=0", f"batch_size={batch_size}", f"max_new_tokens={ANSWER_TOKENS}", *sets]
     if max_new_tokens is not None:
         overrides.append(f"max_new_tokens={max_new_tokens}")
     cfg = load_config(GeneratorConfig, None, overrides)

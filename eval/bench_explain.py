@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.xrec import held_out
-from finetune.batch import Candidates, explain_rows
+from finetune.batch import ANSWER_TOKENS, Candidates, explain_rows
 from finetune.config import TrainingConfig
 from finetune.data import XrecRow, xrec_prompt
 from finetune.generator import Generator
@@ -26,7 +26,7 @@ class ExplainBenchOptions:
 
     batch_sizes: tuple[int, ...] = (1, 4, 8, 16, 32)
     rows: int = 64
-    max_new_tokens: int = 72
+    max_new_tokens: int = ANSWER_TOKENS
 
 
 def bench_rows(config: TrainingConfig, rows: int) -> tuple[list[XrecRow], list[str]]:

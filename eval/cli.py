@@ -288,7 +288,7 @@ def eval_xrec(
 ) -> None:
     """Base model vs adapters on the held-out XRec rows of a training config, per domain."""
     from eval.xrec import Variant, compare, comparison_markdown
-    from finetune.batch import Candidates
+    from finetune.batch import ANSWER_TOKENS, Candidates
     from finetune.config import load_training_config
     from finetune.generator import GeneratorConfig
     from retrieval.consensus import consensus_picks
@@ -296,7 +296,7 @@ def eval_xrec(
     from whythis.config import load_config
 
     train_cfg = load_training_config(config)
-    gen = load_config(GeneratorConfig, None, ["seed=0", *(set_ or [])])
+    gen = load_config(GeneratorConfig, None, ["seed=0", f"max_new_tokens={ANSWER_TOKENS}", *(set_ or [])])
     variants = [Variant("base", None)] if base else []
     variants += [Variant(f"adapter{i + 1}", a) for i, a in enumerate(adapter or [])]
     folder = run_folder(out, "eval-xrec")

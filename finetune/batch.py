@@ -18,6 +18,12 @@ from prompts.render import Rendered
 from whythis.errors import DataError
 
 MAX_WORDS = 50
+# Room for a whole 50-word answer: the generator's general 48-token cap cut amazon answers mid-sentence
+# (held-out amazon similarity 0.691 at 48 tokens, 0.700 at 72; google and yelp answers fit either way).
+ANSWER_TOKENS = 72
+# Batches per length-sorted window: amazon's prompts run from 116 to 263 tokens, and grouping 64 of them
+# by length cuts the padded prompt tokens of batches of 16 by 23% (google 8%, yelp 7%).
+SORT_WINDOW = 4
 # The reference is never shown to the model; rows without one still need a value to pass validation.
 _NO_REFERENCE = "(no reference)"
 _PARAGRAPH = re.compile(r"\n\s*\n")
@@ -160,43 +166,76 @@ def explain_rows(
     progress: bool = True,
     domains: Sequence[str] | None = None,
     candidates: Candidates | None = None,
+    sort_window: int = SORT_WINDOW,
 ) -> BatchStats:
-    """Explain every row not yet in `output_path`, appending one JSON line per row after each batch.
+    """Explain every row not yet in `output_path`, appending one JSON line per row in input order.
 
     `domains` gives each row's review source for the prompt (see finetune.domains); None: unknown.
     `candidates`: several answers per row, one kept; None: one answer per row.
+    `sort_window`: batches whose rows are regrouped by prompt length; the window is written at once.
     """
     from tqdm import tqdm
 
-    if batch_size < 1:
-        raise DataError(f"batch size must be at least 1, got {batch_size}")
+    if batch_size < 1 or sort_window < 1:
+        raise DataError(f"batch size and sort window must be at least 1, got {batch_size} and {sort_window}")
     if domains is not None and len(domains) != len(rows):
         raise DataError(f"{len(domains)} domains given for {len(rows)} rows; give one per row")
     done = read_done(output_path, rows)
     pending = [i for i in range(len(rows)) if i not in done]
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    tokens: int | None = 0
+    run = _Run(generator, batch_size, max_new_tokens, temperature, candidates)
     start = time.perf_counter()
     bar = tqdm(total=len(rows), initial=len(rows) - len(pending), unit="row", disable=not progress)
     with output_path.open("a", encoding="utf-8") as out, bar:
-        for first in range(0, len(pending), batch_size):
-            chunk = pending[first : first + batch_size]
-            prompts = [xrec_prompt(rows[i], audience, domains[i] if domains else "") for i in chunk]
-            answers = generator.generate(prompts, max_new_tokens=max_new_tokens, temperature=temperature)
-            tokens = _add_tokens(tokens, generator, answers)
-            if candidates is not None and candidates.count > 1:
-                answers, extra = _best_of(generator, prompts, answers, candidates, max_new_tokens)
-                tokens = _add_tokens(tokens, generator, extra)
-            _write_batch(out, rows, chunk, answers)
-            bar.update(len(chunk))
+        step = batch_size * sort_window
+        for first in range(0, len(pending), step):
+            window = pending[first : first + step]
+            prompts = {i: xrec_prompt(rows[i], audience, domains[i] if domains else "") for i in window}
+            answers = run.explain(prompts, bar.update)
+            _write_batch(out, rows, window, [answers[i] for i in window])
     seconds = time.perf_counter() - start
     return BatchStats(
         rows_done=len(pending),
         rows_skipped=len(rows) - len(pending),
         seconds=seconds,
         rows_per_second=round(len(pending) / seconds, 3) if pending and seconds > 0 else None,
-        tokens_per_second=round(tokens / seconds, 1) if tokens and seconds > 0 else None,
+        tokens_per_second=round(run.tokens / seconds, 1) if run.tokens and seconds > 0 else None,
     )
+
+
+@dataclass
+class _Run:
+    """The generation settings of one explain_rows call and the tokens it generated so far."""
+
+    generator: Generator
+    batch_size: int
+    max_new_tokens: int | None
+    temperature: float
+    candidates: Candidates | None
+    tokens: int | None = 0
+
+    def explain(self, prompts: dict[int, Rendered], done: Callable[[int], object]) -> dict[int, str]:
+        """Answers by row index; batches hold prompts of similar length, so little of them is padding."""
+        order = sorted(prompts, key=lambda i: prompt_size(prompts[i]))
+        answers: dict[int, str] = {}
+        for first in range(0, len(order), self.batch_size):
+            chunk = order[first : first + self.batch_size]
+            batch = [prompts[i] for i in chunk]
+            got = self.generator.generate(batch, self.max_new_tokens, self.temperature)
+            self.tokens = _add_tokens(self.tokens, self.generator, got)
+            if self.candidates is not None and self.candidates.count > 1:
+                got, extra = _best_of(self.generator, batch, got, self.candidates, self.max_new_tokens)
+                self.tokens = _add_tokens(self.tokens, self.generator, extra)
+            if len(got) != len(chunk):
+                raise DataError(f"the generator returned {len(got)} answers for {len(chunk)} prompts")
+            answers.update(zip(chunk, got, strict=True))
+            done(len(chunk))
+        return answers
+
+
+def prompt_size(prompt: Rendered) -> int:
+    """A prompt's length in characters, a cheap stand-in for its token count when grouping a batch."""
+    return sum(len(str(m.content)) for m in prompt.messages) + len(prompt.response_prefix)
 
 
 def _best_of(
@@ -227,7 +266,7 @@ def _write_batch(out: IO[str], rows: Sequence[XrecRow], chunk: list[int], answer
         row = rows[index]
         record = {"row": index, "user_id": row.user_id, "item_id": row.item_id}
         lines.append(json.dumps({**record, "prediction": clean_prediction(answer)}, ensure_ascii=False))
-    # One write per batch, then flush and sync: a crash loses at most this batch, never earlier rows.
+    # One write per window, then flush and sync: a crash loses at most this window, never earlier rows.
     out.write("\n".join(lines) + "\n")
     out.flush()
     os.fsync(out.fileno())

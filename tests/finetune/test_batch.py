@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -44,11 +44,13 @@ class CrashingGenerator(ScriptedGenerator):
 
     crash_on_call: int = 0
     calls: int = 0
+    batches: list[list[str]] = field(default_factory=list)
 
     def generate(
         self, prompts: Sequence[Rendered], max_new_tokens: int | None = None, temperature: float = 0.0
     ) -> list[str]:
         self.calls += 1
+        self.batches.append([str(p.messages[-1].content) for p in prompts])
         if self.calls == self.crash_on_call:
             raise KeyboardInterrupt
         return super().generate(prompts, max_new_tokens, temperature)
@@ -58,7 +60,8 @@ def test_interrupted_run_resumes_and_writes_every_row_once(tmp_path: Path) -> No
     rows = read_rows(write_rows(tmp_path / "in.jsonl", 7))
     out = tmp_path / "preds.jsonl"
     with pytest.raises(KeyboardInterrupt):
-        explain_rows(CrashingGenerator(crash_on_call=3), rows, out, batch_size=2, progress=False)
+        crashing = CrashingGenerator(crash_on_call=3)
+        explain_rows(crashing, rows, out, batch_size=2, progress=False, sort_window=1)
     assert [r["row"] for r in output_rows(out)] == [0, 1, 2, 3]
 
     again = ScriptedGenerator()
@@ -72,6 +75,27 @@ def test_interrupted_run_resumes_and_writes_every_row_once(tmp_path: Path) -> No
     idle = ScriptedGenerator()
     assert explain_rows(idle, rows, out, batch_size=2, progress=False).rows_done == 0
     assert idle.seen == [] and len(output_rows(out)) == 7
+
+
+def test_batches_group_prompts_by_length_and_the_file_keeps_input_order(tmp_path: Path) -> None:
+    path = write_rows(tmp_path / "in.jsonl", 6)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    # Rows 1, 3 and 5 get long user profiles; the long ones should share batches.
+    for i in (1, 3, 5):
+        lines[i] = lines[i].replace(f"number {i}.", f"number {i}. " + "Reads every thriller. " * 20)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = read_rows(path)
+    out = tmp_path / "preds.jsonl"
+    gen = CrashingGenerator(crash_on_call=3)
+    with pytest.raises(KeyboardInterrupt):
+        explain_rows(gen, rows, out, batch_size=2, progress=False, sort_window=2)
+    batches = [[text.split("number ")[1][0] for text in batch] for batch in gen.batches]
+    assert batches == [["0", "2"], ["1", "3"], ["4", "5"]]  # window 1 by length; window 2 crashed
+    assert [r["row"] for r in output_rows(out)] == [0, 1, 2, 3]  # the first window, in input order
+    explain_rows(ScriptedGenerator(), rows, out, batch_size=2, progress=False, sort_window=2)
+    written = output_rows(out)
+    assert [r["row"] for r in written] == list(range(6))
+    assert all(f"number {i}" in str(r["prediction"]) for i, r in enumerate(written))
 
 
 def test_a_truncated_last_line_is_dropped_and_redone(tmp_path: Path) -> None:
@@ -130,8 +154,8 @@ def test_each_row_is_told_its_own_domain(tmp_path: Path) -> None:
     gen = ScriptedGenerator()
     rows = read_rows(write_rows(tmp_path / "in.jsonl", 2))
     explain_rows(gen, rows, tmp_path / "p.jsonl", batch_size=2, progress=False, domains=["google", ""])
-    first, second = (str(p.messages[-1].content) for p in gen.seen)
-    assert first.startswith("Domain: google\n") and "Domain" not in second
+    by_row = {text.split("number ")[1][0]: text for text in (str(p.messages[-1].content) for p in gen.seen)}
+    assert by_row["0"].startswith("Domain: google\n") and "Domain" not in by_row["1"]
     with pytest.raises(DataError, match="1 domains given for 2 rows"):
         explain_rows(gen, rows, tmp_path / "q.jsonl", progress=False, domains=["google"])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,8 +12,10 @@ import typer
 from finetune.cli import RunsOpt, SetOpt, resolve_adapter_option
 
 if TYPE_CHECKING:
-    from finetune.batch import Candidates
+    from finetune.batch import Candidates, Picker
+    from finetune.data import XrecRow
     from finetune.generator import GeneratorConfig
+    from retrieval.embedder import Embedder
 
 InputOpt = Annotated[Path, typer.Option("--input", help="JSONL rows as in xrec/<domain>/train.jsonl.")]
 OutputOpt = Annotated[Path, typer.Option("--output", help="Predictions JSONL; an existing file is resumed.")]
@@ -81,16 +84,31 @@ def explain_batch(
     typer.echo(json.dumps(stats.as_dict()))
 
 
-def consensus_candidates(count: int) -> Candidates | None:
-    """Best-of-`count` by embedding consensus (the default embedder); None for a single answer."""
+def consensus_candidates(count: int, embedder: Embedder | None = None) -> Candidates | None:
+    """Best-of-`count` by embedding consensus among the fact-checked answers; None for a single answer."""
     from finetune.batch import Candidates
-    from retrieval.consensus import consensus_picks
     from retrieval.embedder import load_embedder
 
     if count <= 1:
         return None
-    embedder = load_embedder()
-    return Candidates(count=count, pick=lambda groups: consensus_picks(embedder, groups))
+    return Candidates(count=count, pick=grounded_consensus(embedder or load_embedder()))
+
+
+def grounded_consensus(embedder: Embedder) -> Picker:
+    """A picker: the most central candidate whose facts its row backs; all of them vote."""
+    from agent.xrec_facts import facts_grounded, xrec_checker
+    from retrieval.consensus import consensus_picks
+
+    checker = xrec_checker()
+
+    def pick(groups: Sequence[Sequence[str]], rows: Sequence[XrecRow]) -> list[int]:
+        allowed = [
+            [facts_grounded(checker, text, row) for text in group]
+            for group, row in zip(groups, rows, strict=True)
+        ]
+        return consensus_picks(embedder, groups, allowed)
+
+    return pick
 
 
 def generator_config(

@@ -288,10 +288,9 @@ def eval_xrec(
 ) -> None:
     """Base model vs adapters on the held-out XRec rows of a training config, per domain."""
     from eval.xrec import Variant, compare, comparison_markdown
-    from finetune.batch import ANSWER_TOKENS, Candidates
+    from finetune.batch import ANSWER_TOKENS
     from finetune.config import load_training_config
     from finetune.generator import GeneratorConfig
-    from retrieval.consensus import consensus_picks
     from retrieval.embedder import embedded_minilm_path, load_embedder
     from whythis.config import load_config
 
@@ -301,9 +300,7 @@ def eval_xrec(
     variants += [Variant(f"adapter{i + 1}", a) for i, a in enumerate(adapter or [])]
     folder = run_folder(out, "eval-xrec")
     embedder = load_embedder()
-    best_of = (
-        Candidates(candidates, lambda groups: consensus_picks(embedder, groups)) if candidates > 1 else None
-    )
+    best_of = consensus_candidates(candidates, embedder)
     metrics = compare(
         train_cfg, variants, gen, embedder, folder, limit, embedded_minilm_path(), candidates=best_of
     )

@@ -14,23 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from agent.grounding import GroundingChecker
+from agent.xrec_facts import grounded_rows
 from finetune.data import XrecRow, read_xrec
 from finetune.domains import domain_from_path
 from retrieval.embedder import Embedder
-from retrieval.items import Item
-from retrieval.shoppers import Shopper
 from whythis.errors import DataError, WhythisError
 from whythis.runinfo import write_run
 
 PRIMARY_METRIC = "embedding_similarity"
-# The facts a reason must never invent. XRec explanations are opinions drawn from real reviews
-# ("delicious", "captivating"), which two short profiles cannot back, and its references are full of
-# them: counting those would reject the references themselves, so the benchmark checks facts only.
-FACT_KINDS = frozenset(
-    {"price", "budget", "brand", "colour", "size", "material", "rating", "discount", "coupon", "promise",
-     "purchase", "number"}
-)  # fmt: skip
 # Which key of each metric family's dict is its headline number (sentence-transformers style).
 PRIMARY_METRICS = {
     "bleu": "bleu",
@@ -152,15 +143,7 @@ def diversity(predictions: Sequence[str]) -> dict[str, float]:
 def grounding_rows(predictions: Sequence[str], rows: Sequence[XrecRow]) -> list[bool]:
     """Whether each prediction states only facts (price, rating, ...) its row's profiles support."""
     _same_length(predictions, rows)
-    # XRec has no structured items or brands: the profiles are the only evidence there is.
-    checker = GroundingChecker(known_brands=frozenset())
-    out = []
-    for pred, row in zip(predictions, rows, strict=True):
-        item = Item(item_id=str(row.item_id), title=row.title, description=row.item_profile)
-        shopper = Shopper(shopper_id=str(row.user_id), profile=row.user_profile)
-        claims = checker.check(pred, item, shopper).claims
-        out.append(all(c.supported for c in claims if c.kind in FACT_KINDS))
-    return out
+    return grounded_rows(predictions, rows)
 
 
 def grounding(predictions: Sequence[str], rows: Sequence[XrecRow]) -> dict[str, float]:

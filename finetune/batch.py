@@ -31,8 +31,8 @@ _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*$")
 log = logging.getLogger(__name__)
 
 
-# For each row's candidate answers, the index of the one to keep (e.g. retrieval.consensus_picks).
-Picker = Callable[[Sequence[Sequence[str]]], list[int]]
+# For each row's candidate answers (and the rows they answer), the index of the one to keep.
+Picker = Callable[[Sequence[Sequence[str]], Sequence[XrecRow]], list[int]]
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ def explain_rows(
     done = read_done(output_path, rows)
     pending = [i for i in range(len(rows)) if i not in done]
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    run = _Run(generator, batch_size, max_new_tokens, temperature, candidates)
+    run = _Run(generator, rows, batch_size, max_new_tokens, temperature, candidates)
     start = time.perf_counter()
     bar = tqdm(total=len(rows), initial=len(rows) - len(pending), unit="row", disable=not progress)
     with output_path.open("a", encoding="utf-8") as out, bar:
@@ -208,6 +208,7 @@ class _Run:
     """The generation settings of one explain_rows call and the tokens it generated so far."""
 
     generator: Generator
+    rows: Sequence[XrecRow]
     batch_size: int
     max_new_tokens: int | None
     temperature: float
@@ -224,7 +225,10 @@ class _Run:
             got = self.generator.generate(batch, self.max_new_tokens, self.temperature)
             self.tokens = _add_tokens(self.tokens, self.generator, got)
             if self.candidates is not None and self.candidates.count > 1:
-                got, extra = _best_of(self.generator, batch, got, self.candidates, self.max_new_tokens)
+                chosen = [self.rows[i] for i in chunk]
+                got, extra = _best_of(
+                    self.generator, batch, chosen, got, self.candidates, self.max_new_tokens
+                )
                 self.tokens = _add_tokens(self.tokens, self.generator, extra)
             if len(got) != len(chunk):
                 raise DataError(f"the generator returned {len(got)} answers for {len(chunk)} prompts")
@@ -241,6 +245,7 @@ def prompt_size(prompt: Rendered) -> int:
 def _best_of(
     generator: Generator,
     prompts: Sequence[Rendered],
+    rows: Sequence[XrecRow],
     first: list[str],
     candidates: Candidates,
     max_new_tokens: int | None,
@@ -254,7 +259,7 @@ def _best_of(
     n = len(prompts)
     groups = [[clean_prediction(first[i])] + [clean_prediction(sampled[r * n + i]) for r in range(rounds)]
               for i in range(n)]  # fmt: skip
-    picks = candidates.pick(groups)
+    picks = candidates.pick(groups, rows)
     return [groups[i][picks[i]] for i in range(n)], sampled
 
 

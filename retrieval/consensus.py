@@ -14,16 +14,26 @@ import numpy as np
 from retrieval.embedder import Embedder
 
 
-def consensus_index(vectors: np.ndarray) -> int:
-    """The row of L2-normalised `vectors` with the highest summed cosine to the other rows."""
-    if len(vectors) < 3:
+def consensus_index(vectors: np.ndarray, allowed: Sequence[bool] | None = None) -> int:
+    """The row of L2-normalised `vectors` with the highest summed cosine to the other rows.
+
+    Only rows marked `allowed` may be chosen (all of them still vote); none allowed: row 0.
+    """
+    usable = np.ones(len(vectors), dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
+    if len(usable) != len(vectors):
+        raise ValueError(f"{len(usable)} allowed flags for {len(vectors)} candidates")
+    if len(vectors) < 3 or not usable.any():
         return 0  # with two candidates neither is more central: keep the first (the greedy answer)
     similarity = vectors @ vectors.T
     np.fill_diagonal(similarity, 0.0)
-    return int(np.argmax(similarity.sum(axis=1)))
+    return int(np.argmax(np.where(usable, similarity.sum(axis=1), -np.inf)))
 
 
-def consensus_picks(embedder: Embedder, groups: Sequence[Sequence[str]]) -> list[int]:
+def consensus_picks(
+    embedder: Embedder,
+    groups: Sequence[Sequence[str]],
+    allowed: Sequence[Sequence[bool]] | None = None,
+) -> list[int]:
     """For each group of candidate texts, the index of its consensus text; one encode for all."""
     flat = [text for group in groups for text in group]
     if not flat:
@@ -31,7 +41,8 @@ def consensus_picks(embedder: Embedder, groups: Sequence[Sequence[str]]) -> list
     vectors = embedder.encode(flat)
     picks: list[int] = []
     start = 0
-    for group in groups:
-        picks.append(consensus_index(vectors[start : start + len(group)]) if group else 0)
+    for g, group in enumerate(groups):
+        flags = allowed[g] if allowed is not None else None
+        picks.append(consensus_index(vectors[start : start + len(group)], flags) if group else 0)
         start += len(group)
     return picks

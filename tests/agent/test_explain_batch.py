@@ -1,8 +1,10 @@
 from pathlib import Path
 
-from agent.explain_batch import generator_config
+from agent.explain_batch import consensus_candidates, generator_config
 from finetune.batch import ANSWER_TOKENS
+from finetune.data import XrecRow
 from finetune.generator import GeneratorConfig
+from tests.fakes import KeywordEmbedder
 
 
 def test_a_batch_run_has_room_for_a_whole_answer_unless_told_otherwise(tmp_path: Path) -> None:
@@ -15,3 +17,22 @@ def test_set_overrides_and_the_named_option_win_over_the_batch_defaults(tmp_path
     assert generator_config("none", 8, None, ["max_new_tokens=30"], tmp_path).max_new_tokens == 30
     assert generator_config("none", 8, 40, ["max_new_tokens=30"], tmp_path).max_new_tokens == 40
     assert generator_config("none", 8, None, ["seed=7"], tmp_path).seed == 7
+
+
+def test_best_of_n_never_keeps_an_answer_whose_facts_its_row_does_not_back() -> None:
+    row = XrecRow(
+        user_id=1,
+        item_id=2,
+        title="Harbour Noodle Bar",
+        user_profile="Loves spicy ramen and quick lunches.",
+        item_profile="A ramen shop with spicy broths and fast service.",
+        explanation="ref",
+    )
+    candidates = consensus_candidates(3, KeywordEmbedder())
+    assert candidates is not None and consensus_candidates(1, KeywordEmbedder()) is None
+    invented = "The user would enjoy the spicy ramen broths, now 40% off, at $5 a bowl."
+    plain = "The user would enjoy the fast service."
+    texts = [plain, invented, "The user would enjoy the spicy ramen broths and fast service."]
+    # The invented discount and price echo the others most closely, yet the check rules that one out.
+    assert candidates.pick([[invented, texts[2], invented]], [row]) == [1]
+    assert candidates.pick([texts], [row]) != [1]

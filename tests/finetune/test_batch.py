@@ -11,6 +11,7 @@ import pytest
 
 from finetune.batch import Candidates, clean_prediction, explain_rows, read_done, read_rows
 from finetune.cli import resolve_adapter_option
+from finetune.data import XrecRow
 from prompts.render import Rendered
 from tests.fakes import ScriptedGenerator
 from whythis.errors import DataError, ModelError
@@ -209,17 +210,19 @@ def test_best_of_n_writes_the_picked_candidate_and_samples_the_rest(tmp_path: Pa
     # Greedy answers for rows 0 and 1, then two sampled rounds, each in row order.
     gen = ScriptedGenerator(answers=["g0", "g1", "s0a", "s1a", "s0b", "s1b"])
     seen_groups: list[list[str]] = []
+    seen_rows: list[int] = []
 
-    def pick(groups: Sequence[Sequence[str]]) -> list[int]:
+    def pick(groups: Sequence[Sequence[str]], for_rows: Sequence[XrecRow]) -> list[int]:
         seen_groups.extend(list(g) for g in groups)
+        seen_rows.extend(int(r.user_id) for r in for_rows)
         return [2, 0]
 
     stats = explain_rows(gen, rows, out, batch_size=2, progress=False, candidates=Candidates(3, pick, 0.5))
-    assert seen_groups == [["g0", "s0a", "s0b"], ["g1", "s1a", "s1b"]]
+    assert seen_groups == [["g0", "s0a", "s0b"], ["g1", "s1a", "s1b"]] and seen_rows == [100, 101]
     assert [r["prediction"] for r in output_rows(out)] == ["s0b", "g1"]
     assert gen.temperatures == [0.0, 0.5] and stats.rows_done == 2
 
 
 def test_a_candidate_count_below_one_is_refused() -> None:
     with pytest.raises(DataError, match="at least 1"):
-        Candidates(0, lambda groups: [0 for _ in groups])
+        Candidates(0, lambda groups, rows: [0 for _ in groups])

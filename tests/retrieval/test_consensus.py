@@ -36,3 +36,14 @@ def test_each_group_gets_its_own_pick_from_one_encode() -> None:
     # The odd one out is never the pick, not even in first place (where ties fall).
     assert picks[0] in (0, 1, 2) and picks[1] in (1, 2, 3) and picks[2] == 0
     assert embedder.calls == 1
+
+
+def test_only_allowed_candidates_are_chosen_but_all_of_them_vote() -> None:
+    vectors = unit([1, 0], [1, 1], [0, 1], [0.2, 1])
+    assert consensus_index(vectors) == 1
+    # Row 1 is ruled out; of the rest, row 3 is nearest to the others (row 1 still counts as a voter).
+    assert consensus_index(vectors, [True, False, True, True]) == 3
+    assert consensus_index(vectors, [False, False, False, False]) == 0
+    embedder = KeywordEmbedder()
+    groups = [["warm wool scarf", "wool scarf", "warm scarf"]]
+    assert consensus_picks(embedder, groups, [[False, False, True]]) == [2]

@@ -1,0 +1,39 @@
+"""The fact check of an XRec-style explanation: only its two profiles and the title can back a fact."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agent.grounding import GroundingChecker
+from finetune.data import XrecRow
+from retrieval.items import Item
+from retrieval.shoppers import Shopper
+
+# The facts a reason must never invent. XRec explanations are opinions drawn from real reviews
+# ("delicious", "captivating"), which two short profiles cannot back, and its references are full of
+# them: counting those would reject the references themselves, so the benchmark checks facts only.
+FACT_KINDS = frozenset(
+    {"price", "budget", "brand", "colour", "size", "material", "rating", "discount", "coupon", "promise",
+     "purchase", "number"}
+)  # fmt: skip
+
+
+def xrec_checker() -> GroundingChecker:
+    """A checker for XRec rows, which have no structured items or brands: the profiles are the evidence."""
+    return GroundingChecker(known_brands=frozenset())
+
+
+def facts_grounded(checker: GroundingChecker, text: str, row: XrecRow) -> bool:
+    """Whether every fact `text` states (price, rating, a purchase, ...) is backed by its row."""
+    item = Item(item_id=str(row.item_id), title=row.title, description=row.item_profile)
+    shopper = Shopper(shopper_id=str(row.user_id), profile=row.user_profile)
+    claims = checker.check(text, item, shopper).claims
+    return all(c.supported for c in claims if c.kind in FACT_KINDS)
+
+
+def grounded_rows(texts: Sequence[str], rows: Sequence[XrecRow]) -> list[bool]:
+    """`facts_grounded` for each text and the row it explains."""
+    if len(texts) != len(rows):
+        raise ValueError(f"{len(texts)} texts for {len(rows)} rows")
+    checker = xrec_checker()
+    return [facts_grounded(checker, text, row) for text, row in zip(texts, rows, strict=True)]

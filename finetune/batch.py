@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from finetune.data import Audience, XrecRow, read_xrec, xrec_prompt
-from finetune.generator import Generator
+from finetune.generator import Generator, SampleGenerator
 from prompts.render import Rendered
 from whythis.errors import DataError
 
@@ -222,14 +222,13 @@ class _Run:
         for first in range(0, len(order), self.batch_size):
             chunk = order[first : first + self.batch_size]
             batch = [prompts[i] for i in chunk]
-            got = self.generator.generate(batch, self.max_new_tokens, self.temperature)
-            self.tokens = _add_tokens(self.tokens, self.generator, got)
             if self.candidates is not None and self.candidates.count > 1:
                 chosen = [self.rows[i] for i in chunk]
-                got, extra = _best_of(
-                    self.generator, batch, chosen, got, self.candidates, self.max_new_tokens
-                )
-                self.tokens = _add_tokens(self.tokens, self.generator, extra)
+                got, every = _best_of(self.generator, batch, chosen, self.candidates,
+                                      self.max_new_tokens, self.temperature)  # fmt: skip
+            else:
+                got = every = self.generator.generate(batch, self.max_new_tokens, self.temperature)
+            self.tokens = _add_tokens(self.tokens, self.generator, every)
             if len(got) != len(chunk):
                 raise DataError(f"the generator returned {len(got)} answers for {len(chunk)} prompts")
             answers.update(zip(chunk, got, strict=True))
@@ -246,21 +245,28 @@ def _best_of(
     generator: Generator,
     prompts: Sequence[Rendered],
     rows: Sequence[XrecRow],
-    first: list[str],
     candidates: Candidates,
     max_new_tokens: int | None,
+    temperature: float,
 ) -> tuple[list[str], list[str]]:
-    """The chosen answer per prompt among `first` and sampled ones, and the sampled ones themselves."""
-    rounds = candidates.count - 1
-    # Prompts repeated round by round, so each generator batch holds prompts of the same lengths.
-    sampled = generator.generate(list(prompts) * rounds, max_new_tokens, candidates.temperature)
-    if len(sampled) != len(prompts) * rounds:
-        raise DataError(f"the generator returned {len(sampled)} answers for {len(prompts) * rounds} prompts")
+    """The chosen answer per prompt among its first and sampled ones, and every answer generated."""
+    samples = candidates.count - 1
     n = len(prompts)
-    groups = [[clean_prediction(first[i])] + [clean_prediction(sampled[r * n + i]) for r in range(rounds)]
-              for i in range(n)]  # fmt: skip
+    if temperature == 0 and isinstance(generator, SampleGenerator):
+        first, sampled = generator.generate_samples(prompts, samples, max_new_tokens, candidates.temperature)
+    else:
+        first = generator.generate(prompts, max_new_tokens, temperature)
+        # Prompts repeated round by round, so each generator batch holds prompts of the same lengths.
+        flat = generator.generate(list(prompts) * samples, max_new_tokens, candidates.temperature)
+        if len(flat) != n * samples:
+            raise DataError(f"the generator returned {len(flat)} answers for {n * samples} prompts")
+        sampled = [[flat[r * n + i] for r in range(samples)] for i in range(n)]
+    if len(first) != n or len(sampled) != n or any(len(group) != samples for group in sampled):
+        raise DataError(f"the generator did not return {candidates.count} answers for each of {n} prompts")
+    pairs = zip(first, sampled, strict=True)
+    groups = [[clean_prediction(text) for text in [answer, *more]] for answer, more in pairs]
     picks = candidates.pick(groups, rows)
-    return [groups[i][picks[i]] for i in range(n)], sampled
+    return [groups[i][picks[i]] for i in range(n)], first + [text for more in sampled for text in more]
 
 
 def _write_batch(out: IO[str], rows: Sequence[XrecRow], chunk: list[int], answers: list[str]) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, Self
+from typing import Any, Literal, Protocol, Self, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -95,6 +96,21 @@ def format_prompt(tokenizer: Any, rendered: Rendered) -> str:
     return text
 
 
+@runtime_checkable
+class SampleGenerator(Protocol):
+    """A backend that answers each prompt greedily and several times sampled, reading the prompt once."""
+
+    def generate_samples(
+        self,
+        prompts: Sequence[Rendered],
+        samples: int,
+        max_new_tokens: int | None = None,
+        temperature: float = 0.7,
+    ) -> tuple[list[str], list[list[str]]]:
+        """Per prompt, the greedy answer and `samples` sampled answers."""
+        ...
+
+
 @dataclass
 class TransformersGenerator:
     """A causal LM from transformers, optionally with a peft adapter, generating greedily in batches."""
@@ -111,15 +127,43 @@ class TransformersGenerator:
         temperature: float = 0.0,
     ) -> list[str]:
         """Answers in batches of `config.batch_size`; greedy at temperature 0, sampled above."""
+        with self._seeded(temperature):
+            return self._generate_all(prompts, max_new_tokens, temperature)
+
+    def generate_samples(
+        self,
+        prompts: Sequence[Rendered],
+        samples: int,
+        max_new_tokens: int | None = None,
+        temperature: float = 0.7,
+    ) -> tuple[list[str], list[list[str]]]:
+        """The greedy answer and `samples` sampled ones per prompt, each prompt read by the model once."""
+        if samples < 1 or temperature <= 0:
+            raise ModelError(f"samples must be >= 1 and temperature > 0, got {samples} and {temperature}")
+        greedy: list[str] = []
+        sampled: list[list[str]] = []
+        size = self.config.batch_size
+        with self._seeded(temperature):
+            for start in range(0, len(prompts), size):
+                batch = prompts[start : start + size]
+                first, rest = self._greedy_then_samples(batch, samples, max_new_tokens, temperature)
+                greedy.extend(first)
+                sampled.extend(rest)
+        return greedy, sampled
+
+    @contextmanager
+    def _seeded(self, temperature: float) -> Iterator[None]:
+        # A private RNG stream per sampled call: reruns sample the same answers, other torch users are
+        # untouched.
         import torch
 
-        if temperature > 0 and self.config.seed is not None:
-            # A private RNG stream per call: reruns sample the same answers, other torch users are untouched.
-            device = torch.device(self.model.device)
-            with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-                torch.manual_seed(self.config.seed)
-                return self._generate_all(prompts, max_new_tokens, temperature)
-        return self._generate_all(prompts, max_new_tokens, temperature)
+        if temperature <= 0 or self.config.seed is None:
+            yield
+            return
+        device = torch.device(self.model.device)
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            torch.manual_seed(self.config.seed)
+            yield
 
     def _generate_all(
         self, prompts: Sequence[Rendered], max_new_tokens: int | None, temperature: float
@@ -136,14 +180,43 @@ class TransformersGenerator:
     ) -> list[str]:
         import torch
 
-        texts = [format_prompt(self.tokenizer, p) for p in prompts]
-        enc = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
-        enc = {k: v.to(self.model.device) for k, v in enc.items()}
+        enc = self._encode(prompts)
         prompt_len = enc["input_ids"].shape[1]
         with torch.inference_mode():
             ids = self.model.generate(**enc, **self._gen_kwargs(max_new_tokens, prompt_len, temperature))
-        new = ids[:, enc["input_ids"].shape[1] :]
-        answers = self.tokenizer.batch_decode(new, skip_special_tokens=True)
+        return self._decode(prompts, ids, prompt_len)
+
+    def _greedy_then_samples(
+        self, prompts: Sequence[Rendered], samples: int, max_new_tokens: int | None, temperature: float
+    ) -> tuple[list[str], list[list[str]]]:
+        import torch
+
+        enc = self._encode(prompts)
+        prompt_len = enc["input_ids"].shape[1]
+        repeated = [p for p in prompts for _ in range(samples)]
+        with torch.inference_mode():
+            kwargs = self._gen_kwargs(max_new_tokens, prompt_len)
+            out = self.model.generate(**enc, **kwargs, return_dict_in_generate=True)
+            greedy = self._decode(prompts, out.sequences, prompt_len)
+            cache = out.cache
+            if prompt_len < 2 or not getattr(cache, "is_croppable", False):
+                return greedy, _chunks(self._generate_batch(repeated, max_new_tokens, temperature), samples)
+            # The greedy pass already holds every prompt's keys and values: cut them back to the prompt
+            # (less its last token, which generate feeds to start) and copy them once per sample.
+            cache.crop(-(cache.get_seq_length() - (prompt_len - 1)))
+            cache.batch_repeat_interleave(samples)
+            again = {k: v.repeat_interleave(samples, dim=0) for k, v in enc.items()}
+            kwargs = self._gen_kwargs(max_new_tokens, prompt_len, temperature)
+            ids = self.model.generate(**again, cache=cache, **kwargs)
+        return greedy, _chunks(self._decode(repeated, ids, prompt_len), samples)
+
+    def _encode(self, prompts: Sequence[Rendered]) -> dict[str, Any]:
+        texts = [format_prompt(self.tokenizer, p) for p in prompts]
+        enc = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+        return {k: v.to(self.model.device) for k, v in enc.items()}
+
+    def _decode(self, prompts: Sequence[Rendered], ids: Any, prompt_len: int) -> list[str]:
+        answers = self.tokenizer.batch_decode(ids[:, prompt_len:], skip_special_tokens=True)
         return [p.response_prefix + a for p, a in zip(prompts, answers, strict=True)]
 
     def stream(self, prompt: Rendered, max_new_tokens: int | None = None) -> Iterator[str]:
@@ -214,6 +287,10 @@ class AnswerNoRepeatNGram:
         counts = torch.zeros(scores.shape, dtype=torch.float32, device=scores.device)
         counts.scatter_add_(1, windows[:, :, context], hits.to(torch.float32))
         return scores.masked_fill(counts > 0, float("-inf"))
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def pick_device(setting: str) -> str:

@@ -223,6 +223,40 @@ def test_best_of_n_writes_the_picked_candidate_and_samples_the_rest(tmp_path: Pa
     assert gen.temperatures == [0.0, 0.5] and stats.rows_done == 2
 
 
+@dataclass
+class SamplingGenerator(ScriptedGenerator):
+    """A scripted backend that answers greedily and sampled in one call, as the transformers one does."""
+
+    sample_calls: list[tuple[int, float]] = field(default_factory=list)
+
+    def generate_samples(
+        self,
+        prompts: Sequence[Rendered],
+        samples: int,
+        max_new_tokens: int | None = None,
+        temperature: float = 0.7,
+    ) -> tuple[list[str], list[list[str]]]:
+        self.sample_calls.append((len(prompts), temperature))
+        titles = [str(p.messages[-1].content).split("number ")[1][0] for p in prompts]
+        return [f"g{t}" for t in titles], [[f"s{t}{r}" for r in range(samples)] for t in titles]
+
+
+def test_best_of_n_asks_a_sampling_backend_once_per_batch(tmp_path: Path) -> None:
+    rows = read_rows(write_rows(tmp_path / "in.jsonl", 3))
+    out = tmp_path / "preds.jsonl"
+    gen = SamplingGenerator()
+    groups_seen: list[list[str]] = []
+
+    def pick(groups: Sequence[Sequence[str]], for_rows: Sequence[XrecRow]) -> list[int]:
+        groups_seen.extend(list(g) for g in groups)
+        return [len(g) - 1 for g in groups]
+
+    explain_rows(gen, rows, out, batch_size=2, progress=False, candidates=Candidates(3, pick, 0.6))
+    assert gen.sample_calls == [(2, 0.6), (1, 0.6)] and gen.temperatures == []  # no separate greedy pass
+    assert groups_seen == [["g0", "s00", "s01"], ["g1", "s10", "s11"], ["g2", "s20", "s21"]]
+    assert [r["prediction"] for r in output_rows(out)] == ["s01", "s11", "s21"]
+
+
 def test_a_candidate_count_below_one_is_refused() -> None:
     with pytest.raises(DataError, match="at least 1"):
         Candidates(0, lambda groups, rows: [0 for _ in groups])

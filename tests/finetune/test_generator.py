@@ -1,10 +1,12 @@
-"""Decoding settings: the no-repeat-n-gram ban covers the answer only, never the prompt's wording."""
+"""Decoding settings: the n-gram ban covers the answer only; (slow) samples share the prompt's cache."""
 
 from __future__ import annotations
 
+import pytest
 import torch
+from langchain_core.messages import HumanMessage
 
-from finetune.generator import AnswerNoRepeatNGram
+from finetune.generator import AnswerNoRepeatNGram, SampleGenerator
 
 
 def banned(processor: AnswerNoRepeatNGram, ids: list[int], vocab: int = 10) -> set[int]:
@@ -39,3 +41,38 @@ def test_the_ban_equals_the_stock_processor_on_the_answer_part() -> None:
         stock = NoRepeatNGramLogitsProcessor(size)(ids[:, 7:], scores.clone())
         assert torch.equal(ours, stock)
         assert (ours == float("-inf")).any()
+
+
+@pytest.mark.slow
+def test_samples_reuse_the_greedy_pass_cache_and_near_zero_temperature_gives_the_greedy_answer() -> None:
+    from finetune.generator import GeneratorConfig, load_generator
+    from prompts.render import Rendered
+
+    torch.set_num_threads(1)
+    generator = load_generator(GeneratorConfig(adapter="none", seed=0, threads=1, batch_size=2))
+    assert isinstance(generator, SampleGenerator)
+    # Prompts of different lengths, so the shared cache also carries left padding.
+    prompts = [
+        Rendered(messages=(HumanMessage(content="Name a fruit."),), response_prefix="A fruit:"),
+        Rendered(
+            messages=(HumanMessage(content="In one sentence, why do people like reading mystery novels?"),),
+            response_prefix="Because",
+        ),
+    ]
+    greedy = generator.generate(prompts, 10)
+    fed: list[tuple[int, int]] = []  # (sequences, tokens) of every forward pass
+    model = generator.model  # type: ignore[attr-defined]
+    hook = model.register_forward_pre_hook(
+        lambda _m, _a, kw: fed.append(tuple(kw["input_ids"].shape)), with_kwargs=True
+    )
+    try:
+        first, sampled = generator.generate_samples(prompts, 2, 10, temperature=1e-4)
+    finally:
+        hook.remove()
+    assert first == greedy
+    assert fed[0][0] == 2 and fed[0][1] > 10  # the greedy pass reads the prompts once ...
+    assert {tokens for rows, tokens in fed if rows == 4} == {1}  # ... the samples never again
+    assert sampled == [[greedy[0]] * 2, [greedy[1]] * 2]  # a broken cache (positions, padding) changes them
+    warm = generator.generate_samples(prompts, 3, 10, temperature=1.5)
+    assert warm == generator.generate_samples(prompts, 3, 10, temperature=1.5)  # seeded: reruns agree
+    assert [len(group) for group in warm[1]] == [3, 3]

@@ -36,3 +36,13 @@ def test_best_of_n_never_keeps_an_answer_whose_facts_its_row_does_not_back() -> 
     # The invented discount and price echo the others most closely, yet the check rules that one out.
     assert candidates.pick([[invented, texts[2], invented]], [row]) == [1]
     assert candidates.pick([texts], [row]) != [1]
+
+
+def test_best_of_n_weighs_wording_as_well_as_meaning() -> None:
+    row = XrecRow(user_id=1, item_id=2, title="Scarf", user_profile="Cold hands.", item_profile="Wool.",
+                  explanation="ref")  # fmt: skip
+    candidates = consensus_candidates(4, KeywordEmbedder())
+    assert candidates is not None
+    # By meaning alone (a bag of words here) the first is central; the next two agree word for word.
+    group = ["a warm wool scarf and hat", "scarf wool warm", "scarf wool warm", "a warm wool hat"]
+    assert candidates.pick([group], [row]) == [1]

@@ -1,16 +1,20 @@
-"""Consensus choice: the candidate closest in meaning to the others wins; ties keep the first."""
+"""Consensus choice: the candidate nearest the others in meaning and wording wins; ties keep the first."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from retrieval.consensus import consensus_index, consensus_picks
+from retrieval.consensus import consensus_index, consensus_picks, cosine_matrix, wording_matrix
 from tests.fakes import KeywordEmbedder
 
 
 def unit(*rows: list[float]) -> np.ndarray:
+    """The pairwise cosines of the given vectors, once normalised."""
     vectors = np.array(rows, dtype=np.float32)
-    return np.asarray(vectors / np.linalg.norm(vectors, axis=1, keepdims=True), dtype=np.float32)
+    return cosine_matrix(
+        np.asarray(vectors / np.linalg.norm(vectors, axis=1, keepdims=True), dtype=np.float32)
+    )
 
 
 def test_the_most_central_vector_is_chosen() -> None:
@@ -47,3 +51,23 @@ def test_only_allowed_candidates_are_chosen_but_all_of_them_vote() -> None:
     embedder = KeywordEmbedder()
     groups = [["warm wool scarf", "wool scarf", "warm scarf"]]
     assert consensus_picks(embedder, groups, [[False, False, True]]) == [2]
+
+
+def test_wording_counts_word_order_where_meaning_does_not() -> None:
+    embedder = KeywordEmbedder()
+    # Rows 1 and 2 hold row 0's words in another order: by meaning (a bag of words here) row 0 is the
+    # most central; by wording (ROUGE-L) rows 1 and 2 agree with each other word for word.
+    group = ["a warm wool scarf and hat", "scarf wool warm", "scarf wool warm", "a warm wool hat"]
+    assert consensus_picks(embedder, [group]) == [0]
+    assert consensus_picks(embedder, [group], wording_weight=1.0) == [1]
+    assert consensus_picks(embedder, [group], wording_weight=0.5) == [1]
+    overlap = wording_matrix(group)
+    assert np.allclose(overlap, overlap.T) and np.allclose(np.diag(overlap), 1.0) and overlap[1, 2] == 1.0
+    assert 0.2 < overlap[0, 1] < 0.3  # their longest common subsequence is a single word
+
+
+def test_a_wording_weight_outside_zero_to_one_or_a_misshapen_matrix_is_refused() -> None:
+    with pytest.raises(ValueError, match="wording_weight"):
+        consensus_picks(KeywordEmbedder(), [["a", "b", "c"]], wording_weight=1.5)
+    with pytest.raises(ValueError, match="utility matrix"):
+        consensus_index(np.zeros((3, 2)))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 import openai
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from openai import Stream
     from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
+T = TypeVar("T")
 # Sampling above temperature 0 matches the transformers backend's nucleus setting.
 _TOP_P = 0.9
 
@@ -97,12 +98,28 @@ class OpenAIGenerator:
         temperature: float = 0.0,
     ) -> list[str]:
         """One answer per prompt, in order; the server batches the concurrent requests."""
+        return self._each(prompts, lambda p: self._answers(p, max_new_tokens, temperature)[0])
+
+    def generate_samples(
+        self,
+        prompts: Sequence[Rendered],
+        samples: int,
+        max_new_tokens: int | None = None,
+        temperature: float = 0.7,
+    ) -> tuple[list[str], list[list[str]]]:
+        """Per prompt, the greedy answer and `samples` sampled ones, asked for in one request (`n`)."""
+        if samples < 1 or temperature <= 0:
+            raise ModelError(f"samples must be >= 1 and temperature > 0, got {samples} and {temperature}")
+        greedy = self.generate(prompts, max_new_tokens)
+        return greedy, self._each(prompts, lambda p: self._answers(p, max_new_tokens, temperature, samples))
+
+    def _each(self, prompts: Sequence[Rendered], ask: Callable[[Rendered], T]) -> list[T]:
         if len(prompts) <= 1:
-            return [self._answer(p, max_new_tokens, temperature) for p in prompts]
+            return [ask(p) for p in prompts]
         workers = min(len(prompts), self.config.max_concurrency)
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="whythis-openai")
         try:
-            return list(pool.map(lambda p: self._answer(p, max_new_tokens, temperature), prompts))
+            return list(pool.map(ask, prompts))
         finally:
             # After a failure the answers still queued are not worth waiting for.
             pool.shutdown(wait=True, cancel_futures=True)
@@ -121,15 +138,19 @@ class OpenAIGenerator:
                     pieces = after_prefix(pieces, prompt.response_prefix)
                 yield from pieces
 
-    def _answer(self, prompt: Rendered, max_new_tokens: int | None, temperature: float) -> str:
+    def _answers(
+        self, prompt: Rendered, max_new_tokens: int | None, temperature: float, n: int = 1
+    ) -> list[str]:
+        request = self._request(prompt, max_new_tokens, temperature)
+        if n > 1:
+            request["n"] = n  # the server reads the prompt once for all of them
         with self._failures("a chat completion"):
-            reply: ChatCompletion = self._client.chat.completions.create(
-                **self._request(prompt, max_new_tokens, temperature)
-            )
-        if not reply.choices:
-            raise ModelError(f"{self.where}: the reply has no choices")
-        text = reply.choices[0].message.content or ""
-        return join_prefix(prompt.response_prefix, text, self._continues(prompt))
+            reply: ChatCompletion = self._client.chat.completions.create(**request)
+        if len(reply.choices) < n:
+            got = len(reply.choices) or "no"
+            raise ModelError(f"{self.where}: asked for {n} answer(s), the reply has {got} choices")
+        prefix, continued = prompt.response_prefix, self._continues(prompt)
+        return [join_prefix(prefix, c.message.content or "", continued) for c in reply.choices[:n]]
 
     def _continues(self, prompt: Rendered) -> bool:
         return self.config.continue_prefix and bool(prompt.response_prefix)

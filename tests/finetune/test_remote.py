@@ -45,10 +45,13 @@ def says_title(body: dict[str, Any]) -> str:
     return f" it is the {title_of(body)}."
 
 
-def completion(model: str, text: str | None, choices: bool = True) -> dict[str, Any]:
-    choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+def completion(model: str, text: str | None, choices: bool = True, n: int = 1) -> dict[str, Any]:
+    """A reply of `n` choices; beyond one, each text is numbered so the test can tell them apart."""
+    numbered = [text if n == 1 or text is None else f"{text} ({i})" for i in range(n)]
+    listed = [{"index": i, "message": {"role": "assistant", "content": t}, "finish_reason": "stop"}
+              for i, t in enumerate(numbered)]  # fmt: skip
     return {"id": "c-1", "object": "chat.completion", "created": 0, "model": model,
-            "choices": [choice] if choices else []}  # fmt: skip
+            "choices": listed if choices else []}  # fmt: skip
 
 
 def sse(model: str, pieces: list[str]) -> bytes:
@@ -70,6 +73,7 @@ class FakeServer:
     answer: Callable[[dict[str, Any]], str] = says_title
     status: int = 200
     choices: bool = True
+    n: int | None = None  # choices per reply; None: as many as asked for
     pieces: list[str] = field(default_factory=lambda: [" it", " is", " red."])
     requests: list[dict[str, Any]] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
@@ -85,7 +89,8 @@ class FakeServer:
         if body.get("stream"):
             headers = {"content-type": "text/event-stream"}
             return httpx.Response(200, content=sse(body["model"], self.pieces), headers=headers)
-        return httpx.Response(200, json=completion(body["model"], self.answer(body), self.choices))
+        reply = completion(body["model"], self.answer(body), self.choices, self.n or body.get("n", 1))
+        return httpx.Response(200, json=reply)
 
     def generator(self, max_retries: int = 2, **settings: Any) -> OpenAIGenerator:
         config = GeneratorConfig(backend="openai", endpoint=ENDPOINT, served_model="whythis", **settings)
@@ -132,6 +137,18 @@ def test_prompts_go_concurrently_and_answers_keep_their_order() -> None:
     out = gen.generate([prompt(f"item-{i}") for i in range(n)])
     assert out == [f"{PREFIX} it is item-{i}." for i in range(n)]
     assert finished == [3, 2, 1, 0]
+
+
+def test_samples_come_in_one_request_per_prompt_after_the_greedy_one() -> None:
+    server = FakeServer()
+    greedy, sampled = server.generator().generate_samples([prompt("Red Lamp"), prompt("Blue Mug")], 3,
+                                                          temperature=0.6)  # fmt: skip
+    assert greedy == [f"{PREFIX} it is the Red Lamp.", f"{PREFIX} it is the Blue Mug."]
+    assert sampled[1] == [f"{PREFIX} it is the Blue Mug. ({i})" for i in range(3)] and len(sampled[0]) == 3
+    asked = sorted((r["temperature"], r.get("n", 1), title_of(r)) for r in server.requests)
+    assert asked == [(0, 1, "Blue Mug"), (0, 1, "Red Lamp"), (0.6, 3, "Blue Mug"), (0.6, 3, "Red Lamp")]
+    with pytest.raises(ModelError, match="asked for 3 answer"):
+        FakeServer(n=2).generator().generate_samples([prompt("Red Lamp")], 3)
 
 
 def test_without_continue_prefix_the_prefix_is_prepended_once() -> None:

@@ -111,6 +111,12 @@ class SampleGenerator(Protocol):
         ...
 
 
+def check_samples(samples: int, temperature: float) -> None:
+    """Refuse a sample count below one or a temperature that would not sample."""
+    if samples < 1 or temperature <= 0:
+        raise ModelError(f"samples must be >= 1 and temperature > 0, got {samples} and {temperature}")
+
+
 @dataclass
 class TransformersGenerator:
     """A causal LM from transformers, optionally with a peft adapter, generating greedily in batches."""
@@ -138,8 +144,7 @@ class TransformersGenerator:
         temperature: float = 0.7,
     ) -> tuple[list[str], list[list[str]]]:
         """The greedy answer and `samples` sampled ones per prompt, each prompt read by the model once."""
-        if samples < 1 or temperature <= 0:
-            raise ModelError(f"samples must be >= 1 and temperature > 0, got {samples} and {temperature}")
+        check_samples(samples, temperature)
         greedy: list[str] = []
         sampled: list[list[str]] = []
         size = self.config.batch_size

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import httpx
 import openai
 
-from finetune.generator import GeneratorConfig
+from finetune.generator import GeneratorConfig, check_samples
 from prompts.render import Rendered
 from whythis.errors import ConfigError, ModelError
 
@@ -108,8 +108,7 @@ class OpenAIGenerator:
         temperature: float = 0.7,
     ) -> tuple[list[str], list[list[str]]]:
         """Per prompt, the greedy answer and `samples` sampled ones, asked for in one request (`n`)."""
-        if samples < 1 or temperature <= 0:
-            raise ModelError(f"samples must be >= 1 and temperature > 0, got {samples} and {temperature}")
+        check_samples(samples, temperature)
         greedy = self.generate(prompts, max_new_tokens)
         return greedy, self._each(prompts, lambda p: self._answers(p, max_new_tokens, temperature, samples))
 

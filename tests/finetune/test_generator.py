@@ -6,7 +6,8 @@ import pytest
 import torch
 from langchain_core.messages import HumanMessage
 
-from finetune.generator import AnswerNoRepeatNGram, SampleGenerator
+from finetune.generator import AnswerNoRepeatNGram, SampleGenerator, check_samples
+from whythis.errors import ModelError
 
 
 def banned(processor: AnswerNoRepeatNGram, ids: list[int], vocab: int = 10) -> set[int]:
@@ -41,6 +42,14 @@ def test_the_ban_equals_the_stock_processor_on_the_answer_part() -> None:
         stock = NoRepeatNGramLogitsProcessor(size)(ids[:, 7:], scores.clone())
         assert torch.equal(ours, stock)
         assert (ours == float("-inf")).any()
+
+
+def test_samples_need_a_count_and_a_temperature_that_samples() -> None:
+    check_samples(1, 0.1)
+    with pytest.raises(ModelError, match=r"got 0 and 0\.7"):
+        check_samples(0, 0.7)
+    with pytest.raises(ModelError, match="temperature > 0"):
+        check_samples(3, 0.0)
 
 
 @pytest.mark.slow

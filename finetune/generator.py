@@ -229,9 +229,7 @@ class TransformersGenerator:
         import torch
         from transformers import TextIteratorStreamer
 
-        text = format_prompt(self.tokenizer, prompt)
-        enc = self.tokenizer([text], return_tensors="pt", add_special_tokens=False)
-        enc = {k: v.to(self.model.device) for k, v in enc.items()}
+        enc = self._encode([prompt])
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
         prompt_len = enc["input_ids"].shape[1]
         kwargs = {**enc, **self._gen_kwargs(max_new_tokens, prompt_len), "streamer": streamer}

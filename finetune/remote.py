@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from openai import Stream
     from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-T = TypeVar("T")
 # Sampling above temperature 0 matches the transformers backend's nucleus setting.
 _TOP_P = 0.9
+T = TypeVar("T")
 
 
 def api_key(config: GeneratorConfig) -> str:

@@ -12,6 +12,7 @@ import httpx
 import openai
 
 from finetune.generator import GeneratorConfig, check_samples
+from finetune.sampling import TOP_P
 from prompts.render import Rendered
 from whythis.errors import ConfigError, ModelError
 
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
     from openai import Stream
     from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-# Sampling above temperature 0 matches the transformers backend's nucleus setting.
-_TOP_P = 0.9
 T = TypeVar("T")
 
 
@@ -170,7 +169,7 @@ class OpenAIGenerator:
             "temperature": temperature,
         }
         if temperature:
-            request["top_p"] = _TOP_P
+            request["top_p"] = TOP_P
         if extra:
             request["extra_body"] = extra
         return request

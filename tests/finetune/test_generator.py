@@ -85,3 +85,15 @@ def test_samples_reuse_the_greedy_pass_cache_and_near_zero_temperature_gives_the
     warm = generator.generate_samples(prompts, 3, 10, temperature=1.5)
     assert warm == generator.generate_samples(prompts, 3, 10, temperature=1.5)  # seeded: reruns agree
     assert [len(group) for group in warm[1]] == [3, 3]
+
+
+@pytest.mark.slow
+def test_bfloat16_casts_every_weight_and_still_answers() -> None:
+    from finetune.generator import GeneratorConfig, load_generator
+    from prompts.render import Rendered
+
+    prompt = Rendered(messages=(HumanMessage(content="Name a fruit."),), response_prefix="A fruit:")
+    generator = load_generator(GeneratorConfig(dtype="bfloat16", threads=1))
+    assert {p.dtype for p in generator.model.parameters()} == {torch.bfloat16}  # type: ignore[attr-defined]
+    answer = generator.generate([prompt], 6)[0]
+    assert answer.startswith("A fruit:") and len(answer.split()) > 2

@@ -12,7 +12,7 @@ import httpx
 import openai
 
 from finetune.generator import GeneratorConfig, check_samples
-from finetune.sampling import TOP_P
+from finetune.sampling import TOP_K, TOP_P
 from prompts.render import Rendered
 from whythis.errors import ConfigError, ModelError
 
@@ -159,6 +159,8 @@ class OpenAIGenerator:
         if self.config.continue_prefix:
             # vLLM's own parameters; a server that continues the prefix is taken to be vLLM.
             extra["repetition_penalty"] = self.config.repetition_penalty
+            if temperature:
+                extra["top_k"] = TOP_K  # the nucleus is looked for where the transformers backend looks
         if self._continues(prompt):
             messages.append({"role": "assistant", "content": prompt.response_prefix})
             extra.update(continue_final_message=True, add_generation_prompt=False)

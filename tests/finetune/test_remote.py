@@ -110,10 +110,11 @@ def test_request_carries_messages_prefix_flags_model_and_limits() -> None:
         {"role": "assistant", "content": PREFIX},
     ]
     assert sent["continue_final_message"] is True and sent["add_generation_prompt"] is False
-    assert sent["repetition_penalty"] == 1.0 and "top_p" not in sent
+    assert sent["repetition_penalty"] == 1.0 and "top_p" not in sent and "top_k" not in sent
 
     gen.generate([prompt("Red Lamp")], temperature=0.7)
-    assert (server.requests[1]["temperature"], server.requests[1]["top_p"]) == (0.7, 0.9)
+    sampled = server.requests[1]
+    assert (sampled["temperature"], sampled["top_p"], sampled["top_k"]) == (0.7, 0.9, 50)
     assert server.requests[1]["max_tokens"] == 48
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from finetune.adapters import DEFAULT, resolve_adapter
 from finetune.base import EMBEDDED_SMOLLM2, resolve_base_model
-from finetune.sampling import NucleusSampler
+from finetune.decoding import AnswerNoRepeatNGram, NucleusSampler
 from prompts.render import Rendered
 from whythis.errors import ModelError
 
@@ -266,36 +266,6 @@ class TransformersGenerator:
             "logits_processor": LogitsProcessorList(processors),
             "pad_token_id": self.tokenizer.pad_token_id,
         }
-
-
-@dataclass(frozen=True)
-class AnswerNoRepeatNGram:
-    """transformers' no-repeat-n-gram ban applied to the answer only, not to the prompt before it.
-
-    The stock `no_repeat_ngram_size` also bans every n-gram of the prompt, so an answer could never echo
-    the instructions ("Explain why the user would enjoy the item" forbade "user would enjoy the") nor
-    the item's own wording: the very words a true, on-style reason repeats.
-    """
-
-    size: int
-    prompt_len: int
-
-    def __call__(self, input_ids: Any, scores: Any) -> Any:
-        """Ban tokens that would repeat an n-gram of the generated part (prompts are left-padded)."""
-        import torch
-
-        # Vectorised: the stock processor walks every sequence in Python at every step, a third of the
-        # decoding time at batch 16 on two cores.
-        answer = input_ids[:, self.prompt_len :]
-        if self.size < 1 or answer.shape[1] < self.size:
-            return scores
-        context = self.size - 1
-        windows = answer.unfold(1, self.size, 1)  # every n-gram so far: (batch, count, size)
-        tail = answer[:, answer.shape[1] - context :]
-        hits = (windows[:, :, :context] == tail[:, None, :]).all(dim=-1)
-        counts = torch.zeros(scores.shape, dtype=torch.float32, device=scores.device)
-        counts.scatter_add_(1, windows[:, :, context], hits.to(torch.float32))
-        return scores.masked_fill(counts > 0, float("-inf"))
 
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:

@@ -1,4 +1,4 @@
-"""Nucleus sampling as a logits processor: transformers' draw, at a fraction of its cost on a CPU."""
+"""Decoding rules as logits processors: the answer-only n-gram ban, and nucleus sampling at a CPU's pace."""
 
 from __future__ import annotations
 
@@ -41,3 +41,33 @@ class NucleusSampler:
         probs, indices = self.nucleus(scores)
         drawn = indices.gather(-1, torch.multinomial(probs, 1))
         return torch.full_like(scores, float("-inf")).scatter_(1, drawn, 0.0)
+
+
+@dataclass(frozen=True)
+class AnswerNoRepeatNGram:
+    """transformers' no-repeat-n-gram ban applied to the answer only, not to the prompt before it.
+
+    The stock `no_repeat_ngram_size` also bans every n-gram of the prompt, so an answer could never echo
+    the instructions ("Explain why the user would enjoy the item" forbade "user would enjoy the") nor
+    the item's own wording: the very words a true, on-style reason repeats.
+    """
+
+    size: int
+    prompt_len: int
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        """Ban tokens that would repeat an n-gram of the generated part (prompts are left-padded)."""
+        import torch
+
+        # Vectorised: the stock processor walks every sequence in Python at every step, a third of the
+        # decoding time at batch 16 on two cores.
+        answer = input_ids[:, self.prompt_len :]
+        if self.size < 1 or answer.shape[1] < self.size:
+            return scores
+        context = self.size - 1
+        windows = answer.unfold(1, self.size, 1)  # every n-gram so far: (batch, count, size)
+        tail = answer[:, answer.shape[1] - context :]
+        hits = (windows[:, :, :context] == tail[:, None, :]).all(dim=-1)
+        counts = torch.zeros(scores.shape, dtype=torch.float32, device=scores.device)
+        counts.scatter_add_(1, windows[:, :, context], hits.to(torch.float32))
+        return scores.masked_fill(counts > 0, float("-inf"))

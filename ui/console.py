@@ -115,22 +115,13 @@ def build_console(agent: Agent, manager: SessionManager, store: Store) -> gr.Blo
             explain = gr.Button("Re-explain in the support voice", elem_id="re-explain")
             flag = gr.Button("Flag this reason as wrong", variant="stop", elem_id="flag-reason")
         support = gr.Markdown(elem_id="support-reason")
-        _wire(agent, manager, store, current, query, find, picked, panels, explain, flag, support)
+        _wire_finding(store, current, query, find, picked, panels)
+        _wire_reasons(agent, manager, store, current, panels, (explain, flag), support)
     return console
 
 
-def _wire(
-    agent: Agent,
-    manager: SessionManager,
-    store: Store,
-    current: gr.State,
-    query: gr.Textbox,
-    find: gr.Button,
-    picked: gr.Dropdown,
-    panels: _Panels,
-    explain: gr.Button,
-    flag: gr.Button,
-    support: gr.Markdown,
+def _wire_finding(
+    store: Store, current: gr.State, query: gr.Textbox, find: gr.Button, picked: gr.Dropdown, panels: _Panels
 ) -> None:
     def on_find(text: str) -> list[Any]:
         found = data.find_sessions(store, text)
@@ -145,6 +136,21 @@ def _wire(
     def on_pick(session_id: str) -> list[Any]:
         return [session_id, *_session_outputs(store, session_id)]
 
+    shown = [current, *panels.outputs()]
+    find.click(on_find, inputs=[query], outputs=[picked, *shown])
+    query.submit(on_find, inputs=[query], outputs=[picked, *shown])
+    picked.input(on_pick, inputs=[picked], outputs=shown)
+
+
+def _wire_reasons(
+    agent: Agent,
+    manager: SessionManager,
+    store: Store,
+    current: gr.State,
+    panels: _Panels,
+    buttons: tuple[gr.Button, gr.Button],
+    support: gr.Markdown,
+) -> None:
     def on_explain(session_id: str, item_id: str | None) -> str:
         try:
             view = data.load_session_view(store, session_id)
@@ -163,9 +169,6 @@ def _wire(
         note = f"🚩 Flagged the reason of {item_id} (feedback #{feedback_id}, flagged by {staff})."
         return [note, frame(data.feedback_table(view))]
 
-    shown = [current, *panels.outputs()]
-    find.click(on_find, inputs=[query], outputs=[picked, *shown])
-    query.submit(on_find, inputs=[query], outputs=[picked, *shown])
-    picked.input(on_pick, inputs=[picked], outputs=shown)
+    explain, flag = buttons
     explain.click(on_explain, inputs=[current, panels.item], outputs=[support])
     flag.click(on_flag, inputs=[current, panels.item], outputs=[support, panels.feedback])

@@ -105,6 +105,9 @@ class TrainingConfig(BaseModel):
     log_every: int = Field(default=10, ge=1)
     group_by_length: bool = Field(default=True, description="batch rows of similar length: less padding")
     early_stopping_patience: int = Field(default=3, ge=1)
+    neftune_alpha: float | None = Field(
+        default=None, gt=0.0, description="NEFTune: noise on the input embeddings while training; None: off"
+    )
     bf16: bool = Field(
         default=False, description="bfloat16 mixed precision (LoRA weights stay float32); fast on bf16 CPUs"
     )

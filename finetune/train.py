@@ -159,6 +159,7 @@ def training_args(config: TrainingConfig, has_val: bool) -> Any:
         report_to="none",
         dataloader_num_workers=0,
         train_sampling_strategy="group_by_length" if config.group_by_length else "random",
+        neftune_noise_alpha=config.neftune_alpha,
     )
 
 

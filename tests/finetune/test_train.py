@@ -77,6 +77,13 @@ def test_bf16_is_off_unless_asked_for(tmp_path: Path) -> None:
     assert training_args(cfg.model_copy(update={"bf16": True}), has_val=False).bf16
 
 
+def test_neftune_noise_is_off_unless_asked_for(tmp_path: Path) -> None:
+    cfg = TrainingConfig(output_dir=str(tmp_path))
+    assert training_args(cfg, has_val=False).neftune_noise_alpha is None
+    noisy = cfg.model_copy(update={"neftune_alpha": 5.0})
+    assert training_args(noisy, has_val=False).neftune_noise_alpha == 5.0
+
+
 @pytest.mark.slow
 def test_tiny_round_trip_trains_saves_resumes_and_generates(tmp_path: Path) -> None:
     import torch

@@ -219,10 +219,7 @@ def eval_safety(
     folder = run_folder(out, "eval-safety")
     settings = {"agent": cfg.model_dump(mode="json"), "generator": name, "limit": limit}
     write_run(folder, "eval-safety", settings, files, metrics)
-    report = folder / "report.md"
-    report.write_text(report_markdown(metrics, name), encoding="utf-8")
-    typer.echo(report.read_text(encoding="utf-8"))
-    typer.echo(f"report: {report}")
+    _echo_report(folder, report_markdown(metrics, name))
 
 
 @eval_app.command("grounding")
@@ -241,10 +238,7 @@ def eval_grounding(
     folder = run_folder(out, "eval-grounding")
     settings = {"agent": cfg.model_dump(mode="json"), "pairs": pairs, "per_shopper": per_shopper}
     write_run(folder, "eval-grounding", settings, files, metrics)
-    report = folder / "report.md"
-    report.write_text(grounding_markdown(metrics), encoding="utf-8")
-    typer.echo(report.read_text(encoding="utf-8"))
-    typer.echo(f"report: {report}")
+    _echo_report(folder, grounding_markdown(metrics))
 
 
 @eval_app.command("retrieval")
@@ -304,7 +298,6 @@ def eval_xrec(
     metrics = compare(
         train_cfg, variants, gen, embedder, folder, limit, embedded_minilm_path(), candidates=best_of
     )
-    labels = [v.label for v in variants]
     settings = {
         "training_config": train_cfg.model_dump(mode="json"),
         "generator": gen.model_dump(mode="json"),
@@ -313,9 +306,13 @@ def eval_xrec(
         "candidates": candidates,
     }
     write_run(folder, "eval-xrec", settings, sorted(folder.glob("preds-*.jsonl")), metrics)
+    _echo_report(folder, comparison_markdown(metrics, [v.label for v in variants]))
+
+
+def _echo_report(folder: Path, markdown: str) -> None:
     report = folder / "report.md"
-    report.write_text(comparison_markdown(metrics, labels), encoding="utf-8")
-    typer.echo(report.read_text(encoding="utf-8"))
+    report.write_text(markdown, encoding="utf-8")
+    typer.echo(markdown)
     typer.echo(f"report: {report}")
 
 

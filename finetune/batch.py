@@ -193,13 +193,16 @@ def explain_rows(
             prompts = {i: xrec_prompt(rows[i], audience, domains[i] if domains else "") for i in window}
             answers = run.explain(prompts, bar.update)
             _write_batch(out, rows, window, [answers[i] for i in window])
-    seconds = time.perf_counter() - start
+    return _stats(len(pending), len(rows) - len(pending), run.tokens, time.perf_counter() - start)
+
+
+def _stats(done: int, skipped: int, tokens: int | None, seconds: float) -> BatchStats:
     return BatchStats(
-        rows_done=len(pending),
-        rows_skipped=len(rows) - len(pending),
+        rows_done=done,
+        rows_skipped=skipped,
         seconds=seconds,
-        rows_per_second=round(len(pending) / seconds, 3) if pending and seconds > 0 else None,
-        tokens_per_second=round(run.tokens / seconds, 1) if run.tokens and seconds > 0 else None,
+        rows_per_second=round(done / seconds, 3) if done and seconds > 0 else None,
+        tokens_per_second=round(tokens / seconds, 1) if tokens and seconds > 0 else None,
     )
 
 

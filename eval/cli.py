@@ -12,7 +12,6 @@ from agent.config import load_agent_config
 from agent.explain_batch import CandidatesOpt, consensus_candidates
 from eval.bench_e2e import E2EOptions, run_e2e
 from eval.report import run_folder, save_result
-from whythis.runinfo import write_run
 
 bench_app = typer.Typer(
     help="Benchmarks that print numbers (speed, memory, grounding).", no_args_is_help=True
@@ -218,8 +217,7 @@ def eval_safety(
     metrics, files, name = run_safety(cfg, generator, limit, mg_shopdial)
     folder = run_folder(out, "eval-safety")
     settings = {"agent": cfg.model_dump(mode="json"), "generator": name, "limit": limit}
-    write_run(folder, "eval-safety", settings, files, metrics)
-    _echo_report(folder, report_markdown(metrics, name))
+    _echo_report(save_result(folder, "eval-safety", settings, files, metrics, report_markdown(metrics, name)))
 
 
 @eval_app.command("grounding")
@@ -237,8 +235,7 @@ def eval_grounding(
     metrics, files = run_grounding(cfg, pairs, per_shopper)
     folder = run_folder(out, "eval-grounding")
     settings = {"agent": cfg.model_dump(mode="json"), "pairs": pairs, "per_shopper": per_shopper}
-    write_run(folder, "eval-grounding", settings, files, metrics)
-    _echo_report(folder, grounding_markdown(metrics))
+    _echo_report(save_result(folder, "eval-grounding", settings, files, metrics, grounding_markdown(metrics)))
 
 
 @eval_app.command("retrieval")
@@ -305,14 +302,13 @@ def eval_xrec(
         "limit": limit,
         "candidates": candidates,
     }
-    write_run(folder, "eval-xrec", settings, sorted(folder.glob("preds-*.jsonl")), metrics)
-    _echo_report(folder, comparison_markdown(metrics, [v.label for v in variants]))
+    files = sorted(folder.glob("preds-*.jsonl"))
+    markdown = comparison_markdown(metrics, [v.label for v in variants])
+    _echo_report(save_result(folder, "eval-xrec", settings, files, metrics, markdown))
 
 
-def _echo_report(folder: Path, markdown: str) -> None:
-    report = folder / "report.md"
-    report.write_text(markdown, encoding="utf-8")
-    typer.echo(markdown)
+def _echo_report(report: Path) -> None:
+    typer.echo(report.read_text(encoding="utf-8"))
     typer.echo(f"report: {report}")
 
 

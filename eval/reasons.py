@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from agent.xrec_facts import grounded_rows
+from eval.report import save_result
 from finetune.data import XrecRow, read_xrec
 from finetune.domains import domain_from_path
 from retrieval.embedder import Embedder
 from whythis.errors import DataError, WhythisError
-from whythis.runinfo import write_run
 
 PRIMARY_METRIC = "embedding_similarity"
 # Which key of each metric family's dict is its headline number (sentence-transformers style).
@@ -338,8 +338,8 @@ def write_reasons_report(
 ) -> Path:
     """Write run.json, report.md and distributions.png into `folder`; return the report path."""
     metrics, pairs, scores = result
-    write_run(folder, "eval-reasons", config, files, metrics)
-    report = folder / "report.md"
-    report.write_text(report_markdown("eval reasons", metrics), encoding="utf-8")
+    report = save_result(
+        folder, "eval-reasons", config, files, metrics, report_markdown("eval reasons", metrics)
+    )
     plot_distributions(pairs, scores, folder / "distributions.png")
     return report

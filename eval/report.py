@@ -45,9 +45,10 @@ def save_result(
     config: dict[str, Any],
     data_files: Iterable[Path],
     metrics: dict[str, Any],
+    markdown: str | None = None,
 ) -> Path:
-    """Write run.json and report.md; return the report path."""
+    """Write run.json and report.md (`markdown`, else a table of the metrics); return the report path."""
     write_run(folder, kind, config, data_files, metrics)
     report = folder / "report.md"
-    report.write_text(f"# {kind}\n\n{markdown_table(metrics)}\n", encoding="utf-8")
+    report.write_text(markdown or f"# {kind}\n\n{markdown_table(metrics)}\n", encoding="utf-8")
     return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 # The nucleus both backends sample from above temperature 0.
@@ -27,11 +28,15 @@ class NucleusSampler:
 
     def nucleus(self, scores: Any) -> tuple[Any, Any]:
         """Per row, the top-k token ids (most likely first) and their probabilities, 0 outside the nucleus."""
-        from transformers import TopPLogitsWarper
-
         values, indices = (scores.float() / self.temperature).topk(min(self.top_k, scores.shape[-1]), dim=-1)
         # transformers' own top-p rule, run on the top-k slice only (a cheap sort of 50, not of 49k).
-        return TopPLogitsWarper(self.top_p)(None, values).softmax(dim=-1), indices
+        return self._top_p(None, values).softmax(dim=-1), indices
+
+    @cached_property
+    def _top_p(self) -> Any:
+        from transformers import TopPLogitsWarper
+
+        return TopPLogitsWarper(self.top_p)
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         """Scores that are -inf everywhere except at each row's drawn token."""

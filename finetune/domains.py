@@ -1,4 +1,4 @@
-"""Which XRec domain a row comes from: said by the caller or the row, else found from its path or item.
+"""Which XRec domain a row comes from: said by the caller or the row, else its path's, its item's, or a guess.
 
 The explainer writes each source's house style (a google reference says "the business", an amazon one
 "would buy the book"), so it is told the domain whenever it can be known; unknown rows get an empty
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from finetune.domain_guess import DomainGuesser, item_text
 from whythis.errors import ConfigError
 from whythis.paths import data_dir as shared_data_dir
 
@@ -32,6 +33,9 @@ class DomainRow(Protocol):
     def title(self) -> str: ...
 
     @property
+    def item_profile(self) -> str: ...
+
+    @property
     def domain(self) -> str | None: ...
 
 
@@ -40,6 +44,7 @@ class ItemDomains:
     """The domain of every known XRec item, keyed by (item id, title): ids repeat across domains."""
 
     by_item: dict[tuple[str, str], str] = field(default_factory=dict)
+    guesser: DomainGuesser | None = None
 
     def lookup(self, item_id: int | str, title: str) -> str:
         """The item's domain, or '' when no domain's catalog has it."""
@@ -65,6 +70,7 @@ def domain_from_path(path: Path) -> str | None:
 def load_item_domains(data_dir: str | None = None) -> ItemDomains:
     """Every item of the XRec catalogs present under the data folder (xrec/<domain>/items.jsonl)."""
     by_item: dict[tuple[str, str], str] = {}
+    examples: list[tuple[str, str]] = []
     root = shared_data_dir(data_dir) / "xrec"
     for domain in DOMAINS:
         path = root / domain / "items.jsonl"
@@ -74,14 +80,16 @@ def load_item_domains(data_dir: str | None = None) -> ItemDomains:
             for line in fh:
                 item = json.loads(line) if line.strip() else None
                 if isinstance(item, dict) and "item_id" in item and "title" in item:
-                    by_item[(str(item["item_id"]), str(item["title"]).strip())] = domain
-    return ItemDomains(by_item)
+                    title = str(item["title"])
+                    by_item[(str(item["item_id"]), title.strip())] = domain
+                    examples.append((item_text(title, str(item.get("item_profile", ""))), domain))
+    return ItemDomains(by_item, DomainGuesser(tuple(examples)))
 
 
 def resolve_domains(
     rows: Sequence[DomainRow], given: str = AUTO, path: Path | None = None, items: ItemDomains | None = None
 ) -> list[str]:
-    """A domain per row: `given` unless 'auto', then the row's own, the path's, its item's, else ''."""
+    """A domain per row: `given` unless 'auto', then the row's own, the path's, its item's, a guess, or ''."""
     if check_domain(given) != AUTO:
         return [given] * len(rows)
     from_path = domain_from_path(path) if path is not None else None
@@ -90,7 +98,14 @@ def resolve_domains(
         own = row.domain if row.domain in DOMAINS else None
         found = own or from_path or (items.lookup(row.item_id, row.title) if items else "")
         out.append(found or "")
-    unknown = sum(1 for d in out if not d)
-    if unknown:
-        log.info("%d of %d rows have no known domain; they are explained without one", unknown, len(rows))
+    unknown = [i for i, d in enumerate(out) if not d]
+    if unknown and items is not None and items.guesser is not None:
+        guessed = items.guesser.guess([item_text(rows[i].title, rows[i].item_profile) for i in unknown])
+        for i, d in zip(unknown, guessed, strict=True):
+            out[i] = d
+        log.info("%d of %d rows named no known item; their domain was guessed from the item's words",
+                 len(unknown), len(rows))  # fmt: skip
+    left = sum(1 for d in out if not d)
+    if left:
+        log.info("%d of %d rows have no known domain; they are explained without one", left, len(rows))
     return out

@@ -8,19 +8,20 @@ from pathlib import Path
 import pytest
 
 from finetune.data import XrecRow
-from finetune.domains import ItemDomains, domain_from_path, load_item_domains, resolve_domains
+from finetune.domain_guess import DomainGuesser, item_text
+from finetune.domains import DOMAINS, ItemDomains, domain_from_path, load_item_domains, resolve_domains
 from whythis.errors import ConfigError
 
 
-def xrow(item_id: int, title: str, domain: str | None = None) -> XrecRow:
-    return XrecRow(user_id=1, item_id=item_id, title=title, user_profile="u", item_profile="i",
+def xrow(item_id: int, title: str, domain: str | None = None, profile: str = "i") -> XrecRow:
+    return XrecRow(user_id=1, item_id=item_id, title=title, user_profile="u", item_profile=profile,
                    explanation="e", domain=domain)  # fmt: skip
 
 
-def write_items(root: Path, domain: str, items: list[tuple[int, str]]) -> None:
+def write_items(root: Path, domain: str, items: list[tuple[int, str]], profile: str = "p") -> None:
     folder = root / "xrec" / domain
     folder.mkdir(parents=True)
-    lines = [json.dumps({"item_id": i, "title": t, "item_profile": "p"}) for i, t in items]
+    lines = [json.dumps({"item_id": i, "title": t, "item_profile": profile}) for i, t in items]
     (folder / "items.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -54,3 +55,41 @@ def test_an_unknown_domain_option_names_the_valid_ones() -> None:
 
 def test_a_missing_catalog_folder_gives_an_empty_lookup(tmp_path: Path) -> None:
     assert load_item_domains(str(tmp_path)).by_item == {}
+
+
+def test_an_item_no_catalog_lists_gets_the_domain_its_words_suggest(tmp_path: Path) -> None:
+    books = [(i, f"Novel {i}") for i in range(6)]
+    shops = [(10 + i, f"Shop {i}") for i in range(6)]
+    write_items(tmp_path, "amazon", books, "readers who love a gripping novel and its characters")
+    write_items(tmp_path, "google", shops, "shoppers who want friendly staff and easy parking")
+    items = load_item_domains(str(tmp_path))
+    rows = [
+        xrow(99, "Unlisted", profile="readers of a gripping novel with vivid characters"),
+        xrow(98, "Elsewhere", profile="friendly staff, easy parking for shoppers"),
+        xrow(97, "Odd", profile="zzz qqq"),
+    ]
+    assert resolve_domains(rows, items=items) == ["amazon", "google", ""]
+
+
+def test_no_guess_without_two_domains_to_tell_apart(tmp_path: Path) -> None:
+    write_items(tmp_path, "amazon", [(1, "Novel"), (2, "Saga")], "readers who love a gripping novel")
+    rows = [xrow(99, "Unlisted", profile="readers who love a gripping novel")]
+    assert resolve_domains(rows, items=load_item_domains(str(tmp_path))) == [""]
+
+
+@pytest.mark.slow
+def test_the_real_catalogs_tell_the_domain_of_items_they_were_not_fitted_on() -> None:
+    from finetune.data import read_xrec, xrec_file
+
+    held = {d: read_xrec(xrec_file(d))[-40:] for d in DOMAINS}
+    texts = {item_text(r.title, r.item_profile) for rows in held.values() for r in rows}
+    catalog = load_item_domains().guesser
+    assert catalog is not None
+    kept = tuple(e for e in catalog.examples if e[0] not in texts)
+    # Every held-out item is in the catalog and left out of the fit, so each guess is of an unseen item.
+    assert len(catalog.examples) - len(kept) >= len(texts)
+    guesser = DomainGuesser(kept)
+    rows = [r for rows in held.values() for r in rows]
+    truth = [d for d, rows in held.items() for _ in rows]
+    guessed = guesser.guess([item_text(r.title, r.item_profile) for r in rows])
+    assert sum(g == t for g, t in zip(guessed, truth, strict=True)) / len(rows) >= 0.95

@@ -13,7 +13,7 @@ from finetune.cli import RunsOpt, SetOpt, resolve_adapter_option
 
 if TYPE_CHECKING:
     from finetune.batch import Candidates, Picker
-    from finetune.data import XrecRow
+    from finetune.data import Audience, XrecRow
     from finetune.generator import GeneratorConfig
     from retrieval.embedder import Embedder
 
@@ -45,6 +45,15 @@ CandidatesOpt = Annotated[
     ),
 ]
 
+CheckFactsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--check-facts/--no-check-facts",
+        help="An answer stating a fact (price, rating, a purchase, ...) its row does not back is drawn "
+        "again, else replaced by one built from the item's profile; --no-check-facts: answers as written.",
+    ),
+]
+
 
 def explain_batch(
     input_: InputOpt,
@@ -56,10 +65,12 @@ def explain_batch(
     max_new_tokens: Annotated[int | None, typer.Option("--max-new-tokens", help="Token cap.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N rows.")] = None,
     candidates: CandidatesOpt = 1,
+    check_facts: CheckFactsOpt = True,
     set_: SetOpt = None,
     runs: RunsOpt = Path("runs"),
 ) -> None:
     """Explain every row of a JSONL file into PREDS.jsonl, resumably, in batches."""
+    from agent.xrec_facts import fact_repair
     from finetune.batch import explain_rows, read_rows
     from finetune.domains import load_item_domains, resolve_domains
     from finetune.generator import load_generator
@@ -67,6 +78,7 @@ def explain_batch(
 
     if audience not in ("support", "shopper"):
         raise ConfigError(f"--audience must be support or shopper, got {audience!r}")
+    who: Audience = "shopper" if audience == "shopper" else "support"
     cfg = generator_config(adapter, batch_size, max_new_tokens, set_ or [], runs)
     rows = read_rows(input_, limit)
     domains = resolve_domains(rows, domain, input_, load_item_domains() if domain == "auto" else None)
@@ -76,10 +88,11 @@ def explain_batch(
         rows,
         output,
         batch_size=cfg.batch_size,
-        audience="shopper" if audience == "shopper" else "support",
+        audience=who,
         max_new_tokens=cfg.max_new_tokens,
         domains=domains,
         candidates=consensus_candidates(candidates),
+        repair=fact_repair(who) if check_facts else None,
     )
     typer.echo(json.dumps(stats.as_dict()))
 

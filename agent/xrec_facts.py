@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agent.grounding import GroundingChecker
-from finetune.data import XrecRow
+from finetune.batch import Repair, clean_prediction
+from finetune.data import Audience, XrecRow
 from retrieval.items import Item
 from retrieval.shoppers import Shopper
 
@@ -35,3 +36,18 @@ def grounded_rows(texts: Sequence[str], rows: Sequence[XrecRow]) -> list[bool]:
     """`facts_grounded` for each text and the row it explains (as many texts as rows)."""
     checker = xrec_checker()
     return [facts_grounded(checker, text, row) for text, row in zip(texts, rows, strict=True)]
+
+
+def profile_fallback(row: XrecRow, audience: Audience = "support") -> str:
+    """An answer built from the row alone: the item's own profile, which backs every fact it states."""
+    who = "You may" if audience == "shopper" else "The user may"
+    answer = clean_prediction(f"{who} enjoy {row.title.strip()}: {row.item_profile.strip()}")
+    if facts_grounded(xrec_checker(), answer, row):
+        return answer
+    # The check may read the profile's wording as a claim about the user (a purchase) that nothing backs.
+    return f"{who} enjoy {row.title.strip()}."
+
+
+def fact_repair(audience: Audience = "support") -> Repair:
+    """Explain-batch's repair: answers stating unbacked facts are drawn again, else the profile fallback."""
+    return Repair(check=grounded_rows, fallback=lambda row: profile_fallback(row, audience))

@@ -33,6 +33,23 @@ log = logging.getLogger(__name__)
 
 # For each row's candidate answers (and the rows they answer), the index of the one to keep.
 Picker = Callable[[Sequence[Sequence[str]], Sequence[XrecRow]], list[int]]
+# For each answer (and the row it answers), whether every fact it states is backed by the row.
+Check = Callable[[Sequence[str], Sequence[XrecRow]], list[bool]]
+
+
+@dataclass(frozen=True)
+class Repair:
+    """Answers whose facts their row does not back: `retries` samples, the first backed one kept, else
+    `fallback(row)` (an answer built from the row alone). None of them is ever written unchecked."""
+
+    check: Check
+    fallback: Callable[[XrecRow], str]
+    retries: int = 4
+    temperature: float = 0.7
+
+    def __post_init__(self) -> None:
+        if self.retries < 0:
+            raise DataError(f"repair retries must be at least 0, got {self.retries}")
 
 
 @dataclass(frozen=True)
@@ -167,12 +184,14 @@ def explain_rows(
     domains: Sequence[str] | None = None,
     candidates: Candidates | None = None,
     sort_window: int = SORT_WINDOW,
+    repair: Repair | None = None,
 ) -> BatchStats:
     """Explain every row not yet in `output_path`, appending one JSON line per row in input order.
 
     `domains` gives each row's review source for the prompt (see finetune.domains); None: unknown.
     `candidates`: several answers per row, one kept; None: one answer per row.
     `sort_window`: batches whose rows are regrouped by prompt length; the window is written at once.
+    `repair`: answers whose facts the row does not back are drawn again or replaced; None: kept as written.
     """
     from tqdm import tqdm
 
@@ -183,7 +202,7 @@ def explain_rows(
     done = read_done(output_path, rows)
     pending = [i for i in range(len(rows)) if i not in done]
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    run = _Run(generator, rows, batch_size, max_new_tokens, temperature, candidates)
+    run = _Run(generator, rows, batch_size, max_new_tokens, temperature, candidates, repair)
     start = time.perf_counter()
     bar = tqdm(total=len(rows), initial=len(rows) - len(pending), unit="row", disable=not progress)
     with output_path.open("a", encoding="utf-8") as out, bar:
@@ -216,6 +235,7 @@ class _Run:
     max_new_tokens: int | None
     temperature: float
     candidates: Candidates | None
+    repair: Repair | None = None
     tokens: int | None = 0
 
     def explain(self, prompts: dict[int, Rendered], done: Callable[[int], object]) -> dict[int, str]:
@@ -231,9 +251,13 @@ class _Run:
                                       self.max_new_tokens, self.temperature)  # fmt: skip
             else:
                 got = every = self.generator.generate(batch, self.max_new_tokens, self.temperature)
-            self.tokens = _add_tokens(self.tokens, self.generator, every)
             if len(got) != len(chunk):
                 raise DataError(f"the generator returned {len(got)} answers for {len(chunk)} prompts")
+            if self.repair is not None:
+                got, again = _mend(self.generator, batch, [self.rows[i] for i in chunk], got, self.repair,
+                                   self.max_new_tokens)  # fmt: skip
+                every = [*every, *again]
+            self.tokens = _add_tokens(self.tokens, self.generator, every)
             answers.update(zip(chunk, got, strict=True))
             done(len(chunk))
         return answers
@@ -270,6 +294,37 @@ def _best_of(
     groups = [[clean_prediction(text) for text in [answer, *more]] for answer, more in pairs]
     picks = candidates.pick(groups, rows)
     return [groups[i][picks[i]] for i in range(n)], first + [text for more in sampled for text in more]
+
+
+def _mend(
+    generator: Generator,
+    prompts: Sequence[Rendered],
+    rows: Sequence[XrecRow],
+    answers: Sequence[str],
+    repair: Repair,
+    max_new_tokens: int | None,
+) -> tuple[list[str], list[str]]:
+    """Each answer, or for one its row does not back the first backed retry or the fallback; the retries."""
+    out = [clean_prediction(a) for a in answers]
+    bad = [i for i, ok in enumerate(repair.check(out, rows)) if not ok]
+    if not bad:
+        return out, []
+    n = repair.retries
+    repeated = [prompts[i] for i in bad for _ in range(n)]
+    again = generator.generate(repeated, max_new_tokens, repair.temperature) if n else []
+    if len(again) != len(bad) * n:
+        raise DataError(f"the generator returned {len(again)} answers for {len(bad) * n} prompts")
+    retried = [clean_prediction(a) for a in again]
+    backed = repair.check(retried, [rows[i] for i in bad for _ in range(n)])
+    for k, i in enumerate(bad):
+        good = [
+            t for t, ok in zip(retried[k * n : (k + 1) * n], backed[k * n : (k + 1) * n], strict=True) if ok
+        ]
+        out[i] = good[0] if good else repair.fallback(rows[i])
+    log.info(
+        "%d of %d answers stated facts their row does not back; drawn again or replaced", len(bad), len(out)
+    )
+    return out, again
 
 
 def _write_batch(out: IO[str], rows: Sequence[XrecRow], chunk: list[int], answers: list[str]) -> None:

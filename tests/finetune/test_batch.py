@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from finetune.batch import Candidates, clean_prediction, explain_rows, read_done, read_rows
+from finetune.batch import Candidates, Repair, clean_prediction, explain_rows, read_done, read_rows
 from finetune.cli import resolve_adapter_option
 from finetune.data import XrecRow
 from prompts.render import Rendered
@@ -260,3 +260,32 @@ def test_best_of_n_asks_a_sampling_backend_once_per_batch(tmp_path: Path) -> Non
 def test_a_candidate_count_below_one_is_refused() -> None:
     with pytest.raises(DataError, match="at least 1"):
         Candidates(0, lambda groups, rows: [0 for _ in groups])
+
+
+def test_answers_with_unbacked_facts_are_drawn_again_else_replaced(tmp_path: Path) -> None:
+    rows = read_rows(write_rows(tmp_path / "in.jsonl", 3))
+    out = tmp_path / "preds.jsonl"
+    # Greedy for rows 0-2, then two retries each for rows 1 and 2 (the two stating a price).
+    gen = ScriptedGenerator(answers=["fine 0", "costs $5", "costs $9", "also $1", "good 1", "$2", "$3"])
+    checked: list[str] = []
+
+    def check(texts: Sequence[str], for_rows: Sequence[XrecRow]) -> list[bool]:
+        assert len(texts) == len(for_rows)
+        checked.extend(texts)
+        return ["$" not in t for t in texts]
+
+    repair = Repair(check=check, fallback=lambda row: f"fallback {row.item_id}", retries=2, temperature=0.6)
+    explain_rows(gen, rows, out, batch_size=3, progress=False, repair=repair)
+    assert [r["prediction"] for r in output_rows(out)] == ["fine 0", "good 1", "fallback 202"]
+    assert gen.temperatures == [0.0, 0.6] and checked[3:] == ["also $1", "good 1", "$2", "$3"]
+
+
+def test_no_retries_goes_straight_to_the_fallback(tmp_path: Path) -> None:
+    rows = read_rows(write_rows(tmp_path / "in.jsonl", 2))
+    gen = ScriptedGenerator(answers=["ok", "bad"])
+    repair = Repair(check=lambda texts, _: [t == "ok" for t in texts], fallback=lambda r: "plain", retries=0)
+    explain_rows(gen, rows, tmp_path / "p.jsonl", progress=False, repair=repair)
+    assert [r["prediction"] for r in output_rows(tmp_path / "p.jsonl")] == ["ok", "plain"]
+    assert gen.temperatures == [0.0]  # nothing drawn again
+    with pytest.raises(DataError, match="retries must be at least 0"):
+        Repair(check=repair.check, fallback=repair.fallback, retries=-1)

@@ -189,9 +189,8 @@ def explain_rows(
     """Explain every row not yet in `output_path`, appending one JSON line per row in input order.
 
     `domains` gives each row's review source for the prompt (see finetune.domains); None: unknown.
-    `candidates`: several answers per row, one kept; None: one answer per row.
-    `sort_window`: batches whose rows are regrouped by prompt length; the window is written at once.
-    `repair`: answers whose facts the row does not back are drawn again or replaced; None: kept as written.
+    `candidates`: several answers per row, one kept. `repair`: answers stating facts the row does not back
+    are drawn again or replaced. `sort_window`: batches regrouped by prompt length and written at once.
     """
     from tqdm import tqdm
 

@@ -295,13 +295,9 @@ def eval_xrec(
     metrics = compare(
         train_cfg, variants, gen, embedder, folder, limit, embedded_minilm_path(), candidates=best_of
     )
-    settings = {
-        "training_config": train_cfg.model_dump(mode="json"),
-        "generator": gen.model_dump(mode="json"),
-        "variants": {v.label: v.adapter for v in variants},
-        "limit": limit,
-        "candidates": candidates,
-    }
+    settings = {"training_config": train_cfg.model_dump(mode="json"), "limit": limit,
+                "generator": gen.model_dump(mode="json"), "candidates": candidates,
+                "variants": {v.label: v.adapter for v in variants}}  # fmt: skip
     files = sorted(folder.glob("preds-*.jsonl"))
     markdown = comparison_markdown(metrics, [v.label for v in variants])
     _echo_report(save_result(folder, "eval-xrec", settings, files, metrics, markdown))

@@ -44,7 +44,16 @@ CandidatesOpt = Annotated[
         "the others in meaning and wording is kept. 1: the greedy answer only, fastest.",
     ),
 ]
-
+GuidanceOpt = Annotated[
+    float,
+    typer.Option(
+        "--guidance",
+        min=1.0,
+        max=5.0,
+        help="Classifier-free guidance of the greedy answer against the row's prompt without its profiles: "
+        "above 1, fewer stock phrases and more of what the profiles say, at about half the speed. 1: off.",
+    ),
+]
 CheckFactsOpt = Annotated[
     bool,
     typer.Option(
@@ -65,6 +74,7 @@ def explain_batch(
     max_new_tokens: Annotated[int | None, typer.Option("--max-new-tokens", help="Token cap.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N rows.")] = None,
     candidates: CandidatesOpt = 1,
+    guidance: GuidanceOpt = 1.0,
     check_facts: CheckFactsOpt = True,
     set_: SetOpt = None,
     runs: RunsOpt = Path("runs"),
@@ -74,11 +84,8 @@ def explain_batch(
     from finetune.batch import explain_rows, read_rows
     from finetune.domains import load_item_domains, resolve_domains
     from finetune.generator import load_generator
-    from whythis.errors import ConfigError
 
-    if audience not in ("support", "shopper"):
-        raise ConfigError(f"--audience must be support or shopper, got {audience!r}")
-    who: Audience = "shopper" if audience == "shopper" else "support"
+    who = audience_option(audience)
     cfg = generator_config(adapter, batch_size, max_new_tokens, set_ or [], runs)
     rows = read_rows(input_, limit)
     domains = resolve_domains(rows, domain, input_, load_item_domains() if domain == "auto" else None)
@@ -93,8 +100,18 @@ def explain_batch(
         domains=domains,
         candidates=consensus_candidates(candidates),
         repair=fact_repair(who) if check_facts else None,
+        guidance=guidance,
     )
     typer.echo(json.dumps(stats.as_dict()))
+
+
+def audience_option(audience: str) -> Audience:
+    """The --audience option checked: support or shopper."""
+    from whythis.errors import ConfigError
+
+    if audience not in ("support", "shopper"):
+        raise ConfigError(f"--audience must be support or shopper, got {audience!r}")
+    return "shopper" if audience == "shopper" else "support"
 
 
 # The share of wording (ROUGE-L) in the consensus utility, the rest being MiniLM cosine. On the held-out

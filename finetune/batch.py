@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from finetune.data import Audience, XrecRow, read_xrec, xrec_prompt
-from finetune.generator import Generator, SampleGenerator
+from finetune.data import Audience, XrecRow, read_xrec, xrec_contrast_prompt, xrec_prompt
+from finetune.generator import Generator, GuidedGenerator, SampleGenerator
 from prompts.render import Rendered
-from whythis.errors import DataError
+from whythis.errors import ConfigError, DataError
 
 MAX_WORDS = 50
 # Room for a whole 50-word answer: the generator's general 48-token cap cut amazon answers mid-sentence
@@ -185,12 +185,13 @@ def explain_rows(
     candidates: Candidates | None = None,
     sort_window: int = SORT_WINDOW,
     repair: Repair | None = None,
+    guidance: float = 1.0,
 ) -> BatchStats:
     """Explain every row not yet in `output_path`, appending one JSON line per row in input order.
 
-    `domains` gives each row's review source for the prompt (see finetune.domains); None: unknown.
-    `candidates`: several answers per row, one kept. `repair`: answers stating facts the row does not back
-    are drawn again or replaced. `sort_window`: batches regrouped by prompt length and written at once.
+    `domains`: each row's review source (see finetune.domains). `candidates`: several answers per row, one
+    kept. `repair`: answers stating facts the row does not back are drawn again or replaced. `sort_window`:
+    batches regrouped by prompt length. `guidance` > 1: answers steered off what they'd say without profiles.
     """
     from tqdm import tqdm
 
@@ -201,17 +202,47 @@ def explain_rows(
     done = read_done(output_path, rows)
     pending = [i for i in range(len(rows)) if i not in done]
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    run = _Run(generator, rows, batch_size, max_new_tokens, temperature, candidates, repair)
+    run = _Run(generator, rows, batch_size, max_new_tokens, temperature, candidates, repair, guidance)
     start = time.perf_counter()
     bar = tqdm(total=len(rows), initial=len(rows) - len(pending), unit="row", disable=not progress)
     with output_path.open("a", encoding="utf-8") as out, bar:
-        step = batch_size * sort_window
-        for first in range(0, len(pending), step):
+        for first in range(0, len(pending), step := batch_size * sort_window):
             window = pending[first : first + step]
-            prompts = {i: xrec_prompt(rows[i], audience, domains[i] if domains else "") for i in window}
-            answers = run.explain(prompts, bar.update)
+            prompts, contrasts = _window_prompts(rows, window, audience, domains, guidance != 1)
+            answers = run.explain(prompts, bar.update, contrasts)
             _write_batch(out, rows, window, [answers[i] for i in window])
     return _stats(len(pending), len(rows) - len(pending), run.tokens, time.perf_counter() - start)
+
+
+def _window_prompts(
+    rows: Sequence[XrecRow],
+    window: list[int],
+    audience: Audience,
+    domains: Sequence[str] | None,
+    guided: bool,
+) -> tuple[dict[int, Rendered], dict[int, Rendered] | None]:
+    shown = {i: (rows[i], audience, domains[i] if domains else "") for i in window}
+    prompts = {i: xrec_prompt(*args) for i, args in shown.items()}
+    return prompts, {i: xrec_contrast_prompt(*args) for i, args in shown.items()} if guided else None
+
+
+def check_guidance(
+    generator: Generator, guidance: float, temperature: float, candidates: Candidates | None
+) -> None:
+    """Refuse a guidance the run cannot apply: below 1, sampled, best of N, or a backend without it."""
+    if guidance == 1:
+        return
+    if guidance < 1:
+        raise ConfigError(f"guidance must be at least 1 (1: off), got {guidance}")
+    if temperature > 0 or (candidates is not None and candidates.count > 1):
+        raise ConfigError(
+            f"guidance steers the greedy answer: use it with temperature 0 and one candidate, "
+            f"got temperature {temperature} and {candidates.count if candidates else 1} candidates"
+        )
+    if not isinstance(generator, GuidedGenerator):
+        raise ConfigError(
+            f"guidance needs a backend that supports it (transformers); {generator.name!r} does not"
+        )
 
 
 def _stats(done: int, skipped: int, tokens: int | None, seconds: float) -> BatchStats:
@@ -235,9 +266,18 @@ class _Run:
     temperature: float
     candidates: Candidates | None
     repair: Repair | None = None
+    guidance: float = 1.0
     tokens: int | None = 0
 
-    def explain(self, prompts: dict[int, Rendered], done: Callable[[int], object]) -> dict[int, str]:
+    def __post_init__(self) -> None:
+        check_guidance(self.generator, self.guidance, self.temperature, self.candidates)
+
+    def explain(
+        self,
+        prompts: dict[int, Rendered],
+        done: Callable[[int], object],
+        contrasts: dict[int, Rendered] | None,
+    ) -> dict[int, str]:
         """Answers by row index; batches hold prompts of similar length, so little of them is padding."""
         order = sorted(prompts, key=lambda i: prompt_size(prompts[i]))
         answers: dict[int, str] = {}
@@ -248,6 +288,11 @@ class _Run:
                 chosen = [self.rows[i] for i in chunk]
                 got, every = _best_of(self.generator, batch, chosen, self.candidates,
                                       self.max_new_tokens, self.temperature)  # fmt: skip
+            elif contrasts is not None and isinstance(self.generator, GuidedGenerator):
+                against = [contrasts[i] for i in chunk]
+                got = every = self.generator.generate_guided(
+                    batch, against, self.guidance, self.max_new_tokens
+                )
             else:
                 got = every = self.generator.generate(batch, self.max_new_tokens, self.temperature)
             if len(got) != len(chunk):

@@ -185,6 +185,21 @@ def xrec_prompt(row: XrecRow, audience: Audience, domain: str = "") -> Rendered:
     return render(_prompt(PROMPT_NAME), xrec_variables(row, audience, domain))
 
 
+# What a guided answer is steered away from: the row's prompt with both profiles left out, so the guidance
+# favours what the profiles say over the stock phrases the model writes for any user and item.
+NO_PROFILE = "(none)"
+
+
+def xrec_contrast_prompt(row: XrecRow, audience: Audience, domain: str = "") -> Rendered:
+    """The row's prompt without its user and item profiles: the contrast of guided decoding."""
+    variables = {
+        **xrec_variables(row, audience, domain),
+        "user_profile": NO_PROFILE,
+        "item_profile": NO_PROFILE,
+    }
+    return render(_prompt(PROMPT_NAME), variables)
+
+
 def build_example(tokenizer: Any, row: PromptRow) -> Example:
     """The prompt text exactly as inference formats it, and the answer minus the response prefix."""
     rendered = render(_prompt(row.prompt), row.variables)

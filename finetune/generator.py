@@ -116,6 +116,21 @@ class SampleGenerator(Protocol):
         ...
 
 
+@runtime_checkable
+class GuidedGenerator(Protocol):
+    """A backend that steers greedy answers away from what a contrast prompt alone would make it say."""
+
+    def generate_guided(
+        self,
+        prompts: Sequence[Rendered],
+        contrasts: Sequence[Rendered],
+        scale: float,
+        max_new_tokens: int | None = None,
+    ) -> list[str]:
+        """Greedy answers on `scale * (prompt - contrast) + contrast` log-probabilities, one per prompt."""
+        ...
+
+
 def check_samples(samples: int, temperature: float) -> None:
     """Refuse a sample count below one or a temperature that would not sample."""
     if samples < 1 or temperature <= 0:
@@ -160,6 +175,47 @@ class TransformersGenerator:
                 greedy.extend(first)
                 sampled.extend(rest)
         return greedy, sampled
+
+    def generate_guided(
+        self,
+        prompts: Sequence[Rendered],
+        contrasts: Sequence[Rendered],
+        scale: float,
+        max_new_tokens: int | None = None,
+    ) -> list[str]:
+        """Greedy answers under transformers' classifier-free guidance, each against its contrast prompt."""
+        if len(contrasts) != len(prompts):
+            raise ModelError(
+                f"{len(contrasts)} contrast prompts given for {len(prompts)} prompts; give one each"
+            )
+        out: list[str] = []
+        size = self.config.batch_size
+        for start in range(0, len(prompts), size):
+            batch, against = prompts[start : start + size], contrasts[start : start + size]
+            out.extend(self._guided_batch(batch, against, scale, max_new_tokens))
+        return out
+
+    def _guided_batch(
+        self,
+        prompts: Sequence[Rendered],
+        contrasts: Sequence[Rendered],
+        scale: float,
+        max_new_tokens: int | None,
+    ) -> list[str]:
+        import torch
+
+        enc, neg = self._encode(prompts), self._encode(contrasts)
+        prompt_len = enc["input_ids"].shape[1]
+        kwargs = self._gen_kwargs(max_new_tokens, prompt_len)
+        # Left padding shifts the contrast prompts' positions by their padding alone, which rotary
+        # attention, seeing only distances, does not notice.
+        guide = {
+            "negative_prompt_ids": neg["input_ids"],
+            "negative_prompt_attention_mask": neg["attention_mask"],
+        }
+        with torch.inference_mode():
+            ids = self.model.generate(**enc, **kwargs, guidance_scale=scale, **guide)
+        return self._decode(prompts, ids, prompt_len)
 
     @contextmanager
     def _seeded(self, temperature: float) -> Iterator[None]:

@@ -14,7 +14,7 @@ from finetune.cli import resolve_adapter_option
 from finetune.data import XrecRow
 from prompts.render import Rendered
 from tests.fakes import ScriptedGenerator
-from whythis.errors import DataError, ModelError
+from whythis.errors import ConfigError, DataError, ModelError
 
 
 def write_rows(path: Path, n: int, with_reference: bool = True) -> Path:
@@ -289,3 +289,55 @@ def test_no_retries_goes_straight_to_the_fallback(tmp_path: Path) -> None:
     assert gen.temperatures == [0.0]  # nothing drawn again
     with pytest.raises(DataError, match="retries must be at least 0"):
         Repair(check=repair.check, fallback=repair.fallback, retries=-1)
+
+
+@dataclass
+class GuidingGenerator(ScriptedGenerator):
+    """A scripted backend with guided decoding: records each call's scale and contrast prompts."""
+
+    guided: list[tuple[float, list[str]]] = field(default_factory=list)
+
+    def generate_guided(
+        self,
+        prompts: Sequence[Rendered],
+        contrasts: Sequence[Rendered],
+        scale: float,
+        max_new_tokens: int | None = None,
+    ) -> list[str]:
+        self.guided.append((scale, [str(c.messages[-1].content) for c in contrasts]))
+        return [f"guided {str(p.messages[-1].content).split('number ')[1][0]}" for p in prompts]
+
+
+def test_guidance_answers_each_row_against_its_prompt_without_the_profiles(tmp_path: Path) -> None:
+    rows = read_rows(write_rows(tmp_path / "in.jsonl", 3))
+    out = tmp_path / "preds.jsonl"
+    gen = GuidingGenerator()
+    explain_rows(gen, rows, out, batch_size=2, progress=False, guidance=2.0)
+    assert [r["prediction"] for r in output_rows(out)] == ["guided 0", "guided 1", "guided 2"]
+    assert [scale for scale, _ in gen.guided] == [2.0, 2.0] and gen.temperatures == []
+    contrasts = [text for _, batch in gen.guided for text in batch]
+    assert sorted(text.split("Item: ")[1].split("\n")[0] for text in contrasts) == [
+        "Book 0",
+        "Book 1",
+        "Book 2",
+    ]
+    assert not any("mysteries" in text or "mystery novel" in text for text in contrasts)
+    unguided = GuidingGenerator()
+    explain_rows(unguided, rows, tmp_path / "plain.jsonl", progress=False)
+    assert unguided.guided == [] and unguided.temperatures == [0.0]
+
+
+def test_guidance_the_run_cannot_apply_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    rows = read_rows(write_rows(tmp_path / "in.jsonl", 2))
+    out = tmp_path / "preds.jsonl"
+    best_of_3 = Candidates(3, lambda groups, _rows: [0] * len(groups))
+    cases: list[tuple[ScriptedGenerator, float, dict[str, object], str]] = [
+        (ScriptedGenerator(), 2.0, {}, "'fake:scripted' does not"),
+        (GuidingGenerator(), 0.5, {}, "at least 1"),
+        (GuidingGenerator(), 2.0, {"temperature": 0.7}, "temperature 0.7"),
+        (GuidingGenerator(), 2.0, {"candidates": best_of_3}, "and 3 candidates"),
+    ]
+    for gen, scale, extra, message in cases:
+        with pytest.raises(ConfigError, match=message):
+            explain_rows(gen, rows, out, progress=False, guidance=scale, **extra)  # type: ignore[arg-type]
+        assert gen.seen == [] and not out.exists()

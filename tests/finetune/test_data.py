@@ -21,13 +21,14 @@ from finetune.data import (
     reference_audience,
     split_rows,
     tokenize_example,
+    xrec_contrast_prompt,
     xrec_file,
     xrec_prompt,
     xrec_prompt_row,
 )
-from finetune.generator import GeneratorConfig, TransformersGenerator
+from finetune.generator import GeneratorConfig, TransformersGenerator, format_prompt
 from prompts.render import load_prompt
-from whythis.errors import DataError, RowError
+from whythis.errors import DataError, ModelError, RowError
 
 EOS = 0
 
@@ -67,10 +68,12 @@ class RecordingModel:
 
     def __init__(self) -> None:
         self.seen: list[list[int]] = []
+        self.kwargs: list[dict[str, Any]] = []
 
     def generate(self, input_ids: Any, attention_mask: Any, **kwargs: Any) -> Any:
         import torch
 
+        self.kwargs.append(kwargs)
         self.seen.extend(
             row[mask.bool()].tolist() for row, mask in zip(input_ids, attention_mask, strict=True)
         )
@@ -235,3 +238,22 @@ def test_the_xrec_opening_is_the_one_most_training_references_share(domain: str,
         assert sum(r.explanation.startswith(opening) for r in rows) >= len(rows) / 2
     else:
         assert opening == ""
+
+
+def test_guided_generation_contrasts_each_prompt_with_itself_without_the_profiles() -> None:
+    tok = CharTokenizer()
+    xrow = XrecRow.model_validate(row())
+    prompt, contrast = xrec_prompt(xrow, "support", "google"), xrec_contrast_prompt(xrow, "support", "google")
+    assert contrast.messages[0] == prompt.messages[0] and contrast.response_prefix == prompt.response_prefix
+    shown = str(contrast.messages[-1].content)
+    assert "Hotel 0" in shown and "Domain: google" in shown
+    assert "quiet" not in shown and "calm" not in shown
+    model = RecordingModel()
+    generator = TransformersGenerator(model=model, tokenizer=tok, config=GeneratorConfig())
+    assert generator.generate_guided([prompt], [contrast], 2.5) == [prompt.response_prefix + "ok"]
+    sent = model.kwargs[-1]
+    assert sent["guidance_scale"] == 2.5
+    negative = sent["negative_prompt_ids"][sent["negative_prompt_attention_mask"].bool()].tolist()
+    assert negative == [ord(c) for c in format_prompt(tok, contrast)]
+    with pytest.raises(ModelError, match="1 contrast prompts given for 2 prompts"):
+        generator.generate_guided([prompt, prompt], [contrast], 2.0)

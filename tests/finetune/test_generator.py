@@ -1,4 +1,4 @@
-"""Sample checks; (slow) samples share the prompt's cache, and bfloat16 weights still answer."""
+"""Sample checks; (slow) samples share the prompt's cache, guidance, and bfloat16 weights still answer."""
 
 from __future__ import annotations
 
@@ -63,3 +63,25 @@ def test_bfloat16_casts_every_weight_and_still_answers() -> None:
     assert {p.dtype for p in generator.model.parameters()} == {torch.bfloat16}  # type: ignore[attr-defined]
     answer = generator.generate([prompt], 6)[0]
     assert answer.startswith("A fruit:") and len(answer.split()) > 2
+
+
+@pytest.mark.slow
+def test_guided_answers_differ_from_greedy_and_padding_of_the_contrasts_changes_none() -> None:
+    from finetune.generator import GeneratorConfig, GuidedGenerator, load_generator
+    from prompts.render import Rendered
+
+    torch.set_num_threads(1)
+    generator = load_generator(GeneratorConfig(adapter="none", threads=1, batch_size=2))
+    assert isinstance(generator, GuidedGenerator)
+
+    def ask(text: str) -> Rendered:
+        return Rendered(messages=(HumanMessage(content=text),), response_prefix="Answer:")
+
+    prompts = [ask("A shopper loves spicy food and jazz. Suggest a dinner plan."), ask("Name a red fruit.")]
+    # Contrasts of different lengths, so the batch pads one of them.
+    contrasts = [ask("Suggest a dinner plan."), ask("Name a fruit that grows in cold northern climates.")]
+    guided = generator.generate_guided(prompts, contrasts, 2.0, 12)
+    assert all(answer.startswith("Answer:") and answer[len("Answer:") :].strip() for answer in guided)
+    assert guided != generator.generate(prompts, 12)
+    alone = [generator.generate_guided([p], [c], 2.0, 12)[0] for p, c in zip(prompts, contrasts, strict=True)]
+    assert guided == alone

@@ -22,11 +22,12 @@ from whythis.errors import DataError
 
 @dataclass(frozen=True)
 class ExplainBenchOptions:
-    """What to measure: batch sizes, rows per size, and the token cap."""
+    """What to measure: batch sizes, rows per size, the token cap, and the guidance (1: off)."""
 
     batch_sizes: tuple[int, ...] = (1, 4, 8, 16, 32)
     rows: int = 64
     max_new_tokens: int = ANSWER_TOKENS
+    guidance: float = 1.0
 
 
 def bench_rows(config: TrainingConfig, rows: int) -> tuple[list[XrecRow], list[str]]:
@@ -57,10 +58,11 @@ def measure(
             n = max(len(rows) if size > 4 else len(rows) // 2, size)
             stats = explain_rows(generator, rows[:n], Path(tmp) / f"b{size}.jsonl", batch_size=size,
                                  max_new_tokens=options.max_new_tokens, progress=False,
-                                 domains=domains[:n], candidates=candidates)  # fmt: skip
+                                 domains=domains[:n], candidates=candidates,
+                                 guidance=options.guidance)  # fmt: skip
             sizes[str(size)] = {"rows": stats.rows_done, **stats.as_dict()}
     best = max(sizes, key=lambda s: sizes[s]["rows_per_second"] or 0.0)
-    return {"candidates": candidates.count if candidates else 1,
+    return {"candidates": candidates.count if candidates else 1, "guidance": options.guidance,
             "by_batch_size": sizes, "best_batch_size": int(best),
             "best_rows_per_second": sizes[best]["rows_per_second"],
             "best_tokens_per_second": sizes[best]["tokens_per_second"]}  # fmt: skip

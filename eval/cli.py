@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from agent.config import load_agent_config
-from agent.explain_batch import CandidatesOpt, consensus_candidates
+from agent.explain_batch import CandidatesOpt, GuidanceOpt, consensus_candidates
 from eval.bench_e2e import E2EOptions, run_e2e
 from eval.report import run_folder, save_result
 
@@ -94,6 +94,7 @@ def bench_explain(
     config: Annotated[Path, typer.Option("--config", help="Training config: its rows.")] = XREC_CONFIG,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Generator key=value override.")] = None,
     candidates: CandidatesOpt = 1,
+    guidance: GuidanceOpt = 1.0,
     out: OutOpt = Path("runs"),
 ) -> None:
     """explain-batch throughput: rows/s and generated tokens/s per batch size, and the best size."""
@@ -104,7 +105,9 @@ def bench_explain(
     from whythis.config import load_config
 
     defaults = ExplainBenchOptions()
-    options = ExplainBenchOptions(tuple(batch_size or defaults.batch_sizes), rows, defaults.max_new_tokens)
+    options = ExplainBenchOptions(
+        tuple(batch_size or defaults.batch_sizes), rows, defaults.max_new_tokens, guidance
+    )
     sets = ["seed=0", f"adapter={adapter}", f"batch_size={max(options.batch_sizes)}",
             f"max_new_tokens={options.max_new_tokens}", *(set_ or [])]  # fmt: skip
     gen = load_config(GeneratorConfig, None, sets)

@@ -95,3 +95,20 @@ def fake_agent(cache: Path, generator: ScriptedGenerator | None = None) -> Agent
             del os.environ["WHYTHIS_CACHE_DIR"]
         else:
             os.environ["WHYTHIS_CACHE_DIR"] = previous
+
+
+@dataclass
+class GuidingGenerator(ScriptedGenerator):
+    """A scripted backend with guided decoding: records each call's scale and contrast prompts."""
+
+    guided: list[tuple[float, list[str]]] = field(default_factory=list)
+
+    def generate_guided(
+        self,
+        prompts: Sequence[Rendered],
+        contrasts: Sequence[Rendered],
+        scale: float,
+        max_new_tokens: int | None = None,
+    ) -> list[str]:
+        self.guided.append((scale, [str(c.messages[-1].content) for c in contrasts]))
+        return [f"guided {str(p.messages[-1].content).split('number ')[1][0]}" for p in prompts]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from eval.bench_explain import ExplainBenchOptions, bench_rows, measure, results_table
 from finetune.config import DataSource, TrainingConfig
-from tests.fakes import ScriptedGenerator
+from tests.fakes import GuidingGenerator, ScriptedGenerator
 
 
 def write_domain(root: Path, domain: str, n: int) -> None:
@@ -34,3 +34,14 @@ def test_rows_alternate_domains_and_every_size_is_measured(tmp_path: Path) -> No
     assert len(told) == 15 and {t.split("\n", 1)[0] for t in told} == {"Domain: google", "Domain: yelp"}
     assert all(t.startswith(f"Domain: {t.split('Item: ', 1)[1].split(' ', 1)[0]}\n") for t in told)
     assert results_table(metrics).count("\n") == 3
+
+
+def test_guided_throughput_asks_for_guided_answers(tmp_path: Path) -> None:
+    write_domain(tmp_path, "yelp", 40)
+    cfg = TrainingConfig(data_dir=str(tmp_path), data=[DataSource(domain="yelp")], val_fraction=0.2)
+    rows, domains = bench_rows(cfg, 8)
+    rows = [r.model_copy(update={"user_profile": f"Likes mysteries number {i}."}) for i, r in enumerate(rows)]
+    gen = GuidingGenerator()
+    metrics = measure(gen, rows, domains, ExplainBenchOptions(batch_sizes=(8,), rows=8, guidance=2.0))
+    assert metrics["guidance"] == 2.0 and metrics["by_batch_size"]["8"]["rows"] == 8
+    assert [scale for scale, batch in gen.guided] == [2.0] and len(gen.guided[0][1]) == 8

@@ -13,7 +13,7 @@ from finetune.batch import Candidates, Repair, clean_prediction, explain_rows, r
 from finetune.cli import resolve_adapter_option
 from finetune.data import XrecRow
 from prompts.render import Rendered
-from tests.fakes import ScriptedGenerator
+from tests.fakes import GuidingGenerator, ScriptedGenerator
 from whythis.errors import ConfigError, DataError, ModelError
 
 
@@ -289,23 +289,6 @@ def test_no_retries_goes_straight_to_the_fallback(tmp_path: Path) -> None:
     assert gen.temperatures == [0.0]  # nothing drawn again
     with pytest.raises(DataError, match="retries must be at least 0"):
         Repair(check=repair.check, fallback=repair.fallback, retries=-1)
-
-
-@dataclass
-class GuidingGenerator(ScriptedGenerator):
-    """A scripted backend with guided decoding: records each call's scale and contrast prompts."""
-
-    guided: list[tuple[float, list[str]]] = field(default_factory=list)
-
-    def generate_guided(
-        self,
-        prompts: Sequence[Rendered],
-        contrasts: Sequence[Rendered],
-        scale: float,
-        max_new_tokens: int | None = None,
-    ) -> list[str]:
-        self.guided.append((scale, [str(c.messages[-1].content) for c in contrasts]))
-        return [f"guided {str(p.messages[-1].content).split('number ')[1][0]}" for p in prompts]
 
 
 def test_guidance_answers_each_row_against_its_prompt_without_the_profiles(tmp_path: Path) -> None:

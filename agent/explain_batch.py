@@ -51,7 +51,7 @@ GuidanceOpt = Annotated[
         min=1.0,
         max=5.0,
         help="Classifier-free guidance of the greedy answer against the row's prompt without its profiles: "
-        "above 1, fewer stock phrases and more of what the profiles say, at about half the speed. 1: off.",
+        "above 1, fewer stock phrases and more of what the profiles say, at about 0.6x the speed. 1: off.",
     ),
 ]
 CheckFactsOpt = Annotated[

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from finetune.data import Audience, XrecRow, read_xrec, xrec_contrast_prompt, xrec_prompt
+from finetune.data import (
+    MAX_FIELD_WORDS,
+    Audience,
+    XrecRow,
+    clipped_rows,
+    read_xrec,
+    xrec_contrast_prompt,
+    xrec_prompt,
+)
 from finetune.generator import Generator, GuidedGenerator, SampleGenerator
 from prompts.render import Rendered
 from whythis.errors import ConfigError, DataError
@@ -92,7 +100,11 @@ def read_rows(path: Path, limit: int | None = None) -> list[XrecRow]:
     """The first `limit` (default all) rows of an XRec-style JSONL file; `explanation` may be absent."""
     if not path.is_file():
         raise DataError(f"input file {path} not found; give a JSONL file of XRec rows")
-    return read_xrec(path, limit, prepare=_with_reference)
+    rows = read_xrec(path, limit, prepare=_with_reference)
+    if clipped := clipped_rows(rows):
+        log.warning("%d rows of %s have a title or profile over %d words; their prompts keep the first %d",
+                    clipped, path, MAX_FIELD_WORDS, MAX_FIELD_WORDS)  # fmt: skip
+    return rows
 
 
 def _with_reference(line: str) -> str:
@@ -348,9 +360,9 @@ def _mend(
     repair: Repair,
     max_new_tokens: int | None,
 ) -> tuple[list[str], list[str]]:
-    """Each answer, or for one its row does not back the first backed retry or the fallback; the retries."""
+    """Each answer (an empty or unbacked one: its first good retry, else the fallback), and the retries."""
     out = [clean_prediction(a) for a in answers]
-    bad = [i for i, ok in enumerate(repair.check(out, rows)) if not ok]
+    bad = [i for i, ok in enumerate(repair.check(out, rows)) if not ok or not out[i]]
     if not bad:
         return out, []
     n = repair.retries
@@ -362,11 +374,15 @@ def _mend(
     backed = repair.check(retried, [rows[i] for i in bad for _ in range(n)])
     for k, i in enumerate(bad):
         good = [
-            t for t, ok in zip(retried[k * n : (k + 1) * n], backed[k * n : (k + 1) * n], strict=True) if ok
+            t
+            for t, ok in zip(retried[k * n : (k + 1) * n], backed[k * n : (k + 1) * n], strict=True)
+            if ok and t
         ]
         out[i] = good[0] if good else repair.fallback(rows[i])
     log.info(
-        "%d of %d answers stated facts their row does not back; drawn again or replaced", len(bad), len(out)
+        "%d of %d answers were empty or stated facts their row does not back; drawn again or replaced",
+        len(bad),
+        len(out),
     )
     return out, again
 

@@ -27,6 +27,10 @@ PROMPT_NAME = "xrec"
 IGNORE = -100  # the label id the loss skips
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+# Words of a title or profile the prompt keeps. XRec's own profiles run to 123 words; a far longer field
+# (a pasted review dump, a hostile file) would push the prompt past the model's context, slow every row
+# batched with it by minutes and leave no room for an answer.
+MAX_FIELD_WORDS = 300
 
 
 class XrecRow(BaseModel):
@@ -169,10 +173,22 @@ def xrec_variables(row: XrecRow, audience: Audience, domain: str = "") -> dict[s
     return {
         "audience": audience,
         "domain": domain,
-        "user_profile": row.user_profile,
-        "title": row.title,
-        "item_profile": row.item_profile,
+        "user_profile": clip_words(row.user_profile),
+        "title": clip_words(row.title),
+        "item_profile": clip_words(row.item_profile),
     }
+
+
+def clip_words(text: str, limit: int = MAX_FIELD_WORDS) -> str:
+    """The text, or its first `limit` words and an ellipsis when it is longer."""
+    words = text.split()
+    return text if len(words) <= limit else " ".join(words[:limit]) + " ..."
+
+
+def clipped_rows(rows: Sequence[XrecRow], limit: int = MAX_FIELD_WORDS) -> int:
+    """How many rows have a title or profile the prompt cuts to `limit` words."""
+    fields = ("title", "user_profile", "item_profile")
+    return sum(any(len(getattr(r, f).split()) > limit for f in fields) for r in rows)
 
 
 @lru_cache(maxsize=8)

@@ -291,6 +291,20 @@ def test_no_retries_goes_straight_to_the_fallback(tmp_path: Path) -> None:
         Repair(check=repair.check, fallback=repair.fallback, retries=-1)
 
 
+def test_an_empty_answer_is_drawn_again_else_replaced_never_written(tmp_path: Path) -> None:
+    rows = read_rows(write_rows(tmp_path / "in.jsonl", 3))
+    out = tmp_path / "preds.jsonl"
+    # Greedy for rows 0-2 (rows 1 and 2 empty once cleaned), then two retries each.
+    gen = ScriptedGenerator(answers=["fine 0", "  \n\n ", "", "", "good 1", " ", "\n"])
+
+    def every_fact_backed(texts: Sequence[str], _rows: Sequence[XrecRow]) -> list[bool]:
+        return [True] * len(texts)
+
+    repair = Repair(check=every_fact_backed, fallback=lambda row: f"fallback {row.item_id}", retries=2)
+    explain_rows(gen, rows, out, batch_size=3, progress=False, repair=repair)
+    assert [r["prediction"] for r in output_rows(out)] == ["fine 0", "good 1", "fallback 202"]
+
+
 def test_guidance_answers_each_row_against_its_prompt_without_the_profiles(tmp_path: Path) -> None:
     rows = read_rows(write_rows(tmp_path / "in.jsonl", 3))
     out = tmp_path / "preds.jsonl"
@@ -324,3 +338,20 @@ def test_guidance_the_run_cannot_apply_is_refused_before_anything_is_written(tmp
         with pytest.raises(ConfigError, match=message):
             explain_rows(gen, rows, out, progress=False, guidance=scale, **extra)  # type: ignore[arg-type]
         assert gen.seen == [] and not out.exists()
+
+
+def test_an_over_long_profile_is_cut_in_the_prompt_and_the_row_still_answered(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = write_rows(tmp_path / "in.jsonl", 2)
+    lines = source.read_text(encoding="utf-8").splitlines()
+    long = json.loads(lines[1]) | {"user_profile": "Loves tacos. " * 5000}
+    source.write_text("\n".join([lines[0], json.dumps(long)]) + "\n", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        rows = read_rows(source)
+    assert "1 rows of" in caplog.text and "over 300 words" in caplog.text
+    gen = ScriptedGenerator(answers=["a 0", "a 1"])
+    explain_rows(gen, rows, tmp_path / "p.jsonl", progress=False)
+    shown = [str(p.messages[-1].content) for p in gen.seen]
+    assert max(len(text.split()) for text in shown) < 330 and any("Loves tacos. ..." in t for t in shown)
+    assert [r["prediction"] for r in output_rows(tmp_path / "p.jsonl")] == ["a 0", "a 1"]

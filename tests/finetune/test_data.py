@@ -16,6 +16,8 @@ from finetune.data import (
     XrecRow,
     build_dataset,
     build_example,
+    clip_words,
+    clipped_rows,
     load_splits,
     read_xrec,
     reference_audience,
@@ -257,3 +259,15 @@ def test_guided_generation_contrasts_each_prompt_with_itself_without_the_profile
     assert negative == [ord(c) for c in format_prompt(tok, contrast)]
     with pytest.raises(ModelError, match="1 contrast prompts given for 2 prompts"):
         generator.generate_guided([prompt, prompt], [contrast], 2.0)
+
+
+def test_fields_keep_their_words_up_to_the_limit_and_are_cut_beyond() -> None:
+    assert clip_words("a  calm\nhotel", 3) == "a  calm\nhotel"  # within the limit: untouched
+    assert clip_words("one two three four", 3) == "one two three ..."
+    short, long = (
+        XrecRow.model_validate(row()),
+        XrecRow.model_validate(row() | {"item_profile": "calm " * 301}),
+    )
+    assert clipped_rows([short, long]) == 1 and clipped_rows([short, long], limit=400) == 0
+    shown = str(xrec_prompt(long, "support").messages[-1].content)
+    assert shown.count("calm") == 300 and "calm ..." in shown

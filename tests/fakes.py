@@ -99,7 +99,8 @@ def fake_agent(cache: Path, generator: ScriptedGenerator | None = None) -> Agent
 
 @dataclass
 class GuidingGenerator(ScriptedGenerator):
-    """A scripted backend with guided decoding: records each call's scale and contrast prompts."""
+    """A scripted backend with guided decoding: records each call's scale and contrast prompts, and answers
+    "guided N" to a prompt whose user profile says "number N"."""
 
     guided: list[tuple[float, list[str]]] = field(default_factory=list)
 

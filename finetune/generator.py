@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, Self, runtime_checkable
@@ -188,12 +188,9 @@ class TransformersGenerator:
             raise ModelError(
                 f"{len(contrasts)} contrast prompts given for {len(prompts)} prompts; give one each"
             )
-        out: list[str] = []
-        size = self.config.batch_size
-        for start in range(0, len(prompts), size):
-            batch, against = prompts[start : start + size], contrasts[start : start + size]
-            out.extend(self._guided_batch(batch, against, scale, max_new_tokens))
-        return out
+        return self._batched(
+            len(prompts), lambda s: self._guided_batch(prompts[s], contrasts[s], scale, max_new_tokens)
+        )
 
     def _guided_batch(
         self,
@@ -234,12 +231,14 @@ class TransformersGenerator:
     def _generate_all(
         self, prompts: Sequence[Rendered], max_new_tokens: int | None, temperature: float
     ) -> list[str]:
-        out: list[str] = []
+        return self._batched(
+            len(prompts), lambda s: self._generate_batch(prompts[s], max_new_tokens, temperature)
+        )
+
+    def _batched(self, count: int, run: Callable[[slice], list[str]]) -> list[str]:
+        """`run` on each `config.batch_size` slice of `count` prompts, its answers joined in order."""
         size = self.config.batch_size
-        for start in range(0, len(prompts), size):
-            batch = prompts[start : start + size]
-            out.extend(self._generate_batch(batch, max_new_tokens, temperature))
-        return out
+        return [text for start in range(0, count, size) for text in run(slice(start, start + size))]
 
     def _generate_batch(
         self, prompts: Sequence[Rendered], max_new_tokens: int | None, temperature: float

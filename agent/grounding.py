@@ -75,6 +75,7 @@ class GroundingChecker:
         scan.take(vocab.YOUR_SIZE, lambda m: facts.your_size_claim(scan.raw(m), ev))
         scan.take(vocab.PURCHASE_BEFORE, lambda m: self._purchase(scan, m, ev), keep="obj")
         scan.take(vocab.PURCHASE_AFTER, lambda m: self._purchase(scan, m, ev))
+        scan.take(vocab.TITLE_MENTION, lambda m: facts.title_claim(scan.raw(m), m["obj"], ev))
         scan.take(vocab.SPELLED, lambda m: facts.number_claim(scan.raw(m), ev))
         scan.take(vocab.BARE_NUMBER, lambda m: facts.number_claim(scan.raw(m), ev))
         claims, verdicts = verify(text, [*scan.claims, *self._words(scan.masked, ev)], ev)
@@ -118,6 +119,8 @@ class GroundingChecker:
         if m.groupdict().get("obj"):
             obj = vocab.LAST_DETERMINER.split(scan.text[m.start("obj") : m.end("obj")])[-1]
             said = f"{obj} {scan.text[m.end('obj') : m.end()].strip()}"
+        elif verb and (this := vocab.POINTS_AT_ITEM.match(scan.text[m.end() :])):
+            return facts.bought_this(f"{scan.raw(m)}{this[0]}", ev)
         else:
             # After "your purchase history" there is no object: it only says there is one.
             obj = facts.object_after(scan.text[m.end() :]) if verb or m["noun"] else ""

@@ -86,7 +86,7 @@ def collect(
         texts += [(f"{prefix}.extra.{k}", f"{k} {v}") for k, v in one.extra]
         values += [(f"{prefix}.{n}", getattr(one, n)) for n in ("price", "rating", "discount_pct")]
     shopper_start = len(texts)
-    bought = _shopper_texts(shopper, context, texts, values)
+    bought = _shopper_texts(shopper, context, texts, values) + _evidence_purchases(context, evidence)
     known = tuple((s, v) for s, v in values if v is not None)
     numbers = [(s, v) for s, t in texts for m in _ANY_NUMBER.finditer(t) for v in number_readings(m[0])]
     numbers += [("shopper.purchases", len(shopper.purchases))]
@@ -135,3 +135,12 @@ def _shopper_texts(
         seen = names.get(b.item_id or "", "")
         bought.append((f"{src}.title", tokens(f"{b.title} {b.category or ''} {seen}")))
     return tuple(bought)
+
+
+def _evidence_purchases(
+    context: Sequence[Item], evidence: Sequence[Evidence]
+) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The past purchases the retriever's history signal names (it only finds items the shopper bought)."""
+    names = {c.item_id: f"{c.title} {c.brand or ''} {c.category or ''}" for c in context}
+    near = (i for e in evidence if e.signal == "history" for i in e.near if i in names)
+    return tuple(("evidence.history", tokens(names[i])) for i in dict.fromkeys(near))

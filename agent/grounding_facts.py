@@ -9,7 +9,7 @@ from dataclasses import replace
 from agent import vocab
 from agent.grounding_data import Support
 from agent.grounding_types import Claim
-from agent.textnorm import canon, number_readings, size_key, sizes_meet
+from agent.textnorm import canon, number_readings, size_key, sizes_meet, tokens
 from retrieval.items import Item
 
 MASK = "\x1f"  # replaces spans already read: not a word character, so it also ends words
@@ -109,6 +109,21 @@ def size_claim(raw: str, ev: Support) -> Claim:
     if None in sources or not sources:
         sources = [ev.find([canon(raw).strip()])]  # "size 42" written in the title or description
     return Claim("size", raw, None not in sources, sources[0])
+
+
+def title_claim(raw: str, named: str, ev: Support) -> Claim:
+    """ "Its title mentions X, Y and Z": every word named is in the item's title or category."""
+    have = tokens(f"{ev.item.title} {ev.item.category or ''}")
+    backed = tokens(named) <= have
+    return Claim("title", raw, backed, "item.title" if backed else None)
+
+
+def bought_this(said: str, ev: Support) -> Claim:
+    """ "You bought this (...)": the item itself is among the shopper's purchases or history."""
+    item, shopper = ev.item, ev.shopper
+    same = (p.item_id == item.item_id or canon(p.title) == canon(item.title) for p in shopper.purchases)
+    mine = item.item_id in shopper.history or any(same)
+    return Claim("purchase", said, mine, "shopper.history" if mine else None)
 
 
 def your_size_claim(raw: str, ev: Support) -> Claim:

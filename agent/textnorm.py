@@ -48,6 +48,8 @@ def stem(word: str) -> str:
     """A canonical word with its plural folded: "shoes" -> "shoe", "dresses" -> "dress"."""
     if word.endswith("sses"):
         return word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"  # "babies" -> "baby", "accessories" -> "accessory"
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 

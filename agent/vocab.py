@@ -224,11 +224,15 @@ PURCHASE_BEFORE = re.compile(
 )
 PURCHASE_AFTER = re.compile(
     rf"\b{_SUBJ}{_HAVE}\s+{_VERB}\b"
-    rf"|\b{_WHOSE}\s+(?:previous|past|recent|last|earlier|prior|latest)\s+"
-    r"(?P<noun>purchases?|orders?|buys?)(?:\s+of)?\b"
-    rf"|\b{_WHOSE}\s+(?:purchase|order|shopping|browsing)\s+history\b",
+    rf"|\b(?:{_WHOSE}|its)\s+(?:purchase|order|shopping|browsing)\s+history\b"
+    # "your purchase X" names a purchase as surely as "your past purchase X"; "its purchase X" (a small
+    # model's slip for the shopper's) still names one, so it must be one.
+    rf"|\b(?:{_WHOSE}|its)\s+(?:(?:previous|past|recent|last|earlier|prior|latest)\s+)?"
+    r"(?P<noun>purchases?|orders?|buys?)(?:\s+of)?\b",
     re.IGNORECASE,
 )
+# "You bought this (one, shopper, before)": the purchase named is the item itself.
+POINTS_AT_ITEM = re.compile(r"\s+(?:this|that|it|these|those)\b(?:\s+(?:one|item|product|shopper)\b)?", re.I)
 OBJ_END = re.compile(r"[.,;:!?()\n\u2013\u2014]")
 OBJ_CUT = frozenset(
     ["and", "but", "so", "because", "since", "which", "that", "this", "these", "it", "they", "we",
@@ -236,6 +240,19 @@ OBJ_CUT = frozenset(
      "from", "in", "on", "at", "for", "as", "to", "with", "here", "there", "now", "is", "was",
      "are", "were", "will", "would"]
 )  # fmt: skip
+# "Its title mentions X, Y and Z": the list ends at the first word that starts a new clause, or at a
+# span an earlier rule read (the grounding check's mask, which `\s` would match: it is whitespace).
+_TITLE_CUT = "|".join(sorted(OBJ_CUT | {"its", "their", "his", "her", "also", "matches", "fits", "mentions"}))
+_SP = r"[^\S\x1f]"
+_TITLE_WORD = rf"(?!(?:{_TITLE_CUT})\b)[\w'’&+-]+"
+_TITLE_TERM = rf"[\"“']?{_TITLE_WORD}(?:{_SP}+{_TITLE_WORD}){{0,7}}[\"”']?"
+TITLE_MENTION = re.compile(
+    rf"\b(?:its|the|this{_SP}+item(?:'s|’s)|the{_SP}+(?:item|product)(?:'s|’s)){_SP}+(?:title|name){_SP}+"
+    rf"(?:(?:also|too|even|clearly|explicitly|itself){_SP}+)?(?:mentions|says|includes|contains|names|reads|has){_SP}+"
+    rf"(?P<obj>{_TITLE_TERM}(?:{_SP}*,{_SP}*(?:and{_SP}+|or{_SP}+)?{_TITLE_TERM}"
+    rf"|{_SP}+(?:and|or){_SP}+{_TITLE_TERM})*)",
+    re.IGNORECASE,
+)
 LAST_DETERMINER = re.compile(r"\b(?:the|your|a|an|those|these|that|as|like|with|of)\s+", re.I)
 LIKE_VERBS = frozenset({"liked", "loved", "enjoyed"})
 # Atomic: "1.6gm" is the number 1.6, never a shorter "1" backtracked out of it.

@@ -94,6 +94,8 @@ def test_true_reasons_pass(text: str) -> None:
         ("It has two pockets.", "number", "two"),
         ("Made from 100% cotton.", "number", "100%"),
         ("Perfect after your 3 recent orders.", "number", "3"),
+        ("Goes with your purchase Adidas Ultraboost, a fine pair.", "purchase", "adidas ultraboost"),
+        ("Its title mentions linen, as your profile does.", "title", "linen"),
     ],
 )
 def test_each_invented_fact_fails_with_its_kind(text: str, kind: str, said: str) -> None:
@@ -209,6 +211,45 @@ def test_purchase_claims() -> None:
     assert CHECKER.check("Since you bought Nike shoes, a shirt.", SHIRT, SHOPPER).ok
     assert CHECKER.check("Pairs with the running shoes you ordered.", SHIRT, SHOPPER).ok
     assert not CHECKER.check("Pairs with the hiking boots you ordered.", SHIRT, SHOPPER).ok
+
+
+def test_a_purchase_named_without_past_or_previous_is_still_a_purchase() -> None:
+    assert CHECKER.check("It suits your purchase Nike Air Max 90 Running Shoes.", SHIRT, SHOPPER).ok
+    assert not CHECKER.check("It suits your purchase Trailblazer Duffel.", SHIRT, SHOPPER).ok
+    # A small model's "its purchase" means the shopper's, so it must name one too.
+    assert not CHECKER.check("Its purchase Trailblazer Duffel matches it.", SHIRT, SHOPPER).ok
+    assert CHECKER.check("A shirt, as your purchase history shows.", SHIRT, SHOPPER).ok
+
+
+def test_you_bought_this_says_the_item_itself_was_bought() -> None:
+    assert not CHECKER.check("You bought this shopper because it is navy.", SHIRT, SHOPPER).ok
+    assert not CHECKER.check("You bought this before, so here it is again.", SHIRT, SHOPPER).ok
+    again = Shopper("r", purchases=(PastPurchase(SHIRT.title),))
+    assert CHECKER.check("You bought this before, so here it is again.", SHIRT, again).ok
+    assert CHECKER.check("You bought it before.", SHIRT, Shopper("h", history=(SHIRT.item_id,))).ok
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("Its title mentions navy, slim and fit, as your profile does.", True),
+        ('Its title mentions "Slim Fit Cotton Shirt", which you like.', True),
+        ("The product's name says shirts, so it suits work.", True),
+        ("Its title mentions keeping and blue.", False),
+        ('Its title mentions navy and its title also mentions "Beer".', False),
+        ("Its name includes Oxford, a classic.", False),
+    ],
+)
+def test_what_a_reason_says_the_title_mentions_is_in_the_title_or_category(text: str, ok: bool) -> None:
+    assert CHECKER.check(text, SHIRT, SHOPPER).ok is ok, CHECKER.check(text, SHIRT, SHOPPER).claims
+
+
+def test_the_title_list_ends_where_a_new_clause_starts() -> None:
+    text = "Its title mentions navy, as you like navy and it is €59.90."
+    claims = CHECKER.check(text, SHIRT, SHOPPER).claims
+    titles = [c.text for c in claims if c.kind == "title"]
+    assert titles == ["Its title mentions navy"]
+    assert {"price", "colour"} <= {c.kind for c in claims}
 
 
 def test_purchase_claims_about_the_user_or_the_shopper() -> None:

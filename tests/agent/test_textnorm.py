@@ -16,4 +16,5 @@ def test_tokens_fold_plurals_and_drop_stopwords() -> None:
     from agent.textnorm import stem, tokens
 
     assert stem("dresses") == "dress" and stem("shoes") == "shoe" and stem("glass") == "glass"
+    assert stem("babies") == "baby" and stem("accessories") == "accessory" and stem("ties") == "tie"
     assert "shoe" in tokens("The running shoes")

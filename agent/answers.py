@@ -133,7 +133,8 @@ def compare_text(recs: Sequence[Recommendation], state: ChatState) -> str:
     """Two or three items side by side, on what this shopper cares about first, then the rest."""
     heads = [_position(state, r) for r in recs]
     lines = [" vs ".join(f"{h} {r.item.title}" for h, r in zip(heads, recs, strict=True))]
-    wishes = _wishes(state)
+    # Sizes only weigh between items that come in sizes: a bottle neither fits nor misses "size M".
+    wishes = [w for w in _wishes(state) if w.attribute != "sizes" or any(r.item.sizes for r in recs)]
     fits = [0] * len(recs)
     for wish in wishes:
         cells = []

@@ -191,6 +191,10 @@ class ChatAgent:
             pos = parsed.refs[nth]
             index = len(shown) - 1 if pos == -1 else pos - 1
             return shown[index] if 0 <= index < len(shown) else None
+        priced = [r for r in shown if r.item.price is not None]
+        if nth == 0 and parsed.by_price and priced:
+            ordered = sorted(priced, key=lambda r: r.item.price or 0.0)
+            return ordered[0] if parsed.by_price == "low" else ordered[-1]
         by_title = [r for r in shown if parsed.title_words & set(r.item.title.lower().split())]
         if by_title and not parsed.points_at_this:
             return by_title[0]

@@ -352,6 +352,8 @@ def _constraint_only(text: str, parsed: Parsed) -> str | None:
 
 # Whole-message checks that take their turn just before the named rule.
 _BEFORE: dict[str, tuple[tuple[str, Callable[[str, Parsed], bool]], ...]] = {
+    # "Forget my budget" lifts a limit; only "forget me" (or my data) is about forgetting the shopper.
+    "forget_me": (("refine", lambda t, p: bool(p.drops)),),
     "help": (("thanks", lambda t, p: _is_thanks(t)), ("ack", lambda t, p: _is_ack(t))),
     "refine": (("refine", lambda t, p: _constraint_only(t, p) == "refine"),),
 }

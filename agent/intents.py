@@ -44,6 +44,38 @@ _REF = re.compile(
 )
 _FIRST_N = re.compile(r"\b(?:the )?(?:first|top) (two|three|four|five|[2-5])\b")
 _THIS = re.compile(r"\b(this|that|it|this one|that one)\b")
+# "The cheaper one", "the priciest option": a shown item picked by its price.
+_BY_PRICE = {
+    "low": re.compile(
+        r"\bthe (?:cheaper|cheapest|less expensive|least expensive|lower[- ]priced|more affordable)"
+        r"(?: (?:one|option|item|pick|choice))?\b"
+        r"(?!s\b|\s+(?:than|ones|options|items|picks|choices)\b)"
+    ),
+    "high": re.compile(
+        r"\bthe (?:pricier|priciest|dearer|more expensive|most expensive|higher[- ]priced)"
+        r"(?: (?:one|option|item|pick|choice))?\b"
+        r"(?!s\b|\s+(?:than|ones|options|items|picks|choices)\b)"
+    ),
+}
+
+# "Forget my budget", "any colour", "ignore the size", "clear my filters": a limit the shopper lifts.
+_LIFT = r"(?:forget|drop|ignore|remove|clear|lift|scrap|reset|never ?mind|no|any|without)"
+# "Any" or "no" in a question asks about the item ("does it come in any size?"); only a statement lifts.
+_ASKS = re.compile(r"\?\s*$|^(?:do|does|is|are|can|could|have|has|what|which|how)\b")
+_SOFT_LIFT = re.compile(r"^(?:no|any|without)\b")
+_LIMIT_WORDS = {
+    "budget": r"(?:budget|price(?: limit| cap| range)?|spending limit|max(?:imum)? price)",
+    "colours": r"colou?rs?",
+    "gender": r"gender",
+    "brands": r"brands?",
+    "sizes": r"sizes?",
+}
+_DROPS = {
+    name: re.compile(rf"\b{_LIFT}\s+(?:about\s+|of\s+)?(?:(?:my|the|a|your|that|this)\s+)?{words}\b")
+    for name, words in _LIMIT_WORDS.items()
+}
+_DROP_ALL = re.compile(rf"\b{_LIFT}\s+(?:all\s+)?(?:(?:my|the|your|those|these)\s+)?(?:filters|limits)\b")
+LIMIT_NAMES = tuple(_LIMIT_WORDS)
 
 _CUR = r"(?:[€$£₹]|rs\.?|inr|euros?|eur|usd|dollars?|bucks|nok|kr|sek|gbp|pounds?|rupees?)"
 _AMOUNT = rf"{_CUR}?\s*(\d[\d,]*(?:\.\d+)?)(?:\s*{_CUR})?(?:\s*([a-z%]+))?"
@@ -151,6 +183,8 @@ class Parsed:
     unlisted_colours: tuple[str, ...] = ()
     unlisted_gender: str | None = None
     product_words: frozenset[str] = field(default_factory=frozenset)
+    drops: tuple[str, ...] = ()  # limits the shopper lifts: budget, colours, gender, brands, sizes
+    by_price: str | None = None  # "low" for "the cheaper one", "high" for "the pricier one"
     # What decided the intent: "rule", "similarity" (the examples), "constraints" or "fallback".
     source: str = "rule"
     score: float = 1.0
@@ -267,7 +301,19 @@ def read_constraints(text: str, vocab: Vocabulary) -> Parsed:
         unlisted_colours=tuple(sorted((words & _COLOUR_WORDS) - vocab.colours)),
         unlisted_gender=None if filterable else gender,
         product_words=frozenset(named - vocab.colours - _COLOUR_WORDS - _GENDER_TERMS - brand_words),
+        drops=_drops(text, bool(budget_min or budget_max), bool(words & vocab.colours)),
+        by_price=next((side for side, rule in _BY_PRICE.items() if rule.search(text)), None),
     )
+
+
+def _drops(text: str, states_budget: bool, states_colour: bool) -> tuple[str, ...]:
+    """The limits a message lifts; one it also restates ("any colour but red", "no budget over 50") stays."""
+    asks = bool(_ASKS.search(text))
+    found = {n: m for n, r in _DROPS.items() if (m := r.search(text))}
+    found = {n: m for n, m in found.items() if not (asks and _SOFT_LIFT.match(m[0]))}
+    lifted = LIMIT_NAMES if _DROP_ALL.search(text) else tuple(found)
+    kept = {name for name, states in (("budget", states_budget), ("colours", states_colour)) if states}
+    return tuple(n for n in lifted if n not in kept)
 
 
 def fallback_intent(parsed: Parsed) -> str:

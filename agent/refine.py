@@ -7,8 +7,9 @@ the header of the list to show; the chat then retrieves for that state.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from agent.intents import Parsed
 from agent.reasons import format_number
@@ -81,6 +82,8 @@ def refine(
     None when the message states nothing to refine by.
     """
     text = said.lower()
+    if parsed.drops:
+        return lifted(state, parsed.drops)
     if (
         target is not None
         and parsed.colours
@@ -101,6 +104,37 @@ def refine(
     if not changes:
         return None
     return new, f"Here is what fits now ({'; '.join(changes)}):"
+
+
+# What lifting a limit clears: in the preferences the chat started from, and among the chat's own limits.
+# A brand the shopper's profile avoids stays avoided: "any brand" undoes this chat's "not Nike" only.
+_PROFILE_FIELDS = {
+    "budget": ("budget_max", "budget_min"),
+    "colours": ("colours",),
+    "gender": ("gender",),
+    "brands": ("brands",),
+    "sizes": ("sizes",),
+}
+_CHAT_FIELDS = {**_PROFILE_FIELDS, "brands": ("brands", "avoid_brands"), "sizes": ()}
+_ANY = {"budget": "any price", "colours": "any colour", "gender": "any gender", "brands": "any brand",
+        "sizes": "any size"}  # fmt: skip
+
+
+def lifted(state: ChatState, drops: Sequence[str]) -> tuple[ChatState, str]:
+    """Without the limits the shopper lifted, in this chat and in the preferences it started from."""
+    prefs = replace(state.shopper.preferences, **_cleared(f for d in drops for f in _PROFILE_FIELDS[d]))
+    constraints = replace(state.constraints, **_cleared(f for d in drops for f in _CHAT_FIELDS[d]))
+    new = replace(
+        state,
+        shopper=replace(state.shopper, preferences=prefs),
+        constraints=constraints,
+        avoid_colours=() if "colours" in drops else state.avoid_colours,
+    )
+    return new, f"Here is what fits now ({'; '.join(_ANY[d] for d in drops)}):"
+
+
+def _cleared(fields: Iterable[str]) -> dict[str, Any]:
+    return {f: None if f.startswith("budget") or f == "gender" else () for f in fields}
 
 
 def _changes(parsed: Parsed) -> list[str]:

@@ -168,6 +168,28 @@ def test_about_me_says_how_to_forget_and_forget_me_asks_first(agent: Agent) -> N
     assert "Runs three times" not in say(bot, conv, "about me", "about_me").text
 
 
+def test_forget_my_budget_lifts_the_budget_and_keeps_the_shopper(agent: Agent) -> None:
+    bot = ChatAgent.over(agent)
+    conv, first = bot.start(demo("maya"))
+    assert first.items and all((r.item.price or 0) <= 80 for r in first.items)
+    reply = bot.respond(conv, "forget my budget")
+    assert reply.lead == "Here is what fits now (any price):"
+    assert any((r.item.price or 0) > 80 for r in reply.items)
+    assert conv.state.shopper.shopper_id == "maya" and conv.state.shopper.preferences.budget_max is None
+    assert conv.state.shopper.preferences.colours == ("Blue", "Green")  # only the budget was lifted
+    assert "budget" not in say(bot, conv, "about me", "about_me").text
+
+
+def test_any_colour_lifts_the_colours_of_the_profile_and_the_chat(agent: Agent) -> None:
+    bot = ChatAgent.over(agent)
+    conv, _ = bot.start(demo("maya"))
+    say(bot, conv, "in red", "refine", colours=("red",))
+    reply = say(bot, conv, "any colour", "refine", drops=("colours",))
+    assert reply.lead == "Here is what fits now (any colour):"
+    assert not conv.state.constraints.colours and not conv.state.shopper.preferences.colours
+    assert {(r.item.colour or "").lower() for r in reply.items} - {"blue", "green", "red"}
+
+
 def test_something_different_leaves_the_categories_on_screen(agent: Agent) -> None:
     bot = ChatAgent.over(agent)
     conv, first = bot.start(demo("jonas"))
@@ -218,6 +240,29 @@ def test_compare_three_items_on_what_matters_to_this_shopper(agent: Agent) -> No
     assert "of your wishes" in lines[-1] or "equally" in lines[-1]
     two = say(bot, conv, "compare #2 and #4", "compare", refs=(2, 4))
     assert two.text.splitlines()[0].startswith("#2 ") and " vs #4 " in two.text.splitlines()[0]
+
+
+def test_the_cheaper_one_and_the_pricier_one_are_shown_items_picked_by_price(agent: Agent) -> None:
+    bot = ChatAgent.over(agent)
+    conv, first = bot.start(demo("maya"))
+    prices = [r.item.price or 0.0 for r in first.items]
+    cheapest = first.items[prices.index(min(prices))].item
+    why_not = bot.respond(conv, "why not the cheaper one?")
+    assert why_not.intent == "why_not" and why_not.explained[0].item == cheapest
+    priciest = first.items[prices.index(max(prices))].item
+    assert say(bot, conv, "why the pricier one?", "why", by_price="high").explained[0].item == priciest
+
+
+def test_a_comparison_weighs_sizes_only_between_items_that_have_sizes(agent: Agent) -> None:
+    bot = ChatAgent.over(agent)
+    conv, first = bot.start(demo("maya"))
+    unsized = [n + 1 for n, r in enumerate(first.items) if not r.item.sizes]
+    sized = [n + 1 for n, r in enumerate(first.items) if r.item.sizes]
+    assert len(unsized) >= 2 and sized
+    both_unsized = say(bot, conv, "compare", "compare", refs=tuple(unsized[:2])).text
+    assert "your size" not in both_unsized and "of 3)" in both_unsized
+    mixed = say(bot, conv, "compare", "compare", refs=(unsized[0], sized[0])).text
+    assert "  sizes - your size 38, M:" in mixed
 
 
 def test_item_question_answers_from_the_catalog_only(agent: Agent) -> None:

@@ -63,6 +63,10 @@ VOCAB = Vocabulary.from_items(
         ("what did I buy before?", "about_me"),
         ("please delete my data", "forget_me"),
         ("forget everything about me", "forget_me"),
+        ("forget my budget", "refine"),
+        ("remove my size filter", "refine"),
+        ("any colour is fine", "refine"),
+        ("clear my filters", "refine"),
         ("how do you choose?", "how_choose"),
         ("are you a bot?", "how_choose"),
         ("I need a rain jacket", "search"),
@@ -186,3 +190,42 @@ def test_rules_only_route_reports_its_source() -> None:
     assert route("why #2", VOCAB).source == "rule"
     assert route("jackets", VOCAB).source == "constraints"
     assert route("blorp", VOCAB).source == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("message", "drops"),
+    [
+        ("forget my budget", ("budget",)),
+        ("ignore the price limit please", ("budget",)),
+        ("I have no budget", ("budget",)),
+        ("any colour", ("colours",)),
+        ("never mind the size", ("sizes",)),
+        ("any brand will do", ("brands",)),
+        ("clear all my filters", ("budget", "colours", "gender", "brands", "sizes")),
+        ("no budget over 50", ()),  # a limit restated is not lifted
+        ("any colour but red", ()),
+        ("forget me", ()),
+        ("does it come in any size?", ()),
+        ("is there any brand you like", ()),
+        ("can you forget my budget?", ("budget",)),
+        ("black running shoes", ()),
+    ],
+)
+def test_limits_a_message_lifts(message: str, drops: tuple[str, ...]) -> None:
+    assert read_constraints(message, VOCAB).drops == drops
+
+
+@pytest.mark.parametrize(
+    ("message", "side"),
+    [
+        ("why not the cheaper one?", "low"),
+        ("compare it with the cheapest option", "low"),
+        ("why the more expensive one", "high"),
+        ("something cheaper than the pricier one", "high"),
+        ("is it cheaper than #2?", None),
+        ("show me the cheaper options", None),
+    ],
+)
+def test_an_item_pointed_at_by_its_price(message: str, side: str | None) -> None:
+    assert read_constraints(message, VOCAB).by_price == side
+

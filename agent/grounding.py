@@ -113,7 +113,7 @@ class GroundingChecker:
                     return Claim("brand", raw, True, source)
         return Claim("brand", raw, False, None)
 
-    def _purchase(self, scan: Scan, m: re.Match[str], ev: Support) -> Claim:
+    def _purchase(self, scan: Scan, m: re.Match[str], ev: Support) -> Claim | None:
         verb = (m["verb"] or "").lower()
         span = m.span()
         if m.groupdict().get("obj"):
@@ -124,6 +124,8 @@ class GroundingChecker:
         else:
             # After "your purchase history" there is no object: it only says there is one.
             obj = facts.object_after(scan.text[m.end() :]) if verb or m["noun"] else ""
+            if m.groupdict().get("noun") and not m["past"] and not obj:
+                return None  # "the user's purchase is due to ..." names no purchase
             said = f"{scan.raw(m)} {obj}".strip()
             end = m.end() + scan.text[m.end() :].find(obj) + len(obj) if obj else m.end()
             span = (m.start(), end)

@@ -227,7 +227,7 @@ PURCHASE_AFTER = re.compile(
     rf"|\b(?:{_WHOSE}|its)\s+(?:purchase|order|shopping|browsing)\s+history\b"
     # "your purchase X" names a purchase as surely as "your past purchase X"; "its purchase X" (a small
     # model's slip for the shopper's) still names one, so it must be one.
-    rf"|\b(?:{_WHOSE}|its)\s+(?:(?:previous|past|recent|last|earlier|prior|latest)\s+)?"
+    rf"|\b(?:{_WHOSE}|its)\s+(?:(?P<past>previous|past|recent|last|earlier|prior|latest)\s+)?"
     r"(?P<noun>purchases?|orders?|buys?)(?:\s+of)?\b",
     re.IGNORECASE,
 )

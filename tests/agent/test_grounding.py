@@ -219,6 +219,8 @@ def test_a_purchase_named_without_past_or_previous_is_still_a_purchase() -> None
     # A small model's "its purchase" means the shopper's, so it must name one too.
     assert not CHECKER.check("Its purchase Trailblazer Duffel matches it.", SHIRT, SHOPPER).ok
     assert CHECKER.check("A shirt, as your purchase history shows.", SHIRT, SHOPPER).ok
+    # A purchase spoken of without naming one states nothing to check.
+    assert CHECKER.check("Your purchase would be a smart one: a navy shirt.", SHIRT, COLD).ok
 
 
 def test_you_bought_this_says_the_item_itself_was_bought() -> None:

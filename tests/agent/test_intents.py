@@ -228,4 +228,3 @@ def test_limits_a_message_lifts(message: str, drops: tuple[str, ...]) -> None:
 )
 def test_an_item_pointed_at_by_its_price(message: str, side: str | None) -> None:
     assert read_constraints(message, VOCAB).by_price == side
-

@@ -44,17 +44,16 @@ _REF = re.compile(
 )
 _FIRST_N = re.compile(r"\b(?:the )?(?:first|top) (two|three|four|five|[2-5])\b")
 _THIS = re.compile(r"\b(this|that|it|this one|that one)\b")
-# "The cheaper one", "the priciest option": a shown item picked by its price.
+# "The cheaper one", "the priciest option": a shown item picked by its price ("the cheapest mouse" is a
+# search, not a pointer).
 _BY_PRICE = {
     "low": re.compile(
         r"\bthe (?:cheaper|cheapest|less expensive|least expensive|lower[- ]priced|more affordable)"
-        r"(?: (?:one|option|item|pick|choice))?\b"
-        r"(?!s\b|\s+(?:than|ones|options|items|picks|choices)\b)"
+        r"(?: (?:one|option|item|pick|choice)\b(?!s)|(?=\s*(?:[?!.,;]|$)))"
     ),
     "high": re.compile(
         r"\bthe (?:pricier|priciest|dearer|more expensive|most expensive|higher[- ]priced)"
-        r"(?: (?:one|option|item|pick|choice))?\b"
-        r"(?!s\b|\s+(?:than|ones|options|items|picks|choices)\b)"
+        r"(?: (?:one|option|item|pick|choice)\b(?!s)|(?=\s*(?:[?!.,;]|$)))"
     ),
 }
 

@@ -224,6 +224,8 @@ def test_limits_a_message_lifts(message: str, drops: tuple[str, ...]) -> None:
         ("something cheaper than the pricier one", "high"),
         ("is it cheaper than #2?", None),
         ("show me the cheaper options", None),
+        ("just the cheapest mouse you have", None),
+        ("why not the cheaper?", "low"),
     ],
 )
 def test_an_item_pointed_at_by_its_price(message: str, side: str | None) -> None:

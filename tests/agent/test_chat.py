@@ -180,6 +180,17 @@ def test_forget_my_budget_lifts_the_budget_and_keeps_the_shopper(agent: Agent) -
     assert "budget" not in say(bot, conv, "about me", "about_me").text
 
 
+def test_a_stated_price_above_the_budget_raises_it(agent: Agent) -> None:
+    bot = ChatAgent.over(agent)
+    conv, _ = bot.start(demo("maya"))
+    cheap = say(bot, conv, "under 50", "cheaper", budget_max=50.0)
+    assert cheap.lead == "Here are cheaper options:" and all((r.item.price or 0) <= 50 for r in cheap.items)
+    more = say(bot, conv, "under 200", "cheaper", budget_max=200.0)
+    assert more.lead == "Here is what fits under 200:" and conv.state.shopper.preferences.budget_max is None
+    assert any((r.item.price or 0) > 80 for r in more.items)
+    assert all((r.item.price or 0) <= 200 for r in more.items)
+
+
 def test_any_colour_lifts_the_colours_of_the_profile_and_the_chat(agent: Agent) -> None:
     bot = ChatAgent.over(agent)
     conv, _ = bot.start(demo("maya"))

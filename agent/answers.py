@@ -102,7 +102,7 @@ def _wish(attribute: str, said: str, wanted: Constraints) -> _Wish:
 def _wishes(state: ChatState) -> list[_Wish]:
     """What this shopper asked for, most telling first: budget, colours, brands, gender, sizes."""
     p, c = state.shopper.preferences, state.constraints
-    budget = min((b for b in (p.budget_max, c.budget_max) if b), default=None)
+    budget = state.budget_max
     colours = c.colours or p.colours
     avoid = tuple(dict.fromkeys(p.avoid_brands + c.avoid_brands))
     gender = c.gender or p.gender

@@ -86,7 +86,8 @@ def collect(
         texts += [(f"{prefix}.extra.{k}", f"{k} {v}") for k, v in one.extra]
         values += [(f"{prefix}.{n}", getattr(one, n)) for n in ("price", "rating", "discount_pct")]
     shopper_start = len(texts)
-    bought = _shopper_texts(shopper, context, texts, values) + _evidence_purchases(context, evidence)
+    names = _context_names(context)
+    bought = _shopper_texts(shopper, names, texts, values) + _evidence_purchases(names, evidence)
     known = tuple((s, v) for s, v in values if v is not None)
     numbers = [(s, v) for s, t in texts for m in _ANY_NUMBER.finditer(t) for v in number_readings(m[0])]
     numbers += [("shopper.purchases", len(shopper.purchases))]
@@ -108,9 +109,14 @@ def collect(
     )  # fmt: skip
 
 
+def _context_names(context: Sequence[Item]) -> dict[str, str]:
+    """Each context item's title, brand and category by id: how a history entry reads."""
+    return {c.item_id: f"{c.title} {c.brand or ''} {c.category or ''}" for c in context}
+
+
 def _shopper_texts(
     shopper: Shopper,
-    context: Sequence[Item],
+    names: dict[str, str],
     texts: list[tuple[str, str]],
     values: list[tuple[str, float | None]],
 ) -> tuple[tuple[str, frozenset[str]], ...]:
@@ -123,7 +129,6 @@ def _shopper_texts(
     values += [("shopper.preferences.budget_max", p.budget_max)]
     values += [("shopper.preferences.budget_min", p.budget_min)]
     # A purchase or history entry that is a catalog item also brings that item's brand and category.
-    names = {c.item_id: f"{c.title} {c.brand or ''} {c.category or ''}" for c in context}
     bought = []
     for i, h in enumerate(shopper.history):
         texts.append((f"shopper.history[{i}]", names.get(h, h)))
@@ -138,9 +143,8 @@ def _shopper_texts(
 
 
 def _evidence_purchases(
-    context: Sequence[Item], evidence: Sequence[Evidence]
+    names: dict[str, str], evidence: Sequence[Evidence]
 ) -> tuple[tuple[str, frozenset[str]], ...]:
     """The past purchases the retriever's history signal names (it only finds items the shopper bought)."""
-    names = {c.item_id: f"{c.title} {c.brand or ''} {c.category or ''}" for c in context}
     near = (i for e in evidence if e.signal == "history" for i in e.near if i in names)
     return tuple(("evidence.history", tokens(names[i])) for i in dict.fromkeys(near))

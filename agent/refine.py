@@ -36,9 +36,7 @@ def stated(parsed: Parsed) -> Constraints:
 
 def cheaper(state: ChatState, parsed: Parsed, target: Recommendation | None) -> tuple[ChatState, str]:
     """Below the stated price, else below the item pointed at; a stated price above the budget raises it."""
-    limit = parsed.budget_max
-    budgets = (state.shopper.preferences.budget_max, state.constraints.budget_max)
-    budget = min((b for b in budgets if b is not None), default=None)
+    limit, budget = parsed.budget_max, state.budget_max
     if limit is not None and budget is not None and limit > budget:
         # "Under 2000" with a budget of 80 is the shopper's new budget, not a cheaper list.
         raised, _ = lifted(state, ("budget",))

@@ -34,6 +34,12 @@ class ChatState:
     avoid_colours: tuple[str, ...] = ()
     pending: str | None = None  # a question awaiting a yes/no, e.g. "forget_me"
 
+    @property
+    def budget_max(self) -> float | None:
+        """The budget in force: the tighter of the shopper's preference and this chat's limit."""
+        stated = (self.shopper.preferences.budget_max, self.constraints.budget_max)
+        return min((b for b in stated if b), default=None)
+
     def showing(self, item_ids: tuple[str, ...]) -> ChatState:
         """The state after a new list was shown: #1 becomes the focus."""
         return replace(

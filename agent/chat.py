@@ -11,7 +11,7 @@ from agent import answers, refine
 from agent.explain import explain_why, explain_why_not, help_text, item_line
 from agent.guard import screen
 from agent.intent_model import IntentRouter, build_router
-from agent.intents import Parsed, Vocabulary, route
+from agent.intents import Parsed, Vocabulary, focus_text, route, search_text
 from agent.recommender import Agent, Recommendation
 from agent.safety import ReplyContext, check_reply, prompt_secrets
 from agent.state import ChatState, Conversation, anonymous_shopper
@@ -26,8 +26,11 @@ Forgetter = Callable[[Conversation], Mapping[str, int] | None]
 Handler = Callable[[Conversation, Parsed], "Reply"]
 
 _YES = re.compile(r"^\s*(yes|y|yeah|yep|sure|ok|okay|confirm|please do|do it|go ahead|forget me)\b", re.I)
-# On opening, a message the router cannot place is still what an anonymous shopper is looking for.
-_OPENING_SEARCH = frozenset({"unknown", "search", "refine"})
+# On opening, a message the router cannot place is still what an anonymous shopper is looking for, and
+# so is a question about items when none is on screen yet ("anything made of recycled materials?").
+_OPENING_SEARCH = frozenset(
+    {"unknown", "search", "refine", "item_question", "more_like", "cheaper", "others"}
+)
 
 
 @dataclass(frozen=True)
@@ -296,7 +299,9 @@ class ChatAgent:
         constraints = (
             state.constraints.merged(Constraints(exclude_ids=avoided)) if avoided else state.constraints
         )
-        recs = self.agent.recommend(state.shopper, k, state.wants, constraints, state.like_item_id)
+        wanted = search_text(state.wants)
+        focus = focus_text(state.wants, self.vocab, constraints)
+        recs = self.agent.recommend(state.shopper, k, wanted, constraints, state.like_item_id, focus)
         if not recs:
             return Reply("Nothing in the catalog fits all of that. Try loosening a constraint.", "empty")
         conv.recommendations.update({r.item.item_id: r for r in recs})

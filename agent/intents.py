@@ -7,7 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from agent.intent_rules import rule_intent
+from retrieval.colours import COLOURS, item_colours
+from retrieval.derive import materials_in
+from retrieval.filters import Constraints
 from retrieval.items import Item
+from retrieval.kinds import CatalogKinds
 
 INTENTS: tuple[str, ...] = (
     "greet",
@@ -108,18 +112,21 @@ _COLOUR_WORDS = frozenset(
     "maroon olive cream turquoise violet lilac burgundy khaki tan charcoal ivory coral peach lavender".split()
 )
 _RELATIVES = r"(?:for (?:a |my |the |an? )?)"
+# Who the shopper shops for. Children come first: "jeans for a teenage boy" is boys' jeans, not men's.
 _GENDER = {
+    "boys": re.compile(r"\b(?:boys?|boy'?s|boys'|sons?|schoolboys?|nephews?)\b"),
+    "girls": re.compile(r"\b(?:girls?|girl'?s|girls'|daughters?|schoolgirls?|nieces?)\b"),
+    "kids": re.compile(
+        rf"\b(?:{_RELATIVES}(?:kid|kids|child|children|toddler|baby|little ones?)|"
+        r"kids'?|children'?s|child'?s|toddlers?)\b"
+    ),
     "men": re.compile(
-        rf"\b(?:{_RELATIVES}(?:man|men|him|guy|gentleman|husband|boyfriend|dad|father|brother|son|grandpa)|"
-        r"men'?s|mens|men|male|gents?|i'?m (?:a )?(?:man|guy))\b"
+        rf"\b(?:{_RELATIVES}(?:man|men|him|guys?|gentleman|husband|boyfriend|dad|father|brother|grandpa)|"
+        r"men'?s|mens|men|male|gents?|guys|i'?m (?:a )?(?:man|guy))\b"
     ),
     "women": re.compile(
-        rf"\b(?:{_RELATIVES}(?:woman|women|her|lady|girlfriend|wife|mum|mom|mother|sister|daughter|grandma)|"
+        rf"\b(?:{_RELATIVES}(?:woman|women|her|lady|girlfriend|wife|mum|mom|mother|sister|grandma)|"
         r"women'?s|womens|women|female|ladies|lady'?s|i'?m (?:a )?(?:woman|lady))\b"
-    ),
-    "kids": re.compile(
-        rf"\b(?:{_RELATIVES}(?:kid|kids|child|children|boy|girl|toddler|baby|little ones?)|"
-        r"kids'?|children'?s|child'?s|toddlers?)\b"
     ),
 }
 _AVOID = (
@@ -146,6 +153,7 @@ class Vocabulary:
     words: frozenset[str]
     # None: not known, so a stated gender is kept; empty: the catalog records none, so none can filter.
     genders: frozenset[str] | None = None
+    kinds: CatalogKinds = field(default_factory=lambda: CatalogKinds.of([]))
 
     @classmethod
     def from_items(cls, items: Iterable[Item]) -> Vocabulary:
@@ -154,14 +162,17 @@ class Vocabulary:
         brands: set[str] = set()
         words: set[str] = set()
         genders: set[str] = set()
+        items = list(items)
         for item in items:
             if item.gender:
                 genders.add(item.gender.lower())
-            colours.update(w for w in _words(item.colour or "") if len(w) > 2)
+            # Single colour words only: "bottle green" makes "green" a colour, not "bottle".
+            colours.update(w for c in item_colours(item) for w in _words(c) if w in COLOURS)
             if item.brand:
                 brands.add(item.brand.lower())
             words.update(w for w in _words(f"{item.title} {item.category or ''}") if len(w) > 3)
-        return cls(frozenset(colours), frozenset(brands), frozenset(words - _STOP), frozenset(genders))
+        kinds = CatalogKinds.of(item.kind for item in items)
+        return cls(frozenset(colours), frozenset(brands), frozenset(words - _STOP), frozenset(genders), kinds)
 
 
 @dataclass(frozen=True)
@@ -184,6 +195,8 @@ class Parsed:
     product_words: frozenset[str] = field(default_factory=frozenset)
     drops: tuple[str, ...] = ()  # limits the shopper lifts: budget, colours, gender, brands, sizes
     by_price: str | None = None  # "low" for "the cheaper one", "high" for "the pricier one"
+    kinds: tuple[str, ...] = ()  # what the message asks for: "kurtas" -> ("Kurta",)
+    materials: tuple[str, ...] = ()
     # What decided the intent: "rule", "similarity" (the examples), "constraints" or "fallback".
     source: str = "rule"
     score: float = 1.0
@@ -199,10 +212,27 @@ class Parsed:
             or self.avoid_brands
             or self.sizes
             or self.brands
+            or self.kinds
+            or self.materials
         )
 
 
 _GENDER_TERMS = frozenset("men mens women womens kids girls boys unisex male female ladies".split())
+# Words that ask rather than describe: left out of the text a request is searched with.
+_REQUEST_WORDS = frozenset(
+    """show me find get give i im am looking look search searching want wanted need needs would like
+    love please pls some any something anything a an the for to in of with and or my our do you have
+    sell carry got can could help buy new good nice best hi hello hey there is are it its that this
+    what which recommend suggest options option items item stuff things thing under below over above
+    less more than around about budget max maximum price cheap cheaper rs inr eur usd loves likes
+    enjoys into who someone somebody he she he's she's they them""".split()
+)
+# Who a present is for names the shopper's recipient, not the product: "steakhouse gift card for my dad".
+_RECIPIENT = re.compile(
+    r"\b(?:for|to)\s+(?:my|a|an|the|his|her|our|their)\s+(?:\w+\s+)?(?:dad|father|mom|mum|mother|sister|"
+    r"brother|husband|wife|son|daughter|boyfriend|girlfriend|friend|grandpa|grandma|grandfather|"
+    r"grandmother|kids?|child|nephew|niece|teacher|boss|colleague|partner|fiance|fiancee)s?\b"
+)
 
 
 def _words(text: str) -> list[str]:
@@ -285,6 +315,10 @@ def read_constraints(text: str, vocab: Vocabulary) -> Parsed:
     gender = next((g for g, rule in _GENDER.items() if rule.search(text)), None)
     filterable = vocab.genders is None or bool(vocab.genders)
     brand_words = {w for b in wanted + avoided for w in _words(b)}
+    # The first kind named is what is wanted; a second one describes it ("kurta palazzo set") and is
+    # left to rank by.
+    kinds = vocab.kinds.named(text, vocab.words | vocab.colours)[:1]
+    named |= {w for k in kinds for w in _words(k)}
     return Parsed(
         intent="",
         refs=references(text),
@@ -302,6 +336,8 @@ def read_constraints(text: str, vocab: Vocabulary) -> Parsed:
         product_words=frozenset(named - vocab.colours - _COLOUR_WORDS - _GENDER_TERMS - brand_words),
         drops=_drops(text, bool(budget_min or budget_max), bool(words & vocab.colours)),
         by_price=next((side for side, rule in _BY_PRICE.items() if rule.search(text)), None),
+        kinds=kinds,
+        materials=materials_in(text),
     )
 
 
@@ -313,6 +349,23 @@ def _drops(text: str, states_budget: bool, states_colour: bool) -> tuple[str, ..
     lifted = LIMIT_NAMES if _DROP_ALL.search(text) else tuple(found)
     kept = {name for name, states in (("budget", states_budget), ("colours", states_colour)) if states}
     return tuple(n for n in lifted if n not in kept)
+
+
+def search_text(message: str) -> str:
+    """The words of a request that describe what is wanted: no asking words, no prices."""
+    text = normalise(message)
+    for pattern in (*_PRICE_MAX, *_PRICE_MIN, _BETWEEN, _RECIPIENT):
+        text = pattern.sub(" ", text)
+    return " ".join(w for w in _words(text) if w not in _REQUEST_WORDS and not w.isdigit())
+
+
+def focus_text(message: str, vocab: Vocabulary, constraints: Constraints) -> str:
+    """The words of a request left to rank by once its hard constraints hold: "printed" of "printed
+    t-shirts for women", when every candidate is a women's t-shirt."""
+    enforced = vocab.kinds.phrase_words(constraints.kinds) | _GENDER_TERMS | COLOURS
+    enforced |= {w for m in constraints.materials for w in _words(m)}
+    enforced |= {w for b in constraints.brands for w in _words(b)}
+    return " ".join(w for w in search_text(message).split() if w not in enforced)
 
 
 def fallback_intent(parsed: Parsed) -> str:

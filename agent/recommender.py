@@ -84,11 +84,12 @@ class Agent:
         text: str = "",
         constraints: Constraints | None = None,
         like_item_id: str | None = None,
+        keywords: str | None = None,
     ) -> list[Candidate]:
         """Top-k candidates that meet the shopper's preferences and the extra constraints."""
         base = Constraints.from_preferences(shopper.preferences)
         merged = base.merged(constraints) if constraints else base
-        return self.retriever.search(Query(shopper, text, merged, like_item_id), k)
+        return self.retriever.search(Query(shopper, text, merged, like_item_id, keywords), k)
 
     def recommend(
         self,
@@ -97,9 +98,10 @@ class Agent:
         text: str = "",
         constraints: Constraints | None = None,
         like_item_id: str | None = None,
+        keywords: str | None = None,
     ) -> list[Recommendation]:
         """Top-k candidates, each with a grounded reason."""
-        found = self.candidates(shopper, k, text, constraints, like_item_id)
+        found = self.candidates(shopper, k, text, constraints, like_item_id, keywords)
         reasons = self.writer.write(shopper, found)
         return [Recommendation(c, r) for c, r in zip(found, reasons, strict=True)]
 

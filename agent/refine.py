@@ -31,6 +31,9 @@ def stated(parsed: Parsed) -> Constraints:
         gender=parsed.gender,
         colours=parsed.colours,
         avoid_brands=parsed.avoid_brands,
+        kinds=parsed.kinds,
+        materials=parsed.materials,
+        sizes=parsed.sizes,
     )
 
 
@@ -58,10 +61,20 @@ def more_like(state: ChatState, parsed: Parsed, target: Recommendation) -> tuple
 
 
 def search(state: ChatState, parsed: Parsed, said: str) -> tuple[ChatState, str]:
-    """What the message asks for, with the constraints it states on top of the earlier ones."""
-    wants = said if parsed.title_words else state.wants
-    merged = state.constraints.merged(stated(parsed))
-    return replace(state, wants=wants, like_item_id=None, constraints=merged), "Here is what I found:"
+    """What the message asks for, with the constraints it states on top of the earlier ones.
+
+    A request for another kind of product starts a new search: the colour, material and size of the
+    last one do not carry over; the budget and who the shopper shops for do.
+    """
+    wants = said if parsed.title_words or parsed.kinds else state.wants
+    earlier = state.constraints
+    fresh = bool(parsed.kinds) and set(parsed.kinds) != set(earlier.kinds)
+    if fresh:
+        earlier = replace(earlier, kinds=(), colours=(), materials=(), sizes=(), categories=())
+    merged = earlier.merged(stated(parsed))
+    avoid = () if fresh else state.avoid_colours
+    new = replace(state, wants=wants, like_item_id=None, constraints=merged, avoid_colours=avoid)
+    return new, "Here is what I found:"
 
 
 def others(state: ChatState) -> tuple[ChatState, str]:
@@ -75,6 +88,7 @@ def different(state: ChatState, shown: Sequence[Recommendation]) -> tuple[ChatSt
     categories = tuple(dict.fromkeys(r.item.category for r in shown if r.item.category))
     excluded = state.constraints.merged(Constraints(exclude_ids=frozenset(state.seen)))
     avoid = tuple(dict.fromkeys(state.avoid_categories + categories))
+    excluded = replace(excluded, kinds=(), materials=())
     new = replace(state, constraints=excluded, avoid_categories=avoid, like_item_id=None, wants="")
     return new, "Here is something different:"
 

@@ -241,6 +241,29 @@ def eval_grounding(
     _echo_report(save_result(folder, "eval-grounding", settings, files, metrics, grounding_markdown(metrics)))
 
 
+@eval_app.command("search")
+def eval_search(
+    requests: Annotated[
+        Path | None, typer.Option("--requests", help="Labelled requests YAML (default: eval/data's).")
+    ] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override.")] = None,
+    out: OutOpt = Path("runs"),
+) -> None:
+    """Precision@5 and nDCG@5 of a new shopper's first message, beside BM25 alone and dense alone."""
+    from eval.search import run_search, search_markdown
+    from eval.search_data import REQUESTS
+
+    cfg = load_agent_config(config, set_)
+    metrics, outcomes, files = run_search(cfg, requests or REQUESTS)
+    folder = run_folder(out, "eval-search")
+    report = save_result(
+        folder, "eval-search", cfg.model_dump(mode="json"), files, metrics, search_markdown(metrics, outcomes)
+    )
+    typer.echo(search_markdown(metrics, outcomes).split("## Requests")[0])
+    typer.echo(f"report: {report}")
+
+
 @eval_app.command("retrieval")
 def eval_retrieval(
     domain: Annotated[

@@ -1,18 +1,23 @@
-"""Hard constraints on candidates: budget, gender, colour, brand, category, already bought."""
+"""Hard constraints on candidates: budget, gender, colour, brand, category, kind, material, size,
+already bought."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from retrieval.colours import colours_in, item_colours
 from retrieval.items import Item
+from retrieval.kinds import kind_table
 from retrieval.shoppers import Preferences
 
+# Who an item is for (its gender field) that fits who the shopper shops for: a men's request is not
+# met by boys' clothes, nor a boys' request by men's.
 _GENDER_FITS: dict[str, frozenset[str]] = {
-    "men": frozenset({"men", "unisex", "boys"}),
-    "women": frozenset({"women", "unisex", "girls"}),
-    "kids": frozenset({"kids", "boys", "girls"}),
-    "boys": frozenset({"boys", "kids"}),
-    "girls": frozenset({"girls", "kids"}),
+    "men": frozenset({"men", "unisex"}),
+    "women": frozenset({"women", "unisex"}),
+    "kids": frozenset({"kids", "boys", "girls", "unisex kids"}),
+    "boys": frozenset({"boys", "kids", "unisex kids"}),
+    "girls": frozenset({"girls", "kids", "unisex kids"}),
     "unisex": frozenset({"unisex"}),
 }
 
@@ -28,6 +33,9 @@ class Constraints:
     brands: tuple[str, ...] = ()
     avoid_brands: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()  # what the product is ("Kurta"); broader kinds count ("Shoes")
+    materials: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = ()  # only items that list sizes are held to them
     exclude_ids: frozenset[str] = frozenset()
 
     @classmethod
@@ -55,6 +63,9 @@ class Constraints:
             brands=other.brands or self.brands,
             avoid_brands=tuple(dict.fromkeys(self.avoid_brands + other.avoid_brands)),
             categories=other.categories or self.categories,
+            kinds=other.kinds or self.kinds,
+            materials=other.materials or self.materials,
+            sizes=other.sizes or self.sizes,
             exclude_ids=self.exclude_ids | other.exclude_ids,
         )
 
@@ -79,7 +90,12 @@ def violation(item: Item, c: Constraints) -> str | None:
         return f"price above {c.budget_max:g}"
     if c.budget_min is not None and (item.price is None or item.price < c.budget_min):
         return f"price below {c.budget_min:g}"
-    if c.gender and _norm(item.gender) not in _GENDER_FITS.get(_norm(c.gender), {_norm(c.gender)}):
+    # An item that names nobody (a gift card, a racquet) is for anyone.
+    if (
+        c.gender
+        and item.gender
+        and _norm(item.gender) not in _GENDER_FITS.get(_norm(c.gender), {_norm(c.gender)})
+    ):
         return f"not for {c.gender}"
     if c.colours and not _colour_matches(item, c.colours):
         return f"not in {', '.join(c.colours)}"
@@ -89,10 +105,28 @@ def violation(item: Item, c: Constraints) -> str | None:
         return f"brand {item.brand} is avoided"
     if c.categories and _norm(item.category) not in {_norm(x) for x in c.categories}:
         return f"not in {', '.join(c.categories)}"
+    return _what_it_is(item, c)
+
+
+def _what_it_is(item: Item, c: Constraints) -> str | None:
+    if c.kinds and not kind_table().fits(item.kind, c.kinds):
+        return f"not a {' or '.join(c.kinds)}"
+    if c.materials and not any(_norm(m) in _made_of(item) for m in c.materials):
+        return f"not made of {', '.join(c.materials)}"
+    if c.sizes and item.sizes and not {_norm(s) for s in c.sizes} & {_norm(s) for s in item.sizes}:
+        return f"not in size {', '.join(c.sizes)}"
     return None
 
 
+def _made_of(item: Item) -> str:
+    # The title speaks for the material too, but not through the brand ("Varkala Silk Sarees").
+    title = item.title.replace(item.brand, " ") if item.brand else item.title
+    return _norm(f"{item.material or ''} {title}")
+
+
 def _colour_matches(item: Item, colours: tuple[str, ...]) -> bool:
-    # Catalog colours are free text ("Navy Blue", "Black & Grey"): a wanted colour word must occur in it.
-    have = _norm(item.colour)
-    return bool(have) and any(_norm(want) in have for want in colours)
+    # Catalog colours are free text ("Navy Blue", "Black & Grey") and sometimes wrong: the title's
+    # colours win over the field's, and a wanted colour must be one of them or a shade of it.
+    have = item_colours(item)
+    wanted = [w for want in colours for w in colours_in(want) or (_norm(want),)]
+    return any(w in h for w in wanted for h in have)

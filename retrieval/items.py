@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from retrieval.kinds import product_kind
+
 # Attributes a reason may state as facts; each maps to an Item field of the same name.
 FACT_FIELDS: tuple[str, ...] = (
     "brand",
@@ -32,6 +34,7 @@ class Item:
     item_id: str
     title: str
     category: str | None = None
+    kind: str | None = None  # what the product is ("Kurta"): given, or read off its category and title
     brand: str | None = None
     price: float | None = None
     colour: str | None = None
@@ -42,6 +45,10 @@ class Item:
     discount_pct: float | None = None
     description: str = ""
     extra: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.kind is None:  # not given: read off the category and the name, as every item's is
+            object.__setattr__(self, "kind", product_kind(self.title, self.category, self.brand))
 
     def facts(self) -> dict[str, Any]:
         """The item's stated attributes, without empty ones, keyed by field name."""
@@ -74,6 +81,7 @@ class CatalogRow(BaseModel):
     item_id: str = Field(min_length=1)
     title: str = Field(min_length=1)
     category: str | None = None
+    kind: str | None = None
     brand: str | None = None
     price: float | None = Field(default=None, ge=0)
     colour: str | None = None
@@ -85,7 +93,7 @@ class CatalogRow(BaseModel):
     description: str = ""
     extra: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator("category", "brand", "colour", "material", "gender", mode="before")
+    @field_validator("category", "kind", "brand", "colour", "material", "gender", mode="before")
     @classmethod
     def _empty_to_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():

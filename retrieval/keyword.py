@@ -1,12 +1,15 @@
-"""A keyword vector space over item texts: TF-IDF of words and short phrases, cosine similarity."""
+"""Lexical search over item texts: BM25 (bm25s) on stemmed words and two-word phrases."""
 
 from __future__ import annotations
 
+import itertools
+import logging
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,9 +17,8 @@ import numpy as np
 from retrieval.items import Item
 
 if TYPE_CHECKING:
-    from scipy.sparse import csr_matrix
+    import bm25s
 
-MAX_NGRAM = 3
 _WORD = re.compile(r"[a-z0-9]+")
 STOP_WORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
@@ -27,6 +29,20 @@ STOP_WORDS = frozenset(
     through to too under until up very was we were what when where which while who whom why will with
     would you your yours yourself yourselves""".split()
 )
+# BM25's usual constants: term frequency saturates at about k1, length normalisation b.
+K1 = 1.2
+B = 0.75
+
+
+@cache
+def _stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def _stem(words: list[str]) -> list[str]:
+    return list(_stemmer().stemWords(words))  # type: ignore[attr-defined]
 
 
 def item_keyword_text(item: Item) -> str:
@@ -36,47 +52,44 @@ def item_keyword_text(item: Item) -> str:
     return ". ".join(p for p in parts if p)
 
 
+# Spellings of one word that tokenising would split or keep apart: "t-shirt", "t shirt", "tshirt".
+_JOINED = re.compile(r"\bt[\s-]?shirt", re.IGNORECASE)
+
+
+def surface_words(text: str) -> list[str]:
+    """Lower-case words of a text without stop words, as written."""
+    text = _JOINED.sub("tshirt", text)
+    return [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
+
+
 def terms(text: str) -> list[str]:
-    """Lower-cased words without stop words, plus the phrases of up to MAX_NGRAM of them."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
-    out = list(words)
-    for n in range(2, MAX_NGRAM + 1):
-        out += [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-    return out
+    """The indexed terms of a text: stemmed words, then each pair of neighbouring stems as a phrase."""
+    stems = _stem(surface_words(text))
+    return stems + [f"{a}_{b}" for a, b in itertools.pairwise(stems)]
 
 
 @dataclass(frozen=True)
 class KeywordMatch:
-    """One item a keyword query matched: its row and cosine score."""
+    """One item a keyword query matched: its row and BM25 score."""
 
     row: int
     score: float
 
 
-@dataclass
+@dataclass(frozen=True)
 class KeywordIndex:
-    """Rows are items (L2-normalised TF-IDF); a query is weighted the same way and scored by cosine."""
+    """A BM25 index over item texts (row i is texts[i]) and each row's terms, for the evidence."""
 
-    vocabulary: dict[str, int]
-    idf: np.ndarray
-    matrix: csr_matrix
-    names: tuple[str, ...] = ()  # term of each column
-
-    def __post_init__(self) -> None:
-        if not self.names:
-            self.names = tuple(self.vocabulary)
-
-    def query_vector(self, text: str) -> csr_matrix:
-        """The normalised TF-IDF row of a query text (terms the catalog never uses are dropped)."""
-        counts = Counter(t for t in terms(text) if t in self.vocabulary)
-        return _weighted_rows([counts], self.vocabulary, self.idf)
+    model: bm25s.BM25
+    rows: tuple[frozenset[str], ...]
+    idf: dict[str, float]
 
     def search(self, text: str, k: int) -> list[KeywordMatch]:
         """The k best-matching rows with a positive score, best first."""
-        query = self.query_vector(text)
-        if not query.nnz:
+        wanted = [t for t in terms(text) if t in self.idf]
+        if not wanted or k <= 0:
             return []
-        scores = np.asarray((self.matrix @ query.T).todense()).ravel()
+        scores = np.asarray(self.model.get_scores(wanted), dtype=np.float64)
         k = min(k, int(np.count_nonzero(scores > 0)))
         if k <= 0:
             return []
@@ -85,49 +98,38 @@ class KeywordIndex:
         return [KeywordMatch(int(r), float(scores[r])) for r in top]
 
     def shared_terms(self, text: str, row: int, limit: int = 3) -> tuple[str, ...]:
-        """The terms a query text and an item row share, the most telling first."""
-        wanted = {self.vocabulary[t] for t in terms(text) if t in self.vocabulary}
-        start, end = self.matrix.indptr[row], self.matrix.indptr[row + 1]
-        shared = [int(c) for c in self.matrix.indices[start:end] if int(c) in wanted]
-        # Rarest first; of equally rare terms the longer phrase says more.
-        shared.sort(key=lambda c: (-round(float(self.idf[c]), 6), -self.names[c].count(" ")))
-        return _without_parts([self.names[c] for c in shared])[:limit]
+        """The words and phrases of a query text that an item row holds, as the query wrote them,
+        the most telling (rarest, then longer) first."""
+        said = surface_words(text)
+        stems = _stem(said)
+        found: dict[str, tuple[float, int]] = {}
+        have = self.rows[row]
+        for i, stem in enumerate(stems):
+            if stem in have:
+                found.setdefault(said[i], (self.idf.get(stem, 0.0), 1))
+            pair = f"{stem}_{stems[i + 1]}" if i + 1 < len(stems) else ""
+            if pair in have:
+                found.setdefault(f"{said[i]} {said[i + 1]}", (self.idf.get(pair, 0.0), 2))
+        ranked = sorted(found, key=lambda t: (-round(found[t][0], 6), -found[t][1]))
+        return _without_parts(ranked)[:limit]
 
 
 def build_keyword_index(texts: Sequence[str]) -> KeywordIndex:
-    """A TF-IDF keyword index over item texts (row i is texts[i])."""
-    counts = [Counter(terms(text)) for text in texts]
-    vocabulary: dict[str, int] = {}
-    for row in counts:
-        for term in row:
-            vocabulary.setdefault(term, len(vocabulary))
-    df = np.zeros(len(vocabulary), dtype=np.float64)
-    for row in counts:
-        for term in row:
-            df[vocabulary[term]] += 1
-    # Smoothed idf: a term in every item still counts a little, a unique phrase counts most.
-    idf = np.log((1 + len(texts)) / (1 + df)) + 1.0
-    return KeywordIndex(vocabulary, idf, _weighted_rows(counts, vocabulary, idf))
+    """A BM25 index over item texts (row i is texts[i])."""
+    import bm25s
 
-
-def _weighted_rows(counts: Sequence[Counter[str]], vocabulary: dict[str, int], idf: np.ndarray) -> csr_matrix:
-    from scipy.sparse import csr_matrix
-
-    indptr, indices, data = [0], [], []
-    for row in counts:
-        cols = [vocabulary[t] for t in row]
-        # Sublinear term frequency: a word said five times is not five times the evidence.
-        values = [(1.0 + math.log(n)) * float(idf[c]) for c, n in zip(cols, row.values(), strict=True)]
-        norm = math.sqrt(sum(v * v for v in values)) or 1.0
-        indices += cols
-        data += [v / norm for v in values]
-        indptr.append(len(indices))
-    shape = (len(counts), len(vocabulary))
-    return csr_matrix((np.asarray(data, np.float32), indices, indptr), shape=shape)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG level
+    tokens = [terms(text) for text in texts]
+    model = bm25s.BM25(k1=K1, b=B)
+    model.index(tokens, show_progress=False)
+    df = Counter(t for row in tokens for t in set(row))
+    n = len(texts)
+    idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+    return KeywordIndex(model, tuple(frozenset(row) for row in tokens), idf)
 
 
 def _without_parts(names: list[str]) -> tuple[str, ...]:
-    # "thin crust pizzas" already says "crust"; show each matched phrase once.
+    # "thin crust" already says "crust"; show each matched phrase once.
     kept: list[str] = []
     for name in names:
         if not any(f" {name} " in f" {k} " for k in kept):

@@ -40,6 +40,7 @@ class ColumnMapping(BaseModel):
     item_id: str | None = None
     title: str | None = None
     category: str | None = None
+    kind: str | None = None
     brand: str | None = None
     price: str | None = None
     colour: str | None = None

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from retrieval.derive import derive_category, derive_material
+from retrieval.derive import derive_gender, derive_material
 from retrieval.items import CatalogRow
+from retrieval.kinds import kind_in_name
 from retrieval.mapping import ColumnMapping, is_blank
 
 
@@ -67,12 +68,17 @@ def _demo(row: dict[str, Any], ctx: RowContext) -> dict[str, Any]:
 
 def _myntra(row: dict[str, Any], ctx: RowContext) -> dict[str, Any]:
     title = str(row.get("title") or "")
+    brand = str(row.get("brand") or "").strip()
     description = _GLUED.sub(". ", str(row.get("description") or ""))
     row["description"] = description
     if is_blank(row.get("category")):
-        row["category"] = derive_category(title)
+        row["category"] = kind_in_name(title, brand=brand)
     if is_blank(row.get("material")):
-        row["material"] = derive_material(title, description)
+        # A brand's words are no material ("Varkala Silk Sarees Cotton Blend Saree" is cotton blend).
+        named = (
+            re.sub(rf"(?<!\w){re.escape(brand)}(?!\w)", " ", title, flags=re.IGNORECASE) if brand else title
+        )
+        row["material"] = derive_material(named, description)
     return _with_currency(row, "INR")
 
 
@@ -144,7 +150,10 @@ def _mg_shopdial(row: dict[str, Any], ctx: RowContext) -> dict[str, Any]:
     prefix = ctx.path.stem.removesuffix("_items")
     row["item_id"] = f"{prefix}-{ctx.index + 1:02d}"
     row["category"] = _MG_CATEGORIES.get(prefix, prefix.replace("_", " "))
-    row["title"] = clean_text(row.get("title"))
+    if prefix != "Books" and is_blank(row.get("gender")):
+        row["gender"] = derive_gender(
+            str(row.get("title") or "")
+        )  # "Nike Men's ..." is for men    row["title"] = clean_text(row.get("title"))
     row["description"] = clean_text(row.get("description"))
     details = clean_text(ctx.raw.get("product_description"))
     if details:

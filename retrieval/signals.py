@@ -26,6 +26,9 @@ class Query:
     text: str = ""
     constraints: Constraints = field(default_factory=Constraints)
     like_item_id: str | None = None
+    # The words worth matching lexically, when some of `text` is already a hard constraint ("kurtas"
+    # when only kurtas pass): every candidate shares those, and they only favour short titles.
+    keywords: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,8 @@ class KeywordSignal:
 
     def hits(self, query: Query, fetch: int) -> list[Hit]:
         """Items sharing the rarest words and phrases with the query text."""
-        text = query_text(query.shopper, query.text)
+        said = query.text if query.keywords is None else query.keywords
+        text = query_text(query.shopper, said)
         return [Hit(self.item_ids[m.row], m.score) for m in self.index.search(text, fetch)] if text else []
 
     def evidence(self, hit: Hit, rank: int, query: Query) -> Evidence:

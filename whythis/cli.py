@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 from importlib.metadata import entry_points
 
 import typer
@@ -31,6 +32,9 @@ def build_app() -> typer.Typer:
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
             os.environ.setdefault("TQDM_DISABLE", "1")
+            # Deprecation notices of the libraries are for their developers, not for a shop's staff.
+            warnings.filterwarnings("ignore", category=FutureWarning)
+            warnings.filterwarnings("ignore", category=DeprecationWarning)
         logging.basicConfig(
             level=logging.INFO if verbose else logging.WARNING,
             format="%(levelname)s %(name)s: %(message)s",

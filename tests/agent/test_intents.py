@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.intents import INTENTS, Vocabulary, read_constraints, references, route
+from agent.intents import INTENTS, Vocabulary, focus_text, read_constraints, references, route, search_text
+from retrieval.filters import Constraints
 from retrieval.items import Item
 
 VOCAB = Vocabulary.from_items(
@@ -173,9 +174,9 @@ def test_gender(text: str, gender: str) -> None:
 def test_a_gender_the_catalog_does_not_record_cannot_filter() -> None:
     genderless = Vocabulary.from_items([Item("1", "Desk Calendar"), Item("2", "Phone Case")])
     parsed = route("for my daughter", genderless)
-    assert (parsed.intent, parsed.gender, parsed.unlisted_gender) == ("refine", None, "women")
+    assert (parsed.intent, parsed.gender, parsed.unlisted_gender) == ("refine", None, "girls")
     by_hand = Vocabulary(frozenset(), frozenset(), frozenset())
-    assert read_constraints("for my daughter", by_hand).gender == "women"
+    assert read_constraints("for my daughter", by_hand).gender == "girls"
 
 
 def test_vocabulary_comes_from_the_catalog() -> None:
@@ -230,3 +231,46 @@ def test_limits_a_message_lifts(message: str, drops: tuple[str, ...]) -> None:
 )
 def test_an_item_pointed_at_by_its_price(message: str, side: str | None) -> None:
     assert read_constraints(message, VOCAB).by_price == side
+
+
+KINDS = Vocabulary.from_items(
+    [
+        Item("k", "Women Red Cotton Kurta", colour="Red", gender="Women"),
+        Item("j", "Boys Blue Slim Fit Jeans", colour="Blue", gender="Boys"),
+        Item("p", "Men Navy Polo Collar T-shirt", colour="Navy", gender="Men"),
+        Item("d", "Girls Pink Party Dress", colour="Pink", gender="Girls"),
+        Item("s", "Women Open Front Shrug", gender="Women"),
+        Item("n", "Men White Sneakers", gender="Men"),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("message", "kinds", "gender"),
+    [
+        ("show me kurtas", ("Kurta",), None),
+        ("show me womens kurtas", ("Kurta",), "women"),
+        ("jeans for a teenage boy", ("Jeans",), "boys"),
+        ("girls party dress", ("Dress",), "girls"),
+        ("polo t-shirt in navy for men", ("Polo T-shirt",), "men"),
+        ("hoodies for guys pls", (), "men"),
+        ("a shrug to wear over my dress", ("Shrug",), None),
+        ("mens sneakrs under 2000", ("Sneakers",), "men"),
+    ],
+)
+def test_a_request_names_its_kind_in_any_inflection_and_who_it_is_for(
+    message: str, kinds: tuple[str, ...], gender: str | None
+) -> None:
+    parsed = route(message, KINDS)
+    assert (parsed.kinds, parsed.gender) == (kinds, gender)
+    if kinds:
+        assert parsed.intent == "search"  # a named kind is a search, never "not understood"
+
+
+def test_materials_and_the_words_left_to_rank_by() -> None:
+    parsed = route("a red cotton kurta for a party under 1500", KINDS)
+    assert parsed.materials == ("cotton",) and parsed.colours == ("red",) and parsed.budget_max == 1500
+    assert search_text("Show me a red cotton kurta for a party under 1500") == "red cotton kurta party"
+    constraints = Constraints(kinds=("Kurta",), colours=("red",), materials=("cotton",))
+    assert focus_text("a red cotton kurta for a party under 1500", KINDS, constraints) == "party"
+    assert search_text("steakhouse gift card for my dad") == "steakhouse gift card"

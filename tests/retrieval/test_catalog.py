@@ -50,6 +50,7 @@ def test_native_rows_load_with_types_and_currency(tmp_path: Path) -> None:
     assert first == Item(
         "A1",
         "Trail shoe",
+        kind="Shoes",  # read off the name
         price=99.5,
         sizes=("40", "41"),
         colour="Blue",

@@ -2,31 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.derive import derive_category, derive_material
-
-
-@pytest.mark.parametrize(
-    ("name", "category"),
-    [
-        ("EthnoVogue Women Beige & Grey Made to Measure Kurta Set with Jacket", "Kurta Set"),
-        ("Vishudh Women Maroon Printed Kurta with Palazzos", "Kurta"),
-        ("DKNY Unisex Black & Grey Printed Medium Trolley Bag", "Trolley Bag"),
-        ("Parx Men Green Printed Polo Collar T-shirt", "T-shirt"),
-        ("Roadster Men White Sneakers", "Sneakers"),
-        ("Levis Men Black Synthetic Leather Mid-Top Sneakers", "Sneakers"),
-        ("Parx Men Blue Slim Fit Checked Casual Shirt", "Shirt"),
-        ("Nike Men Grey Sweatshirt", "Sweatshirt"),
-        ("PARFAIT Black Non-Wired Padded T-shirt Bra P5252", "Bra"),
-        ("Tokyo Talkies Women Blue Checked Shirt Dress", "Dress"),
-        ("Aurelia Women Dresses", "Dress"),
-        ("Police Men To Be The King Eau De Toilette 125 ml", "Perfume"),
-        ("Story@home Cotton 1 King Bedsheet with 2 Pillow Covers", "Bedsheet"),
-        ("Parx Men Laptop Case", None),
-        ("Superman", None),
-    ],
-)
-def test_derive_category_reads_the_product_noun(name: str, category: str | None) -> None:
-    assert derive_category(name) == category
+from retrieval.derive import derive_gender, derive_material
 
 
 @pytest.mark.parametrize(
@@ -43,3 +19,18 @@ def test_derive_category_reads_the_product_noun(name: str, category: str | None)
 )
 def test_derive_material_only_from_literal_words(texts: tuple[str, str], material: str | None) -> None:
     assert derive_material(*texts) == material
+
+
+@pytest.mark.parametrize(
+    ("name", "gender"),
+    [
+        ("Nike Men's Revolution 5 Wide Running Shoe", "Men"),
+        ("PUMA Women's Better Foam Adore Running Shoe", "Women"),
+        ("U.S. Polo Assn. Kids Boys Navy Printed T-shirt", "Boys"),
+        ("Pencil Case for School Teen Girl Boy", "Unisex Kids"),
+        ("Backpack for men and women", "Unisex"),
+        ("YONEX Nanoray Light 18i Graphite Badminton Racquet", None),
+    ],
+)
+def test_derive_gender_reads_who_a_name_is_for(name: str, gender: str | None) -> None:
+    assert derive_gender(name) == gender

@@ -35,3 +35,40 @@ def test_merge_keeps_tighter_budget_and_adds_exclusions() -> None:
     assert m.exclude_ids == {"a", "b"}
     prefs = Preferences(budget_max=50, avoid_brands=("X",))
     assert Constraints.from_preferences(prefs).avoid_brands == ("X",)
+
+
+def test_a_kind_request_admits_that_kind_and_its_narrower_kinds_only() -> None:
+    runner = Item("r", "Stride Running Shoe", kind="Running Shoes")
+    sandal = Item("s", "Beach Sandal", kind="Sandals")
+    assert violation(runner, Constraints(kinds=("Shoes",))) is None  # running shoes are shoes
+    assert violation(sandal, Constraints(kinds=("Shoes",))) is not None
+    assert violation(Item("x", "Mystery"), Constraints(kinds=("Shoes",))) is not None
+
+
+def test_the_title_colour_wins_over_a_contradicting_colour_field() -> None:
+    brogues = Item("b", "Red Tape Men Tan Brogues", brand="Red Tape", colour="Red")
+    assert violation(brogues, Constraints(colours=("red",))) is not None
+    assert violation(brogues, Constraints(colours=("tan",))) is None
+    navy = Item("n", "Men Navy Blue Polo", colour=None)
+    assert violation(navy, Constraints(colours=("blue",))) is None  # a shade of what was asked
+
+
+def test_material_reads_the_field_and_the_title_but_not_the_brand() -> None:
+    saree = Item("s", "Varkala Silk Sarees Magenta Cotton Blend Saree", brand="Varkala Silk Sarees")
+    assert violation(saree, Constraints(materials=("silk",))) is not None
+    assert violation(saree, Constraints(materials=("cotton",))) is None
+
+
+def test_sizes_hold_only_items_that_list_sizes() -> None:
+    assert violation(SHOE, Constraints(sizes=("42",))) is None  # no sizes listed
+    sized = Item("z", "Runner", sizes=("41", "42"))
+    assert violation(sized, Constraints(sizes=("42",))) is None
+    assert violation(sized, Constraints(sizes=("44",))) == "not in size 44"
+
+
+def test_men_is_not_boys_and_an_item_for_nobody_fits_anyone() -> None:
+    boys = Item("k", "Boys Polo", gender="Boys")
+    assert violation(boys, Constraints(gender="men")) is not None
+    assert violation(boys, Constraints(gender="boys")) is None
+    assert violation(Item("u", "Kids Cap", gender="Unisex Kids"), Constraints(gender="girls")) is None
+    assert violation(Item("g", "Gift Card"), Constraints(gender="women")) is None

@@ -126,5 +126,5 @@ def test_xrec_preset_unescapes_titles(tmp_path: Path) -> None:
     load = load_catalog(write(folder, "items.jsonl", jsonl(row)))
     assert load.source == "xrec"
     assert load.items[0] == Item(
-        "8", "Othello: Complete & Unabridged", category="Books", description="Fans of plays."
+        "8", "Othello: Complete & Unabridged", category="Books", kind="Book", description="Fans of plays."
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from agent import answers, refine
 from agent.explain import explain_why, explain_why_not, help_text, item_line
+from agent.fallback import Asked
 from agent.guard import screen
 from agent.intent_model import IntentRouter, build_router
 from agent.intents import Parsed, Vocabulary, focus_text, route, search_text
@@ -301,7 +302,8 @@ class ChatAgent:
         )
         wanted = search_text(state.wants)
         focus = focus_text(state.wants, self.vocab, constraints)
-        recs = self.agent.recommend(state.shopper, k, wanted, constraints, state.like_item_id, focus)
+        asked = Asked(state.wants, state.constraints)
+        recs = self.agent.recommend(state.shopper, k, wanted, constraints, state.like_item_id, focus, asked)
         if not recs:
             return Reply("Nothing in the catalog fits all of that. Try loosening a constraint.", "empty")
         conv.recommendations.update({r.item.item_id: r for r in recs})

@@ -143,8 +143,10 @@ def _evidence(scope: str, support: Support) -> str | None:
         signal = _signal(support, claim_words.HISTORY_SIGNALS)
         has_past = bool(shopper.history or shopper.purchases or shopper.profile)
         return signal or ("shopper.history" if has_past else None)
-    signal = _signal(support, _QUERY_SIGNALS)
-    return signal or ("shopper.profile" if not support.evidence and shopper.profile else None)
+    # "Matches what you asked for", "your search": only a shopper who asked for something in this chat.
+    if not support.said.strip():
+        return None
+    return _signal(support, _QUERY_SIGNALS) or "shopper.said"
 
 
 def _signal(support: Support, names: frozenset[str]) -> str | None:

@@ -1,259 +1,204 @@
-"""Grounded fallback reasons, built only from facts where the shopper's data meets the item's."""
+"""Template reasons a person would write: the strongest true link between this shopper and this item,
+then the item by name and price ("Within your budget of 150 and in black, a colour you like: Nordvik
+Fjord Rain Jacket at 149 EUR."). Built from matched facts, what the shopper asked for and the
+retrieval evidence only, and checked like every reason before it is shown."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 
-from agent import vocab
 from agent.grounding import GroundingChecker
-from agent.textnorm import canon, size_key, sizes_meet, stem, tokens
+from agent.matches import MatchedFact, matched_facts, money
+from agent.untrusted import neutralise
+from retrieval.colours import colour_contested, colours_in, item_colours
+from retrieval.filters import Constraints
 from retrieval.items import Item
+from retrieval.kinds import kind_table
+from retrieval.retriever import Evidence
 from retrieval.shoppers import Shopper
 
-_NEGATIONS = frozenset(
-    {"not", "no", "never", "dont", "hate", "hates", "dislike", "dislikes", "avoid", "avoids",
-     "without", "except", "nothing", "neither", "nor"}
-)  # fmt: skip
-_SYMBOLS = frozenset({"€", "$", "£", "₹"})
-_CODES = frozenset({"EUR", "USD", "GBP", "INR"})
-_NO_FACTS = "It is one of the closest matches in the catalog."
+Titles = Callable[[str], str | None]
+
+__all__ = ["Asked", "MatchedFact", "grounded_fallback", "matched_facts", "money"]
 
 
 @dataclass(frozen=True)
-class MatchedFact:
-    """One fact about the shopper that meets one attribute of the item: the evidence of a reason."""
+class Asked:
+    """What the shopper asked for in this chat: their words and the constraints read from them."""
 
-    shopper_fact: str
-    item_attribute: str
-    value: str
+    said: str = ""
+    constraints: Constraints = field(default_factory=Constraints)
 
 
 @dataclass(frozen=True)
 class _Voice:
-    """The words a reason uses for the shopper, for the shopper or for a support agent."""
+    """How a reason speaks of the shopper: to them, or about them for a support agent."""
 
-    their: str
+    your: str
+    you: str
     likes: str
-    wears: str
-    is_: str
-    bought: str
+    asked: str
+    message: str
 
 
 _VOICES = {
-    "shopper": _Voice("your", "you like", "you wear", "you are", "You bought"),
+    "shopper": _Voice("your", "you", "you like", "as you asked", "your message"),
     "support": _Voice(
-        "the shopper's", "the shopper likes", "the shopper wears", "the shopper is",
-        "The shopper bought",
+        "the shopper's", "the shopper", "the shopper likes", "as the shopper asked", "the shopper's message"
     ),
-}  # fmt: skip
-
-
-def money(value: float, item: Item | None = None) -> str:
-    """A price as a reason writes it: two decimals unless whole, with the item's currency if any."""
-    number = f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
-    currency = dict(item.extra).get("currency", "").strip() if item else ""
-    if currency in _SYMBOLS:
-        return f"{currency}{number}"
-    return f"{number} {currency}" if currency.upper() in _CODES else number
-
-
-def matched_facts(
-    item: Item, shopper: Shopper, context_items: Sequence[Item] = ()
-) -> tuple[MatchedFact, ...]:
-    """Which facts about the shopper met which attributes of the item, strongest first.
-
-    `context_items` lets the shopper's history (item ids) count as past purchases.
-    """
-    return tuple(fact for _, fact in _matches(item, shopper, context_items))
+}
+_GENDER_WORDS = {"men": "men", "women": "women", "boys": "boys", "girls": "girls", "kids": "kids"}
 
 
 def grounded_fallback(
-    item: Item, shopper: Shopper, audience: str = "shopper", context_items: Sequence[Item] = ()
+    item: Item,
+    shopper: Shopper,
+    audience: str = "shopper",
+    context_items: Sequence[Item] = (),
+    evidence: Sequence[Evidence] = (),
+    asked: Asked | None = None,
+    titles: Titles | None = None,
+    style: str = "name",
 ) -> str:
-    """A one- or two-sentence reason stating only facts the item and the shopper's data back."""
+    """One sentence stating only true links between the shopper and the item, then the item's name.
+
+    `titles` names the items the retrieval evidence points at (a catalog lookup). Style "because"
+    writes the links the way the reason prompt's answers start ("Recommended because it comes in ..."),
+    for training rows; it is empty when nothing links them.
+    """
     if audience not in _VOICES:
         raise ValueError(f"audience must be one of {sorted(_VOICES)}, not {audience!r}")
     voice = _VOICES[audience]
-    found = _matches(item, shopper, context_items)
-    clauses = [_clause(kind, fact, item, voice) for kind, fact in found if kind != "purchase"]
-    history = [_history(fact, item, voice) for kind, fact in found if kind == "purchase"]
-    sentences = [f"Recommended because {_join(clauses[:3])}."] if clauses else []
-    sentences += history[:1]
-    # The item's own attributes speak when nothing about the shopper meets them.
-    candidates = [" ".join(sentences[:2])] if sentences else []
-    candidates += [_describe(item), f"Recommended: {' '.join(item.title.split())}.", _NO_FACTS]
+    asked = asked or Asked()
+    clauses = _request(item, asked, voice) + _matches(item, shopper, context_items, voice)
+    clauses += _evidence(evidence, voice, bool(asked.said.strip()), titles or _no_title)
+    name = _name(item)
+    if style == "because":
+        candidates = [f"Recommended because {_join([_because(c) for c in clauses[:3]])}."] if clauses else []
+    else:
+        candidates = [f"{_capital(_join(clauses[:3]))}: {name}."] if clauses else []
+        candidates += [f"{name}.", f"{neutralise(item.short_title())}."]
     checker = _checker()
-    return next(t for t in candidates if t and checker.check(t, item, shopper, context_items).ok)
+    said = asked.said
+    for text in candidates:
+        if checker.check(text, item, shopper, context_items, evidence, said, audience).ok:
+            return text
+    return "" if style == "because" else "One of the closest matches in the catalog."
 
 
 @cache
 def _checker() -> GroundingChecker:
-    # Every brand a fallback names comes from the item or the shopper, so no catalog is needed.
+    # Every brand a template names comes from the item or the shopper, so no catalog is needed.
     return GroundingChecker(frozenset())
 
 
-def _matches(item: Item, shopper: Shopper, context: Sequence[Item]) -> list[tuple[str, MatchedFact]]:
-    p = shopper.preferences
-    out: list[tuple[str, MatchedFact]] = []
-    colour_text = canon(item.colour or "")
-    for wanted in p.colours:
-        if f" {canon(wanted).strip()} " in colour_text and canon(wanted).strip():
-            fact = MatchedFact(f"preferred colour {wanted}", "colour", item.colour or "")
-            out.append(("colour", fact))
-            break
-    budget = _budget(item, shopper)
-    if budget:
-        out.append(("budget", MatchedFact(budget, "price", money(item.price or 0.0, item))))
-    brand = canon(item.brand or "").strip()
-    if brand and any(canon(b).strip() == brand for b in p.brands):
-        out.append(("brand", MatchedFact(f"preferred brand {item.brand}", "brand", item.brand or "")))
-    size = next((s for s in item.sizes for w in p.sizes if sizes_meet(size_key(s), size_key(w))), None)
-    if size is not None:
-        out.append(("size", MatchedFact(f"size {size}", "sizes", size)))
-    out += _gender(item, shopper) + _categories(item, shopper) + _purchases(item, shopper, context)
-    words = _profile_words(item, shopper)
-    if words:
-        out.append(("profile", MatchedFact("profile", "title", ", ".join(words))))
-    return out
+def _name(item: Item) -> str:
+    name = neutralise(item.short_title()) or item.item_id
+    return f"{name} at {money(item.price, item)}" if item.price is not None else name
 
 
-def _budget(item: Item, shopper: Shopper) -> str | None:
-    p, price = shopper.preferences, item.price
-    if price is None or (p.budget_max is None and p.budget_min is None):
-        return None
-    if p.budget_max is not None and price > p.budget_max:
-        return None
-    if p.budget_min is not None and price < p.budget_min:
-        return None
-    if p.budget_max is None:
-        return f"budget from {money(p.budget_min or 0.0, item)}"
-    low = f"{money(p.budget_min, item)} to " if p.budget_min is not None else "up to "
-    return f"budget {low}{money(p.budget_max, item)}"
-
-
-def _gender(item: Item, shopper: Shopper) -> list[tuple[str, MatchedFact]]:
-    wanted = canon(shopper.preferences.gender or "").strip()
-    have = canon(item.gender or "")
-    fits = vocab.GENDER_FITS.get(wanted, frozenset({wanted} if wanted else ()))
-    if not any(f" {f} " in have for f in fits):
+def _request(item: Item, asked: Asked, voice: _Voice) -> list[str]:
+    """ "A red cotton kurta for women under 1500, as you asked": the asked constraints the item meets."""
+    c = asked.constraints
+    if not asked.said.strip() or not (c.kinds or c.colours or c.materials or c.gender or c.budget_max):
         return []
-    fact = MatchedFact(f"shopping for {shopper.preferences.gender}", "gender", item.gender or "")
-    return [("gender", fact)]
+    words: list[str] = []
+    if c.colours and not colour_contested(item):
+        have = item_colours(item)
+        words += [w for want in c.colours for w in colours_in(want) if any(w in h for h in have)][:1]
+    words += [m.lower() for m in c.materials if m.lower() in f"{item.material or ''} {item.title}".lower()][
+        :1
+    ]
+    kind = next((k for k in c.kinds if kind_table().fits(item.kind, [k])), None)
+    noun = (kind or item.kind or "item").lower()
+    phrase = " ".join([*words, noun])
+    if c.gender and (item.gender or "").lower() != "unisex" and c.gender.lower() in _GENDER_WORDS:
+        phrase += f" for {_GENDER_WORDS[c.gender.lower()]}"
+    if c.budget_max is not None and item.price is not None and item.price <= c.budget_max:
+        phrase += f" under {money(c.budget_max, item)}"
+    if phrase == noun and not kind:
+        return []  # nothing asked that this item shows
+    article = (
+        "" if noun.endswith("s") and not noun.endswith("ss") else ("an " if noun[0] in "aeiou" else "a ")
+    )
+    return [f"{article}{phrase}, {voice.asked}"]
 
 
-def _categories(item: Item, shopper: Shopper) -> list[tuple[str, MatchedFact]]:
-    have = tokens(item.category or "")
-    for wanted in shopper.preferences.categories:
-        if have and tokens(wanted) and tokens(wanted) <= have:
-            fact = MatchedFact(f"wanted category {wanted}", "category", item.category or "")
-            return [("category", fact)]
-    return []
-
-
-def _purchases(item: Item, shopper: Shopper, context: Sequence[Item]) -> list[tuple[str, MatchedFact]]:
-    have = tokens(item.category or "")
-    brand = canon(item.brand or "")
-    out = []
-    for title, category, names in _past(shopper, context):
-        said = f"past purchase {' '.join(title.split())}"
-        if have and tokens(category) == have:
-            out.append(("purchase", MatchedFact(said, "category", item.category or "")))
-        elif brand.strip() and brand in canon(names):
-            out.append(("purchase", MatchedFact(said, "brand", item.brand or "")))
-    return out
-
-
-def _past(shopper: Shopper, context: Sequence[Item]) -> list[tuple[str, str, str]]:
-    # (title, category, text naming the brand) of each purchase and each known history item.
-    by_id = {c.item_id: c for c in context}
-    out = []
-    for bought in shopper.purchases:
-        known = by_id.get(bought.item_id or "")
-        category = bought.category or (known.category if known else None) or ""
-        out.append((bought.title, category, f"{bought.title} {known.brand if known else ''}"))
-    for item_id in shopper.history:
-        if item_id in by_id:
-            known = by_id[item_id]
-            out.append((known.title, known.category or "", f"{known.title} {known.brand or ''}"))
-    return out
-
-
-def _profile_words(item: Item, shopper: Shopper) -> list[str]:
-    # Words of the profile that name the item: only those the shopper did not say they avoid.
-    said = canon(shopper.profile).split()
-    liked: set[str] = set()
-    avoided: set[str] = set()
-    for i, word in enumerate(said):
-        negated = any(w in _NEGATIONS for w in said[max(0, i - 3) : i])
-        (avoided if negated else liked).add(stem(word))
-    banned = _claim_words()
+def _matches(item: Item, shopper: Shopper, context: Sequence[Item], voice: _Voice) -> list[str]:
     out: list[str] = []
-    for word, spelled in _title_words(item):
-        fine = len(word) >= 4 and word.isalpha() and word not in banned
-        if fine and stem(word) in liked - avoided and stem(word) not in vocab.STOPWORDS:
-            liked.discard(stem(word))  # each profile word once, "shirt" and "shirts" alike
-            out.append(spelled)
-    return out[:3]
-
-
-def _title_words(item: Item) -> list[tuple[str, str]]:
-    # Each word in canonical form ("color" is "colour") with the spelling the title uses, so that a reason
-    # saying it names the item.
-    out: list[tuple[str, str]] = []
-    for raw in f"{item.title} {item.category or ''}".split():
-        parts = canon(raw).split()
-        spelled = raw.strip(".,;:!?()[]\"'").lower()
-        out += [(part, spelled if len(parts) == 1 and spelled.isalpha() else part) for part in parts]
+    for fact in matched_facts(item, shopper, context):
+        clause = _clause(fact, item, voice)
+        if clause and clause not in out:
+            out.append(clause)
     return out
 
 
-@cache
-def _claim_words() -> frozenset[str]:
-    # Words that would read as a discount or a promise ("sale", "free") are never echoed.
-    return frozenset(t for p in vocab.DISCOUNTS | vocab.PROMISES for t in canon(p).split())
-
-
-def _clause(kind: str, fact: MatchedFact, item: Item, voice: _Voice) -> str:
+def _clause(fact: MatchedFact, item: Item, voice: _Voice) -> str:
+    kind = fact.item_attribute
     if kind == "colour":
-        wanted = fact.shopper_fact.removeprefix("preferred colour ").lower()
-        if canon(wanted) == canon(fact.value):
-            return f"it comes in {wanted}, a colour {voice.likes}"
-        return f"it comes in {fact.value.lower()} ({voice.likes} {wanted})"
-    if kind == "budget":
-        return f"its price of {fact.value} is within {voice.their} {fact.shopper_fact}"
-    if kind == "brand":
-        return f"it is from {fact.value}, a brand {voice.likes}"
-    if kind == "size":
-        size = fact.value if "size" in fact.value.lower() else f"size {fact.value}"
-        return f"it comes in {size}, which {voice.wears}"
-    if kind == "gender":
-        value = fact.value.lower()
-        return "it is unisex" if value == "unisex" else f"it is made for {value}"
-    if kind == "category":
-        return f"it is in {fact.value}, a category {voice.is_} shopping for"
-    return f"its title mentions {_join(fact.value.split(', '))}, as {voice.their} profile does"
+        return f"in {fact.value}, a colour {voice.likes}"
+    if kind == "price":
+        limit = fact.shopper_fact.removeprefix("budget ").removeprefix("up to ")
+        return f"within {voice.your} budget of {limit}"
+    if kind == "brand" and fact.shopper_fact.startswith("preferred brand"):
+        return f"from {fact.value}, a brand {voice.likes}"
+    if kind == "sizes":
+        return f"in {voice.your} size {fact.value}"
+    if fact.shopper_fact.startswith("past purchase"):
+        return _purchase(fact, voice)
+    if kind == "title":
+        return f"{voice.you} mentioned {_join(fact.value.split(', '))} in {voice.your} profile"
+    return ""
 
 
-def _history(fact: MatchedFact, item: Item, voice: _Voice) -> str:
-    title = fact.shopper_fact.removeprefix("past purchase ")
+def _purchase(fact: MatchedFact, voice: _Voice) -> str:
+    title = Item("p", fact.shopper_fact.removeprefix("past purchase ")).short_title(8)
+    bought = "you bought" if voice.you == "you" else "the shopper bought"
     if fact.item_attribute == "brand":
-        return f"{voice.bought} {title} before; this is from {fact.value} too."
-    return f"{voice.bought} {title} before; this is also in {fact.value}."
+        return f"from {fact.value}, like the {title} {bought}"
+    return f"{_article(fact.value.lower())} like the {title} {bought}"
 
 
-def _describe(item: Item) -> str:
-    parts = [x.lower() for x in (item.colour, item.material, item.category) if x]
-    if not (parts or item.brand or item.price is not None):
-        return ""  # nothing beyond the title: the title speaks for itself
-    noun = " ".join(parts + ([] if item.category else ["item"]))
-    text = noun[0].upper() + noun[1:]
-    if item.brand:
-        text += f" from {item.brand}"
-    if item.price is not None:
-        text += f" at {money(item.price, item)}"
-    return text + "."
+def _no_title(item_id: str) -> str | None:
+    return None
+
+
+def _evidence(evidence: Sequence[Evidence], voice: _Voice, has_request: bool, titles: Titles) -> list[str]:
+    out = []
+    bought = "you bought" if voice.you == "you" else "the shopper bought"
+    for e in sorted(evidence, key=lambda e: e.rank):
+        near = neutralise(titles(e.near[0]) or "") if e.near else ""
+        near = Item("n", near).short_title(8) if near else ""
+        if e.signal == "bought_together" and e.count and near:
+            shoppers = "shopper" if e.count == 1 else "shoppers"
+            out.append(f"bought together with the {near} by {e.count} {shoppers}")
+        elif e.signal == "history" and near:
+            out.append(f"similar to the {near} {bought}")
+        elif e.signal == "keyword" and e.from_request and has_request and e.terms:
+            quoted = _join([f"'{t}'" for t in e.terms[:3]])
+            out.append(f"it matches {quoted} from {voice.message}")
+    return out[:1]
+
+
+def _because(clause: str) -> str:
+    """A clause as it reads after "Recommended because": "in blue, ..." -> "it comes in blue, ..."."""
+    if clause.startswith(("it ", "you ", "the shopper ")):
+        return clause
+    if clause.startswith("bought together"):
+        return f"it was {clause}"
+    return f"it comes {clause}" if clause.startswith("in ") else f"it is {clause}"
+
+
+def _article(noun: str) -> str:
+    if noun.endswith("s") and not noun.endswith("ss"):
+        return noun
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _join(parts: list[str]) -> str:

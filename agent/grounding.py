@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from agent import grounding_facts as facts
-from agent import vocab
+from agent import references, vocab
 from agent.claim_check import verify
 from agent.claims import canon_spans
 from agent.grounding_data import Support, collect
@@ -54,15 +54,20 @@ class GroundingChecker:
         shopper: Shopper,
         context_items: Sequence[Item] = (),
         evidence: Sequence[Evidence] = (),
+        said: str = "",
+        voice: str | None = None,
     ) -> GroundingResult:
         """Every claim in `text`, each marked supported or not by the item, shopper, context or evidence.
 
         The result holds the stated facts (v1) and a verdict per atomic claim (v2), whose vague
         experience, popularity, quality and suitability cues need the item's text, the shopper's data
-        or the candidate's retrieval `evidence`.
+        or the candidate's retrieval `evidence`; and every reference to the shopper or the item, which
+        must resolve (agent/references.py). `said` is what the shopper asked for in this chat; `voice`
+        ("shopper" or "support") is who the text speaks to, when known.
         """
-        ev = collect(item, shopper, context_items, evidence)
-        scan = Scan(text)
+        ev = collect(item, shopper, context_items, evidence, said)
+        named = _names_masked(text, item)
+        scan = Scan(text, named)
         # Order matters: brands and prices go first, so "Forever 21" and "€59.90" are not numbers.
         if self._brand_re is not None:
             scan.take(self._brand_re, lambda m: self._brand(scan, m, ev))
@@ -78,7 +83,8 @@ class GroundingChecker:
         scan.take(vocab.TITLE_MENTION, lambda m: facts.title_claim(scan.raw(m), m["obj"], ev))
         scan.take(vocab.SPELLED, lambda m: facts.number_claim(scan.raw(m), ev))
         scan.take(vocab.BARE_NUMBER, lambda m: facts.number_claim(scan.raw(m), ev))
-        claims, verdicts = verify(text, [*scan.claims, *self._words(scan.masked, ev)], ev)
+        found = [*scan.claims, *self._words(scan.masked, ev), *references.read(named, ev, voice)]
+        claims, verdicts = verify(text, found, ev)
         return GroundingResult(claims, verdicts)
 
     def _words(self, masked: str, ev: Support) -> list[Claim]:
@@ -155,7 +161,21 @@ class GroundingChecker:
         else:
             group = next((g for g in self._equivalents if phrase in g), frozenset({phrase}))
             source = facts.find_genuine(ev, group) if kind == "material" else ev.find(group)
+            if kind == "colour" and ev.colour_contested and (source or "").startswith("item."):
+                source = None  # its colour field and its title disagree: neither is stated
         return Claim(kind, phrase, source is not None, source)
+
+
+def _names_masked(text: str, item: Item) -> str:
+    """The text with the item's name blanked out where it is quoted verbatim: a name states no colour,
+    number or brand of its own ("Red Tape Men Tan Brogues" is a name, not a claim that they are tan).
+    Names of purchases stay readable: a purchase claim must name a real one."""
+    names = {item.title, item.short_title()}
+    out = text
+    for name in sorted((n for n in names if len(n) >= 8), key=len, reverse=True):
+        for m in re.finditer(re.escape(name), out, re.IGNORECASE):
+            out = out[: m.start()] + facts.MASK * len(m.group()) + out[m.end() :]
+    return out
 
 
 def _phrase_table(words: Vocabulary) -> dict[str, str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from agent.claim_words import WORD_GROUPS
 from agent.textnorm import canon, number_readings, size_key, stem, tokens
 from agent.untrusted import neutralise
+from retrieval.colours import colour_contested
 from retrieval.items import Item
 from retrieval.retriever import Evidence
 from retrieval.shoppers import Shopper
@@ -59,6 +60,8 @@ class Support:
     item_pool: Pool
     shopper_pool: Pool
     evidence: tuple[Evidence, ...] = ()
+    said: str = ""  # what the shopper asked for in this chat
+    colour_contested: bool = False  # the item's colour field contradicts its own title
 
     def find(self, phrases: Iterable[str], prefix: str = "") -> str | None:
         """The first source (starting with `prefix`) holding one of the canonical phrases."""
@@ -73,7 +76,11 @@ class Support:
 
 
 def collect(
-    item: Item, shopper: Shopper, context: Sequence[Item], evidence: Sequence[Evidence] = ()
+    item: Item,
+    shopper: Shopper,
+    context: Sequence[Item],
+    evidence: Sequence[Evidence] = (),
+    said: str = "",
 ) -> Support:
     """Gather the item's, the context items' and the shopper's data for one check."""
     texts: list[tuple[str, str]] = []
@@ -92,6 +99,7 @@ def collect(
     numbers = [(s, v) for s, t in texts for m in _ANY_NUMBER.finditer(t) for v in number_readings(m[0])]
     numbers += [("shopper.purchases", len(shopper.purchases))]
     numbers += [("shopper.history", len(shopper.history))]
+    numbers += [(f"evidence.{e.signal}.count", e.count) for e in evidence if e.count]
     p = shopper.preferences
     sizes = [("item.sizes", size_key(s)) for s in item.sizes]
     sizes += [("shopper.preferences.sizes", size_key(s)) for s in p.sizes]
@@ -105,7 +113,7 @@ def collect(
     everything = known + tuple((s, float(v)) for s, v in numbers)
     return Support(
         item, shopper, canonical, known, everything, tuple(sizes), bought, liked, item_pool,
-        shopper_pool, tuple(evidence),
+        shopper_pool, tuple(evidence), said, colour_contested(item),
     )  # fmt: skip
 
 

@@ -18,9 +18,9 @@ MASK = "\x1f"  # replaces spans already read: not a word character, so it also e
 class Scan:
     """The reason being read; spans that became claims are masked so no later rule reads them."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, masked: str | None = None) -> None:
         self.text = text
-        self.masked = text
+        self.masked = text if masked is None else masked  # spans already read (or names) are masked
         self.claims: list[Claim] = []
 
     def take(

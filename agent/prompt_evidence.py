@@ -51,6 +51,8 @@ def evidence_line(evidence: Evidence, titles: Titles, audience: str = "shopper")
         return f"shoppers who bought {near} also bought it" if near else None
     if evidence.signal == "collaborative":
         return "shoppers with similar purchases chose it"
+    if evidence.signal in ("keyword", "content") and not evidence.from_request:
+        return None  # words shared with past purchases are no reason a person would give
     wording = _WORDING["support" if audience == "support" else "shopper"].get(evidence.signal)
     if wording is None or ("{near}" in wording and not near):
         return None

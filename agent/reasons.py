@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.config import ReasonConfig
-from agent.fallback import MatchedFact, grounded_fallback, matched_facts
+from agent.fallback import Asked, grounded_fallback
 from agent.grounding import Claim, GroundingChecker
+from agent.matches import MatchedFact, matched_facts
 from agent.prompt_evidence import Titles, evidence_lines
 from agent.untrusted import neutralise
 from finetune.generator import Generator
@@ -150,10 +151,15 @@ class ReasonWriter:
         return self.prompt_source() if self.prompt_source is not None else self.prompt
 
     def write(
-        self, shopper: Shopper, candidates: Sequence[Candidate], audience: str | None = None
+        self,
+        shopper: Shopper,
+        candidates: Sequence[Candidate],
+        audience: str | None = None,
+        asked: Asked | None = None,
     ) -> list[Reason]:
-        """A grounded reason per candidate, in order."""
+        """A grounded reason per candidate, in order; `asked` is what the shopper asked for in the chat."""
         who = audience or self.config.audience
+        asked = asked or Asked()
         items = [c.item for c in candidates]
         prompts = [self.render_for(shopper, c.item, who, c.evidence) for c in candidates]
         texts = self.generator.generate(prompts)
@@ -162,7 +168,7 @@ class ReasonWriter:
         todo = list(range(len(items)))
         evidence = [c.evidence for c in candidates]
         for attempt in range(self.config.retries + 1):
-            todo = self._accept(shopper, items, texts, todo, reasons, rejected, attempt, evidence)
+            todo = self._accept(shopper, items, texts, todo, reasons, rejected, attempt, evidence, asked, who)
             if not todo or attempt == self.config.retries:
                 break
             again = self.generator.generate(
@@ -172,7 +178,7 @@ class ReasonWriter:
             for i, text in zip(todo, again, strict=True):
                 texts[i] = text
         for i in todo:
-            reasons[i] = self._fallback(shopper, items[i], who, tuple(rejected[i]))
+            reasons[i] = self._fallback(shopper, candidates[i], who, tuple(rejected[i]), asked)
         return [r for r in reasons if r is not None]
 
     def _accept(
@@ -184,12 +190,14 @@ class ReasonWriter:
         reasons: list[Reason | None],
         rejected: list[list[str]],
         attempt: int,
-        evidence: Sequence[Sequence[Evidence]] = (),
+        evidence: Sequence[Sequence[Evidence]],
+        asked: Asked,
+        audience: str,
     ) -> list[int]:
         left = []
         for i in todo:
             source = "model" if attempt == 0 else "model-retry"
-            reason = self.check(shopper, items[i], texts[i], source, evidence[i] if evidence else ())
+            reason = self.check(shopper, items[i], texts[i], source, evidence[i], asked.said, audience)
             if reason is None:
                 rejected[i].append(texts[i])
                 left.append(i)
@@ -198,13 +206,21 @@ class ReasonWriter:
         return left
 
     def check(
-        self, shopper: Shopper, item: Item, raw: str, source: str, evidence: Sequence[Evidence] = ()
+        self,
+        shopper: Shopper,
+        item: Item,
+        raw: str,
+        source: str,
+        evidence: Sequence[Evidence] = (),
+        said: str = "",
+        audience: str | None = None,
     ) -> Reason | None:
         """The reason for a generated text, or None when it is empty, banned or not grounded."""
         self.stats.generated += 1
         text = tidy(raw, self.config.max_sentences)
         context = self.context(shopper)
-        result = self.checker.check(text, item, shopper, context, evidence)
+        voice = audience or self.config.audience
+        result = self.checker.check(text, item, shopper, context, evidence, said, voice)
         banned = [p for p in self.current_prompt().banned_phrases if p.lower() in text.lower()]
         if result.ok and not banned and mentions_item(text, item):
             return Reason(item.item_id, text, source, result.claims, matched_facts(item, shopper, context))
@@ -212,11 +228,14 @@ class ReasonWriter:
         log.info("rejected reason for %s: %r (failures: %s)", item.item_id, text, result.failures)
         return None
 
-    def _fallback(self, shopper: Shopper, item: Item, audience: str, rejected: tuple[str, ...]) -> Reason:
+    def _fallback(
+        self, shopper: Shopper, candidate: Candidate, audience: str, rejected: tuple[str, ...], asked: Asked
+    ) -> Reason:
         self.stats.fallbacks += 1
         context = self.context(shopper)
-        text = grounded_fallback(item, shopper, audience, context)
-        result = self.checker.check(text, item, shopper, context)
+        item, evidence = candidate.item, candidate.evidence
+        text = grounded_fallback(item, shopper, audience, context, evidence, asked, self._title)
+        result = self.checker.check(text, item, shopper, context, evidence, asked.said, audience)
         matches = matched_facts(item, shopper, context)
         return Reason(item.item_id, text, "fallback", result.claims, matches, rejected)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.config import AgentConfig, CollabSettings
+from agent.fallback import Asked
 from agent.grounding import GroundingChecker
 from agent.reasons import Reason, ReasonWriter, format_number
 from finetune.generator import Generator, load_generator
@@ -99,10 +100,11 @@ class Agent:
         constraints: Constraints | None = None,
         like_item_id: str | None = None,
         keywords: str | None = None,
+        asked: Asked | None = None,
     ) -> list[Recommendation]:
-        """Top-k candidates, each with a grounded reason."""
+        """Top-k candidates, each with a grounded reason (`asked`: what the shopper asked for in the chat)."""
         found = self.candidates(shopper, k, text, constraints, like_item_id, keywords)
-        reasons = self.writer.write(shopper, found)
+        reasons = self.writer.write(shopper, found, asked=asked)
         return [Recommendation(c, r) for c, r in zip(found, reasons, strict=True)]
 
 

@@ -71,8 +71,8 @@ def _rows(
         if limit is not None and made >= limit:
             return
         who = AUDIENCES[n % 2] if audience == "auto" else audience
-        answer = grounded_fallback(item, shopper, who)
-        if not answer.startswith("Recommended because"):
+        answer = grounded_fallback(item, shopper, who, style="because")
+        if not answer:
             continue  # nothing about this shopper met the item: no reason worth learning
         made += 1
         yield {

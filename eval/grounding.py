@@ -44,6 +44,7 @@ class LabelledCase(BaseModel):
     item: str
     shopper: str = "cold"
     evidence: list[str] = Field(default_factory=list)
+    said: str = ""  # what the shopper asked for in the chat, when the claim rests on it
     supported: bool
     blind: bool = False  # labelled before the checker was ever run on it
     note: str = ""
@@ -78,7 +79,9 @@ def labelled_scores(data: LabelledFile, checker: GroundingChecker | None = None)
     rows = []
     for case in data.cases:
         evidence = [Evidence(signal, 1.0, 1, signal) for signal in case.evidence]
-        result = checker.check(case.claim, items[case.item], shoppers[case.shopper], evidence=evidence)
+        result = checker.check(
+            case.claim, items[case.item], shoppers[case.shopper], evidence=evidence, said=case.said
+        )
         rows.append(
             {"id": case.id, "claim": case.claim, "label": case.supported, "checker": result.ok,
              "blind": case.blind, "why": result.describe()}

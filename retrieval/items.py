@@ -60,6 +60,16 @@ class Item:
         out.update(dict(self.extra))
         return out
 
+    def short_title(self, max_words: int = 10) -> str:
+        """The name a sentence may give the item: its title up to the first list of features."""
+        title = " ".join(self.title.split())
+        for mark in (" | ", ", ", " - ", " (", ": "):
+            head = title.split(mark, 1)[0]
+            if len(head) >= 12:
+                title = head
+        words = title.split()
+        return " ".join(words[:max_words]).rstrip(",;:-")
+
     def text(self) -> str:
         """The text the embedder sees: title, attributes and description."""
         parts = [self.title]

@@ -168,6 +168,11 @@ def purchase_profile(purchases: tuple[PastPurchase, ...]) -> str:
     return shorten(_PROFILE_LEAD + "; ".join(parts) + ".", PROFILE_MAX_CHARS)
 
 
+def profile_is_purchases(profile: str) -> bool:
+    """True for a profile `purchase_profile` wrote: it lists purchases, not words of the shopper."""
+    return profile.startswith(_PROFILE_LEAD)
+
+
 def _first_clause(title: str) -> str:
     # Amazon titles pile features after the name ("Hair Clip, Double-Layered, ... (Holographic)").
     for mark in (" | ", ", ", " - ", " (", ": "):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -52,6 +52,9 @@ class Evidence:
     near: tuple[str, ...] = ()
     count: int | None = None  # shoppers behind a collaborative or popularity signal
     terms: tuple[str, ...] = ()  # words and phrases shared with the query (keyword signal)
+    # Measured against what the shopper asked for in this chat, not their profile or purchases: only
+    # then may a reason say "matches what you asked for".
+    from_request: bool = False
 
 
 class Signal(Protocol):
@@ -91,6 +94,11 @@ def anchors(shopper: Shopper) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
+def _quoted(terms: tuple[str, ...]) -> str:
+    said = [f"'{t}'" for t in terms]
+    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}" if said else ""
+
+
 def _top(scores: dict[str, tuple[float, str]], fetch: int) -> list[tuple[str, float, str]]:
     ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])[:fetch]
     return [(item_id, score, near) for item_id, (score, near) in ranked]
@@ -115,8 +123,9 @@ class ContentSignal:
 
     def evidence(self, hit: Hit, rank: int, query: Query) -> Evidence:
         """The similarity of meaning."""
-        detail = f"its description matches what we know you want (similarity {hit.score:.2f})"
-        return evidence(self.name, hit, rank, detail)
+        asked = bool(query.text.strip())
+        detail = "close in meaning to what you asked for" if asked else "close in meaning to what you bought"
+        return replace(evidence(self.name, hit, rank, detail), from_request=asked)
 
 
 @dataclass
@@ -138,11 +147,13 @@ class KeywordSignal:
         return [Hit(self.item_ids[m.row], m.score) for m in self.index.search(text, fetch)] if text else []
 
     def evidence(self, hit: Hit, rank: int, query: Query) -> Evidence:
-        """The words and phrases it shares with the query, rarest first."""
-        shared = self.index.shared_terms(query_text(query.shopper, query.text), self._row_of[hit.item_id])
-        words = ", ".join(f"'{t}'" for t in shared) or "some words"
-        detail = f"its description uses {words} like what we know you want (keyword score {hit.score:.2f})"
-        return Evidence(self.name, round(hit.score, 4), rank, detail, terms=shared)
+        """The words and phrases it shares with what the shopper asked for (else their profile)."""
+        asked = bool(query.text.strip())
+        said = query.text if asked else query_text(query.shopper)
+        shared = self.index.shared_terms(said, self._row_of[hit.item_id])
+        words = _quoted(shared) or "some words"
+        detail = f"matches {words} from your message" if asked else f"shares {words} with what you bought"
+        return Evidence(self.name, round(hit.score, 4), rank, detail, terms=shared, from_request=asked)
 
 
 @dataclass

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import replace
 
 import pytest
 
-from agent.fallback import MatchedFact, grounded_fallback, matched_facts, money
+from agent.fallback import Asked, grounded_fallback
 from agent.grounding import GroundingChecker
+from agent.matches import MatchedFact, matched_facts, money
 from agent.reasons import mentions_item
+from retrieval.filters import Constraints
 from retrieval.items import Item
+from retrieval.retriever import Evidence
 from retrieval.shoppers import PastPurchase, Preferences, Shopper
 
 SHIRT = Item(
@@ -48,17 +52,15 @@ def facts_by_attribute(item: Item, shopper: Shopper) -> dict[str, list[MatchedFa
 
 def test_matched_facts_find_each_kind_of_match() -> None:
     found = facts_by_attribute(SHIRT, SHOPPER)
-    assert found["colour"] == [MatchedFact("preferred colour blue", "colour", "Navy Blue")]
+    assert found["colour"] == [MatchedFact("preferred colour blue", "colour", "navy blue")]
     assert found["price"] == [MatchedFact("budget up to 80 EUR", "price", "59.90 EUR")]
-    assert found["brand"][0] == MatchedFact("preferred brand Levi's", "brand", "Levi's")
-    assert found["brand"][1].shopper_fact == "past purchase Levi's 501 Jeans"
+    assert found["brand"] == [MatchedFact("preferred brand Levi's", "brand", "Levi's")]
     assert found["sizes"] == [MatchedFact("size M", "sizes", "M")]
     assert found["gender"] == [MatchedFact("shopping for men", "gender", "Men")]
-    assert [f.shopper_fact for f in found["category"]] == [
-        "wanted category shirts",
-        "past purchase Oxford Shirt",
-    ]
-    assert found["title"] == [MatchedFact("profile", "title", "navy, shirt")]  # not "slim", "fit"
+    assert found["category"] == [MatchedFact("wanted category shirts", "category", "Shirt")]
+    # A past purchase links only as the same kind of product: the shirt, not the jeans of one brand.
+    assert found["kind"] == [MatchedFact("past purchase Oxford Shirt", "kind", "Shirt")]
+    assert found["title"] == [MatchedFact("profile", "title", "shirt")]  # not "navy" (a colour), "slim"
 
 
 def test_nothing_matches_for_a_cold_shopper_or_a_mismatch() -> None:
@@ -71,39 +73,70 @@ def test_nothing_matches_for_a_cold_shopper_or_a_mismatch() -> None:
     assert matched_facts(SHIRT, Shopper("m", preferences=Preferences(budget_min=60))) == ()
 
 
-def test_fallback_speaks_to_the_shopper_or_about_them() -> None:
+def test_a_contested_colour_and_a_brand_word_are_no_match() -> None:
+    brogues = Item("b", "Red Tape Men Tan Brogues", brand="Red Tape", colour="Red", kind="Formal Shoes")
+    likes_red = Shopper("r", preferences=Preferences(colours=("red",)))
+    assert matched_facts(brogues, likes_red) == ()  # "Red" is the brand's word, the shoes are tan
+    tape = Shopper("t", purchases=(PastPurchase("Scotch Permanent Mounting Tape"),))
+    assert matched_facts(brogues, tape) == ()
+    genie = Item("g", "Genie Women Black Handbag", brand="Genie")
+    opener = Shopper("o", purchases=(PastPurchase("Genie Garage Door Opener"),))
+    assert matched_facts(genie, opener) == ()
+
+
+def test_fallback_gives_the_reason_then_names_the_item() -> None:
     mine = grounded_fallback(SHIRT, SHOPPER)
-    assert mine.startswith("Recommended because it comes in navy blue (you like blue)")
-    assert "59.90 EUR" in mine and "80 EUR" in mine and "You bought Oxford Shirt" in mine
+    assert mine == (
+        "In navy blue, a colour you like, within your budget of 80 EUR and from Levi's, a brand you like: "
+        "Levi's Men Navy Blue Slim Fit Cotton Shirt at 59.90 EUR."
+    )
     theirs = grounded_fallback(SHIRT, SHOPPER, audience="support")
-    assert "the shopper likes blue" in theirs and "The shopper bought" in theirs
+    assert "a colour the shopper likes" in theirs and "the shopper's budget" in theirs
     assert " you" not in theirs.lower().replace("the shopper", "")
     with pytest.raises(ValueError, match="audience"):
         grounded_fallback(SHIRT, SHOPPER, audience="robot")
 
 
-def test_a_unisex_item_reads_as_unisex() -> None:
-    bottle = Item("b", "Thermo Bottle", gender="Unisex", colour="Blue")
-    shopper = Shopper("s", preferences=Preferences(gender="women", colours=("blue",)))
-    text = grounded_fallback(bottle, shopper)
-    assert "it is unisex" in text and "made for unisex" not in text
-    shirt_for = Shopper("m", preferences=Preferences(gender="men"))
-    assert "it is made for men" in grounded_fallback(SHIRT, shirt_for)
+def test_a_request_is_answered_with_what_was_asked_and_met() -> None:
+    asked = Asked(
+        "navy cotton shirts for men under 100",
+        Constraints(kinds=("Shirt",), colours=("navy",), materials=("cotton",), gender="men", budget_max=100),
+    )
+    text = grounded_fallback(SHIRT, COLD, asked=asked)
+    assert text == (
+        "A navy cotton shirt for men under 100 EUR, as you asked: "
+        "Levi's Men Navy Blue Slim Fit Cotton Shirt at 59.90 EUR."
+    )
+    words = Evidence("keyword", 2.0, 1, "", terms=("office", "shirt"), from_request=True)
+    office = Asked("a shirt for the office")
+    formal = replace(SHIRT, description="A crisp cotton shirt for the office.")
+    assert grounded_fallback(formal, COLD, evidence=(words,), asked=office).startswith(
+        "It matches 'office' and 'shirt' from your message: "
+    )
+    # The item never says "office": the check refuses that reason and the item's name is all that is left.
+    assert grounded_fallback(SHIRT, COLD, evidence=(words,), asked=office) == grounded_fallback(SHIRT, COLD)
 
 
 def test_profile_words_are_said_as_the_title_spells_them() -> None:
     lipstick = Item("l", "Lakme Matte Liquid Lip Color - 21 Mauve", category="Lipstick")
     text = grounded_fallback(lipstick, Shopper("s", profile="A bold lip colour with a matte finish."))
-    assert "mentions matte and color" in text and mentions_item(text, lipstick)
-    tee = Item("t", "Roadster Men Navy T-shirt")
-    assert "navy and shirt" in grounded_fallback(tee, Shopper("n", profile="navy shirts for work"))
+    assert text.startswith("You mentioned matte and color in your profile") and mentions_item(text, lipstick)
 
 
-def test_fallback_without_matches_describes_the_item() -> None:
-    assert grounded_fallback(SHIRT, COLD) == "Navy blue cotton shirts from Levi's at 59.90 EUR."
-    assert grounded_fallback(Item("x", "Mystery  Box"), COLD) == "Recommended: Mystery Box."
-    promising = Item("p", "Mystery Box - 20% off, free shipping", brand="Zara")
-    assert grounded_fallback(promising, COLD) == "Item from Zara."  # the title would not pass
+def test_fallback_without_matches_names_the_item_and_its_price() -> None:
+    assert grounded_fallback(SHIRT, COLD) == "Levi's Men Navy Blue Slim Fit Cotton Shirt at 59.90 EUR."
+    assert grounded_fallback(Item("x", "Mystery  Box"), COLD) == "Mystery Box."
+
+
+def test_evidence_speaks_in_plain_words() -> None:
+    kettle = Item("k1", "Camping Kettle", category="Kitchen")
+    mug = Item("m1", "Blue Enamel Camping Mug", price=12.0, extra=(("currency", "EUR"),))
+    together = Evidence("bought_together", 7.0, 1, "", near=("k1",), count=7)
+    shopper = Shopper("h", history=("k1",))
+    text = grounded_fallback(
+        mug, shopper, context_items=[kettle], evidence=(together,), titles={"k1": kettle.title}.get
+    )
+    assert text == "Bought together with the Camping Kettle by 7 shoppers: Blue Enamel Camping Mug at 12 EUR."
 
 
 def test_history_items_count_as_purchases_when_the_catalog_knows_them() -> None:
@@ -111,9 +144,9 @@ def test_history_items_count_as_purchases_when_the_catalog_knows_them() -> None:
     shopper = Shopper("h", history=("o1", "gone"))
     assert matched_facts(SHIRT, shopper) == ()
     facts = matched_facts(SHIRT, shopper, context_items=[oxford])
-    assert facts == (MatchedFact("past purchase Blue Oxford Shirt", "category", "Shirts"),)
+    assert facts == (MatchedFact("past purchase Blue Oxford Shirt", "kind", "Shirt"),)
     text = grounded_fallback(SHIRT, shopper, context_items=[oxford])
-    assert text == "You bought Blue Oxford Shirt before; this is also in Shirts."
+    assert text.startswith("A shirt like the Blue Oxford Shirt you bought: ")
     assert GroundingChecker(frozenset()).check(text, SHIRT, shopper, [oxford]).ok
 
 
@@ -196,7 +229,7 @@ def test_every_fallback_passes_the_grounding_check(audience: str, seed: int) -> 
             result = CHECKER.check(text, item, shopper)
             assert result.ok, f"{text!r}: {result.describe()}"
             # One sentence of matches at most, one about a past purchase at most.
-            assert text.endswith(".") and text.count("Recommended because") <= 1
+            assert text.endswith(".") and text.count(":") <= 1
             assert text.count(" bought ") <= 1 and len(text) < 400
 
 
@@ -207,8 +240,8 @@ def test_generated_fallbacks_do_use_the_shopper() -> None:
         for item in generated_items(20, 0)
         for shopper in generated_shoppers()
     ]
-    assert sum(t.startswith("Recommended because") for t in texts) > len(texts) / 4
-    assert any("You bought" in t for t in texts)
+    assert sum(":" in t for t in texts) > len(texts) / 4  # a reason, then the item's name
+    assert any("you bought" in t for t in texts)
 
 
 # --- real data (slow) ------------------------------------------------------------------------

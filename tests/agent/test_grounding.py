@@ -61,7 +61,7 @@ def failures(text: str, item: Item = SHIRT, shopper: Shopper = SHOPPER) -> list[
         "Since you bought running shoes from Nike, this casual men's shirt costs 59.90 EUR.",
         "A great everyday shirt for the office that matches your love of navy and grey.",
         "This Levi's shirt is a smart pick: navy, cotton, and only $59.90.",
-        "Even so, it is a casual shirt with one pocket that fits your style.",
+        "Even so, it is a casual shirt with one pocket for work, like your profile says.",
         "It is available in size M, and at 59.9 it stays under your budget of 80.",
         "Rated 4.4/5, this cotton shirt is a solid choice for work.",
         "Recommended because you like navy and it is a highly rated Levi's shirt.",
@@ -234,7 +234,9 @@ def test_you_bought_this_says_the_item_itself_was_bought() -> None:
 @pytest.mark.parametrize(
     ("text", "ok"),
     [
-        ("Its title mentions navy, slim and fit, as your profile does.", True),
+        ("Its title mentions shirt, as your profile does.", True),
+        # The profile names neither "slim" nor "fit", and a colour is no link between them.
+        ("Its title mentions navy, slim and fit, as your profile does.", False),
         ('Its title mentions "Slim Fit Cotton Shirt", which you like.', True),
         ("The product's name says shirts, so it suits work.", True),
         ("Its title mentions keeping and blue.", False),

@@ -21,8 +21,8 @@ SHOPPER = Shopper("u1", profile="I camp a lot.", history=("k1",))
 
 TOGETHER = Evidence("bought_together", 7.0, 1, "bought together by 7 shoppers", near=("k1",), count=7)
 HISTORY = Evidence("history", 0.81, 2, "near Camping Kettle (0.81)", near=("k1",))
-KEYWORD = Evidence("keyword", 3.2, 3, "shares words", terms=("camping", "mug"))
-CONTENT = Evidence("content", 0.66, 4, "close to the profile (0.66)")
+KEYWORD = Evidence("keyword", 3.2, 3, "shares words", terms=("camping", "mug"), from_request=True)
+CONTENT = Evidence("content", 0.66, 4, "close to what was asked (0.66)", from_request=True)
 COLLAB = Evidence("collaborative", 0.42, 5, "users like you (0.42)")
 ALL = (TOGETHER, HISTORY, KEYWORD, CONTENT, COLLAB)
 
@@ -58,6 +58,14 @@ def test_strongest_first_limited_and_catalog_text_neutralised() -> None:
     assert evidence_lines([markup], TITLES.get) == ["similar to your purchase Desk Lamp"]
 
 
+def test_words_shared_with_past_purchases_are_no_line_and_no_request() -> None:
+    profile_only = Evidence("keyword", 3.2, 3, "shares words", terms=("camping", "mug"))
+    assert line(profile_only) is None and line(Evidence("content", 0.6, 4, "close")) is None
+    checker = GroundingChecker(frozenset())
+    asked = "Recommended because matches what you asked for: camping, mug."
+    assert not checker.check(asked, MUG, SHOPPER, (KETTLE,), (KEYWORD,)).ok  # nothing was asked
+
+
 def test_the_reason_prompt_lists_the_evidence() -> None:
     variables = reason_variables(SHOPPER, MUG, "shopper", (KETTLE,), ALL, TITLES.get)
     user = str(render(load_prompt("reason"), variables).messages[-1].content)
@@ -72,6 +80,7 @@ def test_a_reason_that_repeats_a_line_passes_only_with_that_evidence(evidence: E
     checker = GroundingChecker(frozenset({"Falcon"}))
     text = f"Recommended because {line(evidence)}."
     cold = Shopper("u2")
-    assert checker.check(text, MUG, cold, (KETTLE,), (evidence,)).ok, text
+    said = "a camping mug" if evidence.from_request else ""  # what the shopper asked for in the chat
+    assert checker.check(text, MUG, cold, (KETTLE,), (evidence,), said).ok, text
     if evidence.signal != "history":  # a purchase title in the text is itself shopper data
         assert not checker.check(text, MUG, cold, (), ()).ok, text

@@ -70,8 +70,8 @@ def how_choose_text(config: AgentConfig, catalog_size: int) -> str:
             f"How I choose, in plain words (catalog of {catalog_size} items):",
             f"  1. Finding: an embedding model ({r.embedder}) turns each product's text into numbers. "
             "I compare them with what you said and your profile, and with the items you bought or "
-            "pointed at. Each of these signals ranks the catalog; I merge the rankings "
-            f"(reciprocal rank fusion, k={r.rrf_k}).",
+            "pointed at, and with what shoppers bought together. Each of these signals ranks the "
+            "catalog; I merge the rankings, so an item several signals agree on comes first.",
             "  2. Filtering: anything that breaks what you asked for (budget, gender, colour, brands "
             "you avoid, items you already saw or bought) is dropped.",
             f"  3. Explaining: a small language model ({g.base_model}, {adapter}) writes a short reason "

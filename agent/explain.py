@@ -42,9 +42,7 @@ def explain_why(rec: Recommendation, state: ChatState) -> str:
         lines.append("I know little about you yet, so it rests on the item itself and what you asked for.")
     if rec.candidate.evidence:
         lines.append("How it came up:")
-        lines += [f"  - {e.detail}, rank {e.rank} for that signal" for e in rec.candidate.evidence]
-    if rec.reason.source == "fallback":
-        lines.append("(This reason was built directly from the item's attributes.)")
+        lines += [f"  - {e.detail}" for e in rec.candidate.evidence]
     return "\n".join(lines)
 
 
@@ -69,7 +67,8 @@ def explain_why_not(rec: Recommendation, best: Recommendation | None, state: Cha
     mine, theirs = len(rec.reason.matches), len(best.reason.matches)
     if mine != theirs:
         lines.append(f"  - it meets {mine} of your wishes, {other} meets {theirs}")
-    lines.append(f"  - its match score is {rec.candidate.score:.4f} against {best.candidate.score:.4f}")
+    if not gap and mine == theirs:
+        lines.append(f"  - it matched what you asked for a little less closely than {other}")
     lines.append(f"It is still a fair choice: {rec.reason.text}")
     return "\n".join(lines)
 

@@ -11,9 +11,10 @@ from functools import cache
 
 from agent.grounding import GroundingChecker
 from agent.matches import MatchedFact, matched_facts, money
+from agent.textnorm import canon
 from agent.untrusted import neutralise
 from retrieval.colours import colour_contested, colours_in, item_colours
-from retrieval.filters import Constraints
+from retrieval.filters import Constraints, made_of
 from retrieval.items import Item
 from retrieval.kinds import kind_table
 from retrieval.retriever import Evidence
@@ -72,8 +73,16 @@ def grounded_fallback(
         raise ValueError(f"audience must be one of {sorted(_VOICES)}, not {audience!r}")
     voice = _VOICES[audience]
     asked = asked or Asked()
-    clauses = _request(item, asked, voice) + _matches(item, shopper, context_items, voice)
-    clauses += _evidence(evidence, voice, bool(asked.said.strip()), titles or _no_title)
+    request = _request(item, asked, voice)
+    found = _evidence(item, evidence, voice, request, asked.said, titles or _no_title)
+    if request and found and found[0].startswith("that "):
+        request, found = [f"{request[0]}, {found[0]}"], []
+    matches = _matches(item, shopper, context_items, voice)
+    if matches and found and found[0].startswith(_WEAK):
+        found = []
+    if found and found[0].startswith("similar to "):  # names the purchase; "a gift card like X" adds nothing
+        matches = [m for m in matches if not m.endswith(" bought")]
+    clauses = request + matches + found
     name = _name(item)
     if style == "because":
         candidates = [f"Recommended because {_join([_because(c) for c in clauses[:3]])}."] if clauses else []
@@ -108,9 +117,7 @@ def _request(item: Item, asked: Asked, voice: _Voice) -> list[str]:
     if c.colours and not colour_contested(item):
         have = item_colours(item)
         words += [w for want in c.colours for w in colours_in(want) if any(w in h for h in have)][:1]
-    words += [m.lower() for m in c.materials if m.lower() in f"{item.material or ''} {item.title}".lower()][
-        :1
-    ]
+    words += [m.lower() for m in made_of(item, c.materials)][:1]
     kind = next((k for k in c.kinds if kind_table().fits(item.kind, [k])), None)
     noun = (kind or item.kind or "item").lower()
     phrase = " ".join([*words, noun])
@@ -128,10 +135,16 @@ def _request(item: Item, asked: Asked, voice: _Voice) -> list[str]:
 
 def _matches(item: Item, shopper: Shopper, context: Sequence[Item], voice: _Voice) -> list[str]:
     out: list[str] = []
+    purchases = 0
     for fact in matched_facts(item, shopper, context):
         clause = _clause(fact, item, voice)
+        bought = fact.shopper_fact.startswith("past purchase")
+        # One past purchase is reason enough; a brand already named is not named twice.
+        if bought and (purchases or any(c.startswith(f"from {fact.value},") for c in out)):
+            continue
         if clause and clause not in out:
             out.append(clause)
+            purchases += bought
     return out
 
 
@@ -157,29 +170,65 @@ def _purchase(fact: MatchedFact, voice: _Voice) -> str:
     title = Item("p", fact.shopper_fact.removeprefix("past purchase ")).short_title(8)
     bought = "you bought" if voice.you == "you" else "the shopper bought"
     if fact.item_attribute == "brand":
-        return f"from {fact.value}, like the {title} {bought}"
-    return f"{_article(fact.value.lower())} like the {title} {bought}"
+        return f"from {fact.value}, like {_the(title)} {bought}"
+    return f"{_article(fact.value.lower())} like {_the(title)} {bought}"
 
 
 def _no_title(item_id: str) -> str | None:
     return None
 
 
-def _evidence(evidence: Sequence[Evidence], voice: _Voice, has_request: bool, titles: Titles) -> list[str]:
-    out = []
+def _evidence(
+    item: Item, evidence: Sequence[Evidence], voice: _Voice, request: list[str], said: str, titles: Titles
+) -> list[str]:
+    """The retrieval evidence in words; when the shopper asked for something, only what the request
+    itself found counts, and words the request clause already says are not repeated."""
     bought = "you bought" if voice.you == "you" else "the shopper bought"
+    stated = set(" ".join(request).lower().replace(",", " ").split())
+    found: dict[str, str] = {}
     for e in sorted(evidence, key=lambda e: e.rank):
         near = neutralise(titles(e.near[0]) or "") if e.near else ""
         near = Item("n", near).short_title(8) if near else ""
         if e.signal == "bought_together" and e.count and near:
             shoppers = "shopper" if e.count == 1 else "shoppers"
-            out.append(f"bought together with the {near} by {e.count} {shoppers}")
+            found.setdefault(e.signal, f"bought together with {_the(near)} by {e.count} {shoppers}")
+        elif e.signal == "keyword" and e.from_request and said.strip() and e.terms:
+            new = [t for t in e.terms if _written_in(t, item) and not set(t.lower().split()) <= stated]
+            if new:
+                quoted = _join([f"'{t}'" for t in new[:3]])
+                found.setdefault(
+                    e.signal, f"{'that ' if request else 'it '}matches {quoted} from {voice.message}"
+                )
+        elif request or said.strip():
+            continue  # what the shopper asked for is the reason; their past is not
         elif e.signal == "history" and near:
-            out.append(f"similar to the {near} {bought}")
-        elif e.signal == "keyword" and e.from_request and has_request and e.terms:
-            quoted = _join([f"'{t}'" for t in e.terms[:3]])
-            out.append(f"it matches {quoted} from {voice.message}")
-    return out[:1]
+            found.setdefault(e.signal, f"similar to {_the(near)} {bought}")
+        elif e.signal == "collaborative":
+            found.setdefault(e.signal, f"also chosen by shoppers who bought what {bought}")
+        elif e.signal == "content" and not e.from_request:
+            own = e.detail.endswith("your profile")
+            found.setdefault(
+                e.signal, f"in line with {voice.your} profile" if own else f"close to what {bought} before"
+            )
+        elif e.signal == "popular" and item.rating is not None:
+            found.setdefault(e.signal, f"rated {item.rating:g} of 5")
+    best = next((found[k] for k in _EVIDENCE_ORDER if k in found), None)
+    return [best] if best else []
+
+
+_EVIDENCE_ORDER = ("bought_together", "history", "keyword", "collaborative", "content", "popular")
+# Evidence that says little beside a matched fact: kept only when nothing else links the two.
+_WEAK = ("also chosen by", "close to what", "in line with", "rated ")
+
+
+def _the(name: str) -> str:
+    return name if name.lower().startswith("the ") else f"the {name}"
+
+
+def _written_in(term: str, item: Item) -> bool:
+    # A word is quoted only as the item writes it: the index matched "comfortable" to "comfort".
+    have = " " + canon(" ".join([item.title, item.kind or "", item.description])) + " "
+    return len(term) > 1 and f" {canon(term).strip()} " in have
 
 
 def _because(clause: str) -> str:

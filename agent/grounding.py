@@ -83,7 +83,10 @@ class GroundingChecker:
         scan.take(vocab.TITLE_MENTION, lambda m: facts.title_claim(scan.raw(m), m["obj"], ev))
         scan.take(vocab.SPELLED, lambda m: facts.number_claim(scan.raw(m), ev))
         scan.take(vocab.BARE_NUMBER, lambda m: facts.number_claim(scan.raw(m), ev))
-        found = [*scan.claims, *self._words(scan.masked, ev), *references.read(named, ev, voice)]
+        # "Wear Your Mind" is a brand and "Your Guide to Rome" a bought book, not words to the shopper.
+        own_names = [item.brand or "", *(p.title for p in shopper.purchases)]
+        refs = references.read(named, ev, voice, _masked(named, own_names, 3))
+        found = [*scan.claims, *self._words(scan.masked, ev), *refs]
         claims, verdicts = verify(text, found, ev)
         return GroundingResult(claims, verdicts)
 
@@ -170,9 +173,12 @@ def _names_masked(text: str, item: Item) -> str:
     """The text with the item's name blanked out where it is quoted verbatim: a name states no colour,
     number or brand of its own ("Red Tape Men Tan Brogues" is a name, not a claim that they are tan).
     Names of purchases stay readable: a purchase claim must name a real one."""
-    names = {item.title, item.short_title()}
+    return _masked(text, {item.title, item.short_title()}, 8)
+
+
+def _masked(text: str, names: Iterable[str], shortest: int) -> str:
     out = text
-    for name in sorted((n for n in names if len(n) >= 8), key=len, reverse=True):
+    for name in sorted((n for n in set(names) if len(n) >= shortest), key=len, reverse=True):
         for m in re.finditer(re.escape(name), out, re.IGNORECASE):
             out = out[: m.start()] + facts.MASK * len(m.group()) + out[m.end() :]
     return out

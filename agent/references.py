@@ -18,6 +18,7 @@ from agent.claim_words import SHOPPER_FIT
 from agent.grounding_data import Pool, Support
 from agent.grounding_types import Claim
 from agent.references_words import (
+    GARBLED,
     ITS_NEVER,
     LINK_STOP,
     MODAL_VERBS,
@@ -49,6 +50,18 @@ _ECHO = re.compile(
     r"(?:\s+(?:before|too|also))*\s+(?:does|do|did|was|is|were|has|shows)\b",
     re.I,
 )
+# "..., as your purchase X also fits", "like the shopper bought before", "as you did": an echo.
+_AS_YOURS = re.compile(
+    r"\b(?:as|like|which|and)\s+(?:(?:is|are)\s+)?(?:in\s+)?"
+    r"(?P<who>your|the (?:shopper|user|customer)['’]s|this shopper['’]s|you|the (?:shopper|user|customer))\b"
+    r"\s*(?P<rest>[^,;:]*)",
+    re.I,
+)
+_BOUGHT = frozenset("bought purchased ordered owned own reviewed rated got".split())
+_ECHO_VERBS = frozenset(
+    "does do did was is were has have shows also too fits matches match contains includes mentions "
+    "says before".split()
+)
 # Double quotes anywhere; single quotes only around words, so "Levi's men's" quotes nothing.
 _HAS = re.compile(
     r"\b(?:it|this one|this item|the item)\s+(?:also\s+)?(?:has|comes with|features|includes|boasts)\s+"
@@ -66,11 +79,14 @@ _MATCHES_SAID = re.compile(rf"\bmatch(?:es|ing)?\b.*\bfrom\s+{_WHOSE}\s+(?:messa
 _LIST_CUT = re.compile(r"\s*(?:,\s*(?:and|or)?|\band\b|\bor\b|\bas\b|\bwhich\b|\bwhile\b)\s*", re.I)
 
 
-def read(text: str, ev: Support, voice: str | None = None) -> list[Claim]:
-    """Every reference in `text` to the shopper or the item, each resolved (supported) or not."""
-    claims = [*_yours(text, ev), *_yous(text, ev), *_its(text), *_mentions(text, ev)]
+def read(text: str, ev: Support, voice: str | None = None, names_masked: str | None = None) -> list[Claim]:
+    """Every reference in `text` to the shopper or the item, each resolved (supported) or not.
+    `names_masked` is the text with brand and purchase names blanked ("Wear Your Mind" speaks to no
+    one); words to the shopper are read there, links to purchases in the full text."""
+    masked = text if names_masked is None else names_masked
+    claims = [*_yours(masked, ev), *_yous(masked, ev), *_its(text), *_mentions(text, ev)]
     claims += [*_features(text, ev), *_makers(text, ev)]
-    claims += [*_quotes(text, ev), *_voice(text, voice), *_repeats(text)]
+    claims += [*_quotes(text, ev), *_voice(masked, voice), *_repeats(masked), *_garbled(masked)]
     return claims
 
 
@@ -234,21 +250,62 @@ def _echoes(text: str, ev: Support) -> Iterator[Claim]:
     """ "Its title mentions X, as your profile does": X links the item to the shopper's own words."""
     from agent.vocab import TITLE_MENTION
 
-    for echo in _ECHO.finditer(text):
-        start = max(text.rfind(". ", 0, echo.start()), text.rfind("! ", 0, echo.start()), -1) + 1
-        before = text[start : echo.start()]
-        said = [*TITLE_MENTION.finditer(before), *_MENTION.finditer(before)]
-        if not said:
-            yield _claim(echo.group(), echo.span(), None)  # "as your profile does" with nothing before it
-            continue
-        named = [n for m in said for n in _listed(m["obj"])]
-        bad = [n for n in named if link_word(n, ev) is None]
-        yield _claim(echo.group(), echo.span(), None if bad or not named else "shopper.purchases")
+    for sentence in re.finditer(r"[^.!?]+", text):
+        body, at = sentence.group(), sentence.start()
+        for echo in _AS_YOURS.finditer(body):
+            before = body[: echo.start()]
+            said = [*TITLE_MENTION.finditer(before), *_MENTION.finditer(before)]
+            span = (at + echo.start(), at + echo.end())
+            if not said:
+                if _ECHO.match(body, echo.start()):
+                    yield _claim(echo.group(), span, None)  # "as your profile does" with nothing before it
+                continue
+            named = [n for m in said for n in _listed(m["obj"])]
+            yield _claim(echo.group(), span, _echo_source(echo, named, ev) if named else None)
 
 
-def link_word(word: str, ev: Support) -> str | None:
+def _echo_source(echo: re.Match[str], named: list[str], ev: Support) -> str | None:
+    """What backs "X, as your <head> [<a purchase>] does": the head says where X must be found."""
+    if echo["who"].lower() in ("you", "the shopper", "the user", "the customer"):
+        verb = echo["rest"].split()[0].lower() if echo["rest"].split() else ""
+        if verb in _BOUGHT:
+            head = "purchase"
+        elif verb in SAY_VERBS or verb in ("did", "do", "does"):
+            head = "search"
+        else:
+            return "frame"  # "as you like navy": the liking itself is judged where likings are
+    else:
+        words = [w for w in _words(echo["rest"]) if w not in YOUR_MODIFIERS]
+        head = stem(words[0]) if words else ""
+    need = YOUR_HEADS.get(head)
+    if need == "said":
+        ok = ev.said.strip() and all(_in(n, canon(ev.said)) for n in named)
+        return "shopper.said" if ok else None
+    if need == "purchases":
+        fragment = _named_purchase(echo["rest"])
+        links = [link_word(n, ev, fragment) for n in named]
+        return links[0] if links and all(links) else None
+    if need == "profile":
+        links = [link_word(n, ev) for n in named]
+        return links[0] if links and all(links) else None
+    return None  # "as your title does", "as your shopper's description does": nothing of the shopper's
+
+
+def _named_purchase(rest: str) -> str:
+    # "purchase Fjellstad Merino Hiking Socks also fits" -> "Fjellstad Merino Hiking Socks"
+    taken = []
+    for w in rest.split()[1:]:
+        if w.lower().strip(",") in _ECHO_VERBS:
+            break
+        taken.append(w)
+    name = " ".join(taken)
+    return "" if canon(name).strip() in ("", "history", "list", "record", "records") else name
+
+
+def link_word(word: str, ev: Support, purchase: str = "") -> str | None:
     """Where a word the item's title shares with the shopper's purchases or profile comes from, or
-    None when it is no link: a brand, colour, gender or stop word, or not shared at all."""
+    None when it is no link: a brand, colour, gender or stop word, or not shared at all. With
+    `purchase` named, only a bought title that holds that name counts."""
     said = _words(word)
     brand = set(_words(ev.item.brand or ""))
     if not said or any(w in LINK_STOP or w in brand or w in COLOURS or w.isdigit() for w in said):
@@ -257,8 +314,12 @@ def link_word(word: str, ev: Support) -> str | None:
         return None
     for i, bought in enumerate(ev.shopper.purchases):
         title = _words(bought.title)[1:]  # a title's first word is mostly its maker's name
+        if purchase and not _in(purchase, canon(bought.title)):
+            continue
         if _in(word, " ".join(title)):
             return f"shopper.purchases[{i}].title"
+    if purchase:
+        return None
     if not profile_is_purchases(ev.shopper.profile) and _in(word, canon(ev.shopper.profile)):
         return "shopper.profile"
     return None
@@ -285,9 +346,21 @@ def _quotes(text: str, ev: Support) -> Iterator[Claim]:
 
 def _voice(text: str, voice: str | None) -> Iterator[Claim]:
     # A reason speaks to the shopper ("you") or, for staff, about them ("the shopper"); never both.
-    other = {"shopper": r"\bthe (?:shopper|user|customer)\b", "support": r"\b(?:you|your|you['’]\w+)\b"}
+    other = {
+        "shopper": r"\b(?:the|this) (?:shopper|user|customer)\b",
+        "support": r"\b(?:you|your|you['’]\w+)\b",
+    }
     if voice in other:
         for m in re.finditer(other[voice], text, re.I):
+            yield _claim(m.group(), m.span(), None)
+
+
+_GARBLED = tuple(re.compile(p, re.I) for p in GARBLED)
+
+
+def _garbled(text: str) -> Iterator[Claim]:
+    for pattern in _GARBLED:
+        for m in pattern.finditer(text):
             yield _claim(m.group(), m.span(), None)
 
 

@@ -55,3 +55,18 @@ LINK_STOP: frozenset[str] = (
         "ml g gm gms gram grams kg litre liter inch inches cm mm x pcs pc count pair pairs".split()
     )
 )
+# What no shop data can back and no careful writer says: the marks of a small model mashing templates.
+GARBLED: tuple[str, ...] = (
+    r"\bits (?:brand|title|name) [\w.&'-]+(?: [\w.&'-]+)? and (?:its )?(?:title|brand|name) (?:are|is)\b",
+    r"\bits (?:brand|title|name) and (?:its )?(?:brand|title|name) (?:match|are|is)\b",
+    r"\balso in this shop\b",
+    r"\b(?:your|this|the) (?:shopper|user|customer)['’]s "
+    r"(?:title|description|name|review|business|experience)\b",
+    r"\byour (?:shopper|user|customer)\b",
+    r"\b(?!through\b|over\b|again\b|more\b|round\b)(\w{3,}) and \1\b",
+    r"\bits (?:image|images|picture|photo|photos)\b",
+    r"\b(?:shopping (?:cart|assistant|basket)|your (?:cart|basket))\b",
+    r"\byou (?:bought|purchased|ordered) (?:the|this) (?:shopper|user|customer)\b",
+    r"\bour (?:stylist|stylists|team|experts?)\b",
+    r"\bas (?:your|the (?:shopper|user|customer)['’]s) (?:\w+ ){1,2}(?:is|are|also)\s*(?:[.!?]|$)",
+)

@@ -47,6 +47,11 @@ def amazon2023_rows(data_dir: str | None, limit: int | None, audience: str) -> l
 
 def giftcards_rows(data_dir: str | None, limit: int | None, audience: str) -> list[dict[str, Any]]:
     """Gift Cards reviewers: their earlier reviewed cards are the shopper, the last one is the item."""
+    return list(_rows(giftcards_pairs(data_dir), audience, limit, "giftcards"))
+
+
+def giftcards_pairs(data_dir: str | None) -> list[tuple[Shopper, Item]]:
+    """Every Gift Cards reviewer with two known cards, in id order: earlier cards, and the last one."""
     root = shared_data_dir(data_dir) / "giftcards"
     catalog = {
         i.item_id: i for i in load_catalog(root / "meta_Gift_Cards.jsonl", "giftcards", skip_bad=True).items
@@ -60,7 +65,7 @@ def giftcards_rows(data_dir: str | None, limit: int | None, audience: str) -> li
         purchases = tuple(_giftcard_purchase(r, catalog[r["asin"]]) for r in earlier[-4:])
         shopper = Shopper(shopper_id=reviewer, profile=purchase_profile(purchases), purchases=purchases)
         pairs.append((shopper, catalog[last["asin"]]))
-    return list(_rows(pairs, audience, limit, "giftcards"))
+    return pairs
 
 
 def _rows(

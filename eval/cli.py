@@ -241,6 +241,68 @@ def eval_grounding(
     _echo_report(save_result(folder, "eval-grounding", settings, files, metrics, grounding_markdown(metrics)))
 
 
+@eval_app.command("audit-build")
+def eval_audit_build(
+    amazon: Annotated[int, typer.Option(help="amazon2023 validation shoppers (recommend over Myntra).")] = 16,
+    giftcards: Annotated[int, typer.Option(help="Late Gift Cards reviewers (recommend).")] = 6,
+    mg: Annotated[int, typer.Option(help="MG-ShopDial first client messages (chat).")] = 8,
+    output: Annotated[Path | None, typer.Option("--output", help="pairs.jsonl to write.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override.")] = None,
+) -> None:
+    """The blind audit's pairs: every text the shop wrote for shoppers nobody tuned on, no verdicts."""
+    from eval.audit_build import BuildOptions, build_audit
+    from eval.audit_data import PAIRS
+
+    cfg = load_agent_config(config, set_)
+    counts = build_audit(
+        cfg, BuildOptions(amazon=amazon, giftcards=giftcards, mg_dialogues=mg), output or PAIRS
+    )
+    typer.echo(json.dumps(counts, indent=2))
+
+
+@eval_app.command("audit-sheets")
+def eval_audit_sheets(
+    folder: Annotated[Path, typer.Option("--folder", help="Where to write the sheets.")],
+    chunks: Annotated[int, typer.Option(help="Sheets to deal the pairs over.")] = 8,
+) -> None:
+    """Blind labelling sheets of the audit's pairs: data and texts, no verdicts, writer hidden."""
+    from eval.audit_data import load_pairs
+    from eval.audit_sheets import sheets
+
+    for path in sheets(load_pairs(), chunks, folder):
+        typer.echo(path)
+
+
+@eval_app.command("audit-merge")
+def eval_audit_merge(
+    files: Annotated[list[Path], typer.Argument(help="Label files written on the sheets (JSON lines).")],
+) -> None:
+    """Add labels written on sheets to eval/data/audit/labels.jsonl (a text labelled again is replaced)."""
+    from eval.audit_data import LABELS, load_labels, load_pairs, write_jsonl
+    from eval.audit_sheets import merge_labels
+
+    labels = load_labels()
+    labels.update({label.text_id: label for label in merge_labels(load_pairs(), files)})
+    ordered = [labels[k] for k in sorted(labels)]
+    write_jsonl(LABELS, ordered)
+    typer.echo(f"{len(labels)} texts labelled in {LABELS}")
+
+
+@eval_app.command("audit")
+def eval_audit(out: OutOpt = Path("runs")) -> None:
+    """The checker on the blind audit (no model needed): accept precision, reject recall, shown rates."""
+    from eval.audit import audit_markdown, audit_scores
+    from eval.audit_data import BRANDS, LABELS, PAIRS, load_brands, load_labels, load_pairs
+
+    metrics = audit_scores(load_pairs(), load_labels(), load_brands())
+    folder = run_folder(out, "eval-audit")
+    typer.echo(audit_markdown(metrics))
+    _echo_report(
+        save_result(folder, "eval-audit", {}, [PAIRS, LABELS, BRANDS], metrics, audit_markdown(metrics))
+    )
+
+
 @eval_app.command("search")
 def eval_search(
     requests: Annotated[

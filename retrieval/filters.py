@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from retrieval.colours import colours_in, item_colours
+from retrieval.derive import materials_in
 from retrieval.items import Item
 from retrieval.kinds import kind_table
 from retrieval.shoppers import Preferences
@@ -111,17 +112,20 @@ def violation(item: Item, c: Constraints) -> str | None:
 def _what_it_is(item: Item, c: Constraints) -> str | None:
     if c.kinds and not kind_table().fits(item.kind, c.kinds):
         return f"not a {' or '.join(c.kinds)}"
-    if c.materials and not any(_norm(m) in _made_of(item) for m in c.materials):
+    if c.materials and not made_of(item, c.materials):
         return f"not made of {', '.join(c.materials)}"
     if c.sizes and item.sizes and not {_norm(s) for s in c.sizes} & {_norm(s) for s in item.sizes}:
         return f"not in size {', '.join(c.sizes)}"
     return None
 
 
-def _made_of(item: Item) -> str:
-    # The title speaks for the material too, but not through the brand ("Varkala Silk Sarees").
+def made_of(item: Item, wanted: tuple[str, ...]) -> tuple[str, ...]:
+    """The item's materials that are one of `wanted` or a blend of it; never an imitation ("art silk"
+    is not silk) and never a word of the brand ("Varkala Silk Sarees")."""
     title = item.title.replace(item.brand, " ") if item.brand else item.title
-    return _norm(f"{item.material or ''} {title}")
+    have = materials_in(f"{item.material or ''} {title}")
+    wants = {_norm(m) for m in wanted}
+    return tuple(h for h in have if _norm(h) in wants or _norm(h.removesuffix(" blend")) in wants)
 
 
 def _colour_matches(item: Item, colours: tuple[str, ...]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,8 @@ FACT_FIELDS: tuple[str, ...] = (
 
 
 DESCRIPTION_CHARS = 120
+# Words a shortened name never ends on.
+_LOOSE_ENDS = frozenset({"with", "for", "and", "&", "of", "in", "the", "a", "an", "to", "by", "on", "or"})
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,15 @@ class Item:
             head = title.split(mark, 1)[0]
             if len(head) >= 12:
                 title = head
-        words = title.split()
-        return " ".join(words[:max_words]).rstrip(",;:-")
+        # "Onion Hair Shampoo With Bhringraj & Tea Tree Oil For Hair Re-growth": the name ends where the
+        # features start, when at least three words remain.
+        head = re.split(r"\s+(?:with|for|featuring|includes?)\s+", title, maxsplit=1, flags=re.I)[0]
+        if len(head.split()) >= 3:
+            title = head
+        words = title.split()[:max_words]
+        while len(words) > 1 and words[-1].lower().strip(",;:-") in _LOOSE_ENDS:
+            words.pop()
+        return " ".join(words).rstrip(",;:-&")
 
     def text(self) -> str:
         """The text the embedder sees: title, attributes and description."""

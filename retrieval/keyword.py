@@ -54,12 +54,14 @@ def item_keyword_text(item: Item) -> str:
 
 # Spellings of one word that tokenising would split or keep apart: "t-shirt", "t shirt", "tshirt".
 _JOINED = re.compile(r"\bt[\s-]?shirt", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b", re.IGNORECASE)
 
 
 def surface_words(text: str) -> list[str]:
     """Lower-case words of a text without stop words, as written."""
-    text = _JOINED.sub("tshirt", text)
-    return [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
+    text = _POSSESSIVE.sub("", _JOINED.sub("tshirt", text))
+    # A lone letter ("s" of "mom's", "x" of "2 x 3") says nothing; a lone digit may ("size 8").
+    return [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
 
 
 def terms(text: str) -> list[str]:

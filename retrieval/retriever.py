@@ -112,7 +112,8 @@ class Retriever:
         """The k best candidates that break no constraint."""
         # Never offer what they bought, nor the very item they asked for more like.
         liked = (query.like_item_id,) if query.like_item_id else ()
-        shown = frozenset(query.shopper.history + liked)
+        bought = tuple(p.item_id for p in query.shopper.purchases if p.item_id)
+        shown = frozenset(query.shopper.history + bought + liked)
         constraints = query.constraints.merged(Constraints(exclude_ids=shown))
         total = len(self.items)
         out: list[Candidate] = []
@@ -184,4 +185,6 @@ def _popular_evidence(item: Item, shoppers: int, rank: int) -> Evidence:
     if shoppers:
         detail = f"one of the most bought items here ({shoppers} shoppers)"
         return Evidence("popular", float(shoppers), rank, detail, count=shoppers)
-    return Evidence("popular", item.rating or 0.0, rank, "well rated in the catalog")
+    if item.rating is not None:
+        return Evidence("popular", item.rating, rank, f"among the best rated here ({item.rating:g} of 5)")
+    return Evidence("popular", 0.0, rank, "a fitting pick from the catalog")

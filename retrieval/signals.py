@@ -13,6 +13,7 @@ from retrieval.embedder import Embedder
 from retrieval.filters import Constraints
 from retrieval.index import VectorIndex
 from retrieval.keyword import KeywordIndex
+from retrieval.shopper_loaders import profile_is_purchases
 from retrieval.shoppers import Shopper
 
 Titles = Callable[[str], str]  # item id -> a name a shopper recognises
@@ -124,13 +125,15 @@ class ContentSignal:
     def evidence(self, hit: Hit, rank: int, query: Query) -> Evidence:
         """The similarity of meaning."""
         asked = bool(query.text.strip())
-        detail = "close in meaning to what you asked for" if asked else "close in meaning to what you bought"
+        own = query.shopper.profile and not profile_is_purchases(query.shopper.profile)
+        about = "what you asked for" if asked else "your profile" if own else "what you bought"
+        detail = f"close in meaning to {about}"
         return replace(evidence(self.name, hit, rank, detail), from_request=asked)
 
 
 @dataclass
 class KeywordSignal:
-    """The shopper's words against item texts as TF-IDF keywords: exact words and phrases count."""
+    """The shopper's words against item texts, ranked by BM25: exact words and phrases count."""
 
     index: KeywordIndex
     item_ids: tuple[str, ...]
@@ -187,7 +190,7 @@ class HistorySignal:
 
     def evidence(self, hit: Hit, rank: int, query: Query) -> Evidence:
         """Which of the shopper's items it resembles."""
-        detail = f"similar to {self.titles(hit.near[0])}, which you bought (similarity {hit.score:.2f})"
+        detail = f"similar to {self.titles(hit.near[0])}, which you bought"
         return evidence(self.name, hit, rank, detail)
 
 
@@ -212,7 +215,7 @@ class LikeItemSignal:
     def evidence(self, hit: Hit, rank: int, query: Query) -> Evidence:
         """The pointed-at item."""
         name = self.titles(hit.near[0])
-        detail = f"similar to {name}, the item you pointed at (similarity {hit.score:.2f})"
+        detail = f"similar to {name}, the item you pointed at"
         return evidence(self.name, hit, rank, detail)
 
 
@@ -243,10 +246,10 @@ class CollabSignal:
         """Whose choices it follows, and the closest of the shopper's items in those terms."""
         if query.like_item_id:
             liked = self.titles(query.like_item_id)
-            detail = f"shoppers who chose {liked} tend to choose it too (taste score {hit.score:.2f})"
+            detail = f"shoppers who chose {liked} tend to choose it too"
             return evidence(self.name, hit, rank, detail, (query.like_item_id,))
         closest = self.model.nearest_in_factors(hit.item_id, anchors(query.shopper))
-        detail = f"shoppers who bought what you bought also chose it (taste score {hit.score:.2f})"
+        detail = "shoppers who bought what you bought also chose it"
         if closest is None:
             return evidence(self.name, hit, rank, detail, ())
         detail += f"; of your items it is closest to {self.titles(closest)} in who buys it"

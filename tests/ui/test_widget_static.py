@@ -42,7 +42,7 @@ REQUIRED_HOOKS = (
     "whythis-thumb-up",
     "whythis-thumb-down",
     "whythis-evidence",
-    "whythis-bar",
+    "whythis-found",
     "whythis-text",
     "whythis-error",
     "aria-live",
@@ -197,3 +197,10 @@ def test_widget_is_valid_javascript() -> None:
         [node, "--check", str(WIDGET_JS)], capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_the_widget_shows_no_internal_field() -> None:
+    # Who wrote a reason and the retrieval scores are for staff (the console), never for a shopper.
+    source = WIDGET_JS.read_text(encoding="utf-8")
+    shown = [f for f in ("reason_source", ".score", ".rank", "s.signal") if f in source]
+    assert shown == []

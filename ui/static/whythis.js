@@ -260,12 +260,6 @@
       meta.appendChild(el("span", "whythis-price", formatPrice(card.price, card.currency)));
     }
     if (card.brand) meta.appendChild(el("span", "whythis-brand", card.brand));
-    const model = card.reason_source === "model";
-    const hint = el("span", "whythis-source", model ? "model" : "checked fallback");
-    hint.title = model
-      ? "Written by the model and checked against the catalog"
-      : "The model's reason did not pass the check, so a checked template wrote it";
-    meta.appendChild(hint);
     node.appendChild(meta);
     node.appendChild(el("p", "whythis-reason", card.reason));
     node.appendChild(cardActions(turn, node, card));
@@ -291,28 +285,6 @@
     return bar;
   }
 
-  function signalChart(signals) {
-    const scores = signals.map((s) => Math.abs(Number(s.score)) || 0);
-    const scale = Math.max(1, ...scores); // similarities stay on a 0..1 axis, counts scale to the largest
-    const list = el("ul", "whythis-chart");
-    list.setAttribute("aria-label", "How strongly each signal put this item forward");
-    signals.forEach((s, i) => {
-      const row = el("li", "whythis-chart-row");
-      if (s.detail) row.title = String(s.detail);
-      row.appendChild(el("span", "whythis-bar-label", s.signal));
-      const track = el("span", "whythis-bar-track");
-      track.setAttribute("aria-hidden", "true");
-      const bar = el("span", "whythis-bar");
-      bar.style.width = Math.round((scores[i] / scale) * 100) + "%";
-      bar.setAttribute("data-score", String(Number(s.score)));
-      track.appendChild(bar);
-      row.appendChild(track);
-      row.appendChild(el("span", "whythis-bar-value", (Number(s.score) || 0).toFixed(2)));
-      list.appendChild(row);
-    });
-    return list;
-  }
-
   function factList(cls, heading, lines) {
     const box = el("div", cls);
     box.appendChild(el("p", "whythis-evidence-heading", heading));
@@ -329,7 +301,9 @@
     const pos = ev.position ? "#" + ev.position + " " : "";
     box.appendChild(el("p", "whythis-evidence-title", "Why " + pos + ev.title));
     const signals = Array.isArray(ev.signals) ? ev.signals : [];
-    if (signals.length) box.appendChild(signalChart(signals));
+    // Staff see scores and ranks in the console; a shopper reads what put the item forward, in words.
+    const found = signals.map((s) => String(s.detail || "")).filter((d) => d);
+    if (found.length) box.appendChild(factList("whythis-found", "How it came up", found));
     const matched = (ev.matched || []).map(
       (m) => "your " + m.shopper_fact + " → its " + m.item_attribute + ": " + m.value,
     );

@@ -1,0 +1,196 @@
+"""`whythis eval audit-build`: the pairs of the blind audit, from shoppers nobody tuned the shop on.
+
+Five sources, each through the door a real shopper uses: amazon2023 validation shoppers and late Gift
+Cards reviewers get `recommend`; the demo shoppers, MG-ShopDial's first client messages and new
+Myntra requests open a chat. Every text the shop wrote for a pair is kept (the model's answer, its
+retry, the grounded template), which one was shown, and the atomic claims as the shop splits them; no
+verdict is written, so labels given from these files are blind.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.chat import ChatAgent
+from agent.claims import split_claims
+from agent.config import AgentConfig
+from agent.reasons import tidy
+from agent.recommender import Agent, Recommendation, load_agent
+from agent.state import anonymous_shopper
+from agent.training_rows import giftcards_pairs
+from eval.audit_data import (
+    BRANDS,
+    PAIRS,
+    AuditPair,
+    AuditText,
+    TextKind,
+    evidence_row,
+    file_of,
+    row_of,
+    write_jsonl,
+)
+from eval.intents import catalog_for, load_dialogues
+from eval.search import SilentGenerator
+from eval.search_data import catalog_path
+from finetune.generator import load_generator
+from retrieval.datasets import dataset_path
+from retrieval.items import Item
+from retrieval.shopper_loaders import demo_shopper_paths, load_amazon2023_users, load_shopper
+from retrieval.shoppers import Shopper
+
+# New first messages, written for the audit (none is in eval/data/search_requests.yaml, none was used
+# while the checker and the templates were tuned).
+MYNTRA_REQUESTS = (
+    "looking for a denim jacket for men",
+    "cotton nightsuit for women",
+    "a pink kurta for girls",
+    "wallet for my husband, leather please",
+    "running shoes for men under 3000",
+    "gold earrings for a wedding",
+    "a grey hoodie for boys",
+    "white sneakers for women",
+)
+DEMO_REQUESTS = {
+    "maya_budget_colours": "a summer dress please",
+    "jonas_history_only": "I need a water bottle for long runs",
+    "lea_brands": "show me some sunglasses",
+    "cold_start": "a watch for my brother under 200",
+}
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How many shoppers each source gives."""
+
+    amazon: int = 16
+    giftcards: int = 6
+    mg_dialogues: int = 8
+    per_shopper: int = 5
+    # The first ones of each source were read while tuning the checker and the templates.
+    skip_amazon: int = 3
+    skip_giftcards: int = 2
+    skip_mg: int = 4
+
+
+@dataclass(frozen=True)
+class Visit:
+    """Who comes to a shop and what they say first ("" asks for recommendations without a chat)."""
+
+    source: str
+    shopper: Shopper
+    said: str = ""
+
+
+def build_audit(config: AgentConfig, options: BuildOptions, out: Path = PAIRS) -> dict[str, int]:
+    """Every source's pairs written to `out`, the catalogs' brands beside it; counts per source."""
+    generator = load_generator(config.generator)
+    pairs: list[AuditPair] = []
+    brands: dict[str, list[str]] = {}
+    for catalog, path, visits in _sources(options):
+        model = load_agent(config, path, skip_bad=True, generator=generator)
+        silent = load_agent(config, path, skip_bad=True, generator=SilentGenerator())
+        brands[catalog] = sorted({i.brand for i in model.items if i.brand})
+        for visit in visits:
+            recs = _visit(model, visit, options.per_shopper)
+            templates = {r.item.item_id: r.reason.text for r in _visit(silent, visit, options.per_shopper)}
+            pairs += _pairs(catalog, visit, recs, templates, model.items, config)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_jsonl(out, pairs)
+    (out.parent / BRANDS.name).write_text(json.dumps(brands, ensure_ascii=False, indent=0), encoding="utf-8")
+    counts: dict[str, int] = {}
+    for p in pairs:
+        counts[p.source] = counts.get(p.source, 0) + 1
+    return counts
+
+
+def _visit(agent: Agent, visit: Visit, k: int) -> tuple[Recommendation, ...]:
+    if not visit.said:
+        return tuple(agent.recommend(visit.shopper, k))
+    _, reply = ChatAgent.over(agent).start(visit.shopper, visit.said)
+    return reply.items
+
+
+def _sources(options: BuildOptions) -> Iterator[tuple[str, Path, list[Visit]]]:
+    users = load_amazon2023_users(dataset_path("amazon2023", "validation.jsonl"))
+    amazon = users[options.skip_amazon : options.skip_amazon + options.amazon]
+    cold = [Visit("myntra-cold", anonymous_shopper(), said) for said in MYNTRA_REQUESTS]
+    yield "myntra", catalog_path("myntra"), [Visit("amazon2023-validation", s) for s in amazon] + cold
+    # The last reviewers in id order: the shop stage's training rows take the first ones.
+    everyone = giftcards_pairs(None)
+    reviewers = everyone[: len(everyone) - options.skip_giftcards]
+    late = [s for s, _ in reviewers[-options.giftcards :]]
+    yield "giftcards", catalog_path("giftcards"), [Visit("giftcards-late-reviewers", s) for s in late]
+    demo = [
+        Visit("demo-chat", load_shopper(p), DEMO_REQUESTS[p.stem])
+        for p in demo_shopper_paths()
+        if p.stem in DEMO_REQUESTS
+    ]
+    yield "demo", catalog_path("demo"), demo
+    folder = dataset_path("mg_shopdial")
+    by_path: dict[Path, list[Visit]] = {}
+    for dialogue_id, said in _mg_first(folder, options.skip_mg + options.mg_dialogues)[options.skip_mg :]:
+        by_path.setdefault(catalog_for(dialogue_id, folder), []).append(
+            Visit("mg-shopdial", anonymous_shopper(), said)
+        )
+    for path, visits in by_path.items():
+        yield path.stem, path, visits
+
+
+def _mg_first(folder: Path, n: int) -> list[tuple[str, str]]:
+    # Spread over the four categories: each dialogue's first client message that asks for something.
+    by_category: dict[str, list[tuple[str, str]]] = {}
+    for d in load_dialogues(folder):
+        turns = [t.strip() for t in d.client_turns() if len(t.split()) >= 4]
+        if turns:
+            by_category.setdefault(d.id.split(":", 1)[0], []).append((d.id, turns[0]))
+    longest = max(map(len, by_category.values()), default=0)
+    rounds = [rows[i] for i in range(longest) for rows in by_category.values() if i < len(rows)]
+    return rounds[:n]
+
+
+def _pairs(
+    catalog: str,
+    visit: Visit,
+    recs: Sequence[Recommendation],
+    templates: dict[str, str],
+    items: Sequence[Item],
+    config: AgentConfig,
+) -> list[AuditPair]:
+    known = {i.item_id: i for i in items}
+    context = [known[i] for i in visit.shopper.history if i in known]
+    out = []
+    for n, rec in enumerate(recs):
+        key = f"{visit.source}:{visit.shopper.shopper_id}:{n}:{rec.item.item_id}"
+        template = rec.reason.text if rec.reason.source == "fallback" else templates.get(rec.item.item_id, "")
+        out.append(AuditPair(
+            id=key, source=visit.source, catalog=catalog, audience=config.reasons.audience,
+            said=visit.said, item=row_of(rec.item), shopper=file_of(visit.shopper),
+            context=[row_of(i) for i in context], evidence=[evidence_row(e) for e in rec.candidate.evidence],
+            texts=_texts(key, rec, template, config.reasons.max_sentences),
+        ))  # fmt: skip
+    return out
+
+
+def _texts(key: str, rec: Recommendation, template: str, limit: int) -> list[AuditText]:
+    reason = rec.reason
+    written = [tidy(raw, limit) for raw in reason.rejected]
+    model_shown = reason.source != "fallback"
+    if model_shown:
+        written.append(reason.text)
+    kinds: tuple[TextKind, ...] = ("model", "retry")
+    out = [
+        _text(f"{key}#{kind}", kind, text, shown=model_shown and n == len(written) - 1)
+        for n, (kind, text) in enumerate(zip(kinds, written, strict=False))
+        if text
+    ]
+    if template:
+        out.append(_text(f"{key}#template", "template", template, shown=not model_shown))
+    return out
+
+
+def _text(text_id: str, kind: TextKind, text: str, shown: bool) -> AuditText:
+    claims = [c.text for c in split_claims(text)]
+    return AuditText(id=text_id, kind=kind, text=text, shown=shown, claims=claims)

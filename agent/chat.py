@@ -285,6 +285,23 @@ class ChatAgent:
         conv.state, header = refine.others(replace(before, like_item_id=None, wants=""))
         return self._recommend(conv, header)
 
+    def _loosened(
+        self, shopper: Shopper, k: int, wanted: str, c: Constraints, like: str | None, focus: str | None
+    ) -> tuple[Constraints, str]:
+        """The constraints, or with the first of material, colour, size dropped that lets something
+        through ("cotton nightwear" where no nightwear says its fabric), and what was dropped."""
+        if self.agent.candidates(shopper, k, wanted, c, like, focus):
+            return c, ""
+        options = (
+            (c.materials, replace(c, materials=()), "made of {}"),
+            (c.colours, replace(c, colours=()), "{}"),
+            (c.sizes, replace(c, sizes=()), "size {}"),
+        )
+        for values, looser, words in options:
+            if values and self.agent.candidates(shopper, k, wanted, looser, like, focus):
+                return looser, words.format(" or ".join(values))
+        return c, ""
+
     def _others(self, conv: Conversation, parsed: Parsed) -> Reply:
         conv.state, header = refine.others(conv.state)
         return self._recommend(conv, header)
@@ -303,6 +320,11 @@ class ChatAgent:
         wanted = search_text(state.wants)
         focus = focus_text(state.wants, self.vocab, constraints)
         asked = Asked(state.wants, state.constraints)
+        constraints, missing = self._loosened(
+            state.shopper, k, wanted, constraints, state.like_item_id, focus
+        )
+        if missing:
+            header = f"Nothing here is listed as {missing}, so these come closest:"
         recs = self.agent.recommend(state.shopper, k, wanted, constraints, state.like_item_id, focus, asked)
         if not recs:
             return Reply("Nothing in the catalog fits all of that. Try loosening a constraint.", "empty")

@@ -3,6 +3,7 @@ already bought."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from retrieval.colours import colours_in, item_colours
@@ -119,11 +120,16 @@ def _what_it_is(item: Item, c: Constraints) -> str | None:
     return None
 
 
+# "Fabric: 100% cotton", "Material: wood": a description's own statement of what the item is made of.
+_FABRIC = re.compile(r"\b(?:fabric|material)\s*:\s*([^.:]{1,40})", re.IGNORECASE)
+
+
 def made_of(item: Item, wanted: tuple[str, ...]) -> tuple[str, ...]:
     """The item's materials that are one of `wanted` or a blend of it; never an imitation ("art silk"
     is not silk) and never a word of the brand ("Varkala Silk Sarees")."""
     title = item.title.replace(item.brand, " ") if item.brand else item.title
-    have = materials_in(f"{item.material or ''} {title}")
+    fabric = " ".join(m.group(1) for m in _FABRIC.finditer(item.description))
+    have = materials_in(f"{item.material or ''} {title} {fabric}")
     wants = {_norm(m) for m in wanted}
     return tuple(h for h in have if _norm(h) in wants or _norm(h.removesuffix(" blend")) in wants)
 

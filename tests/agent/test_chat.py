@@ -12,7 +12,7 @@ from agent.chat import ChatAgent, Reply
 from agent.config import AgentConfig
 from agent.intents import Parsed
 from agent.recommender import Agent, load_agent
-from agent.state import Conversation
+from agent.state import Conversation, anonymous_shopper
 from retrieval.catalog import demo_catalog_path
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from retrieval.shoppers import Shopper
@@ -284,3 +284,12 @@ def test_item_question_answers_from_the_catalog_only(agent: Agent) -> None:
     conv, first = bot.start(demo("jonas"))
     text = say(bot, conv, "what is #2 made of?", "item_question", refs=(2,)).text
     assert text.startswith(f"#2 {first.items[1].item.title}") and "price:" in text
+
+
+def test_a_material_no_item_of_the_kind_lists_is_loosened_and_said(agent: Agent) -> None:
+    # No running shoe in the demo shop says it is silk: the shopper sees running shoes and is told so.
+    bot = ChatAgent.over(agent)
+    _, reply = bot.start(anonymous_shopper(), "silk running shoes")
+    assert reply.lead == "Nothing here is listed as made of silk, so these come closest:"
+    assert reply.items and all("silk" not in r.reason.text.lower() for r in reply.items)
+    assert all(r.item.kind == "Running Shoes" for r in reply.items)

@@ -9,7 +9,7 @@ from dataclasses import replace
 from agent import vocab
 from agent.grounding_data import Support
 from agent.grounding_types import Claim
-from agent.textnorm import canon, number_readings, size_key, sizes_meet, tokens
+from agent.textnorm import canon, number_readings, size_key, sizes_meet, stem
 from retrieval.items import Item
 
 MASK = "\x1f"  # replaces spans already read: not a word character, so it also ends words
@@ -112,10 +112,32 @@ def size_claim(raw: str, ev: Support) -> Claim:
 
 
 def title_claim(raw: str, named: str, ev: Support) -> Claim:
-    """ "Its title mentions X, Y and Z": every word named is in the item's title or category."""
-    have = tokens(f"{ev.item.title} {ev.item.category or ''}")
-    backed = tokens(named) <= have
+    """ "Its title mentions X, Y and Z": each thing named is written in the item's title, its words
+    together and in order ("Pixel 6" is not "Pixel 6a"; a category word is not the title's)."""
+    backed = written_in_title(named, ev.item)
     return Claim("title", raw, backed, "item.title" if backed else None)
+
+
+def written_in_title(named: str, item: Item) -> bool:
+    """Each thing of a list ("X, Y and Z") is written in the item's title, words together and in order."""
+    title = _content_stems(item.title)
+    terms = [t for t in _TITLE_LIST.split(named) if canon(t).strip()]
+    return bool(terms) and all(_written(t, title) for t in terms)
+
+
+_TITLE_LIST = re.compile(r"\s*(?:,\s*(?:and|or)?|\band\b|\bor\b)\s*", re.IGNORECASE)
+
+
+def _content_stems(text: str) -> list[str]:
+    # Letters and digits stay together: "6a" is a model name of its own, not "6".
+    words = re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("’", ""))
+    return [stem(w) for w in words if w not in vocab.STOPWORDS or w.isdigit()]
+
+
+def _written(term: str, title: list[str]) -> bool:
+    words = _content_stems(term)
+    n = len(words)
+    return n > 0 and any(title[i : i + n] == words for i in range(len(title) - n + 1))
 
 
 def bought_this(said: str, ev: Support) -> Claim:

@@ -8,6 +8,7 @@ shopper's own profile that names the product, never a brand's or a colour's word
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -127,12 +128,27 @@ def _purchases(item: Item, shopper: Shopper, context: Sequence[Item]) -> list[Ma
     for purchase in bought:
         known = by_id.get(purchase.item_id or "")
         said = f"past purchase {' '.join(purchase.title.split())}"
-        kind = (known.kind if known else None) or product_kind(purchase.title, purchase.category)
+        kind = (known.kind if known else None) or bought_kind(purchase)
         if item.kind and kind and kind.lower() == item.kind.lower():
             out.append(MatchedFact(said, "kind", item.kind))
         elif known and known.brand and item.brand and canon(known.brand) == canon(item.brand):
             out.append(MatchedFact(said, "brand", item.brand))
     return out
+
+
+# A die cut, a sticker or a print of a jar is not a jar: the named thing is only depicted.
+_DEPICTS = re.compile(
+    r"\b(?:die[\s-]?cuts?|cutting dies?|stencils?|stickers?|decals?|templates?|stamps?|molds?|moulds?|"
+    r"patterns?|posters?|wall art|costumes?|toys?|figures?|figurines?|miniatures?|ornaments?)\b",
+    re.IGNORECASE,
+)
+
+
+def bought_kind(purchase: PastPurchase) -> str | None:
+    """What kind of product a purchase is, unless its name only depicts one (a jar die cut)."""
+    if _DEPICTS.search(purchase.title):
+        return None
+    return product_kind(purchase.title, purchase.category)
 
 
 def _as_purchase(item: Item) -> PastPurchase:

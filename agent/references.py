@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from agent import references_shapes as shapes
 from agent.claim_words import SHOPPER_FIT
 from agent.grounding_data import Pool, Support
 from agent.grounding_types import Claim
 from agent.references_words import (
-    GARBLED,
     ITS_NEVER,
     LINK_STOP,
     MODAL_VERBS,
@@ -86,8 +86,8 @@ def read(text: str, ev: Support, voice: str | None = None, names_masked: str | N
     masked = text if names_masked is None else names_masked
     claims = [*_yours(masked, ev), *_yous(masked, ev), *_its(text), *_mentions(text, ev)]
     claims += [*_features(text, ev), *_makers(text, ev)]
-    claims += [*_quotes(text, ev), *_voice(masked, voice), *_repeats(masked), *_garbled(masked)]
-    return claims
+    claims += [*_quotes(text, ev), *_voice(masked, voice), *_repeats(masked)]
+    return claims + shapes.read(text, masked, ev)
 
 
 def _claim(text: str, span: tuple[int, int], source: str | None) -> Claim:
@@ -352,15 +352,6 @@ def _voice(text: str, voice: str | None) -> Iterator[Claim]:
     }
     if voice in other:
         for m in re.finditer(other[voice], text, re.I):
-            yield _claim(m.group(), m.span(), None)
-
-
-_GARBLED = tuple(re.compile(p, re.I) for p in GARBLED)
-
-
-def _garbled(text: str) -> Iterator[Claim]:
-    for pattern in _GARBLED:
-        for m in pattern.finditer(text):
             yield _claim(m.group(), m.span(), None)
 
 

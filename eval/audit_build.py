@@ -29,6 +29,8 @@ from eval.audit_data import (
     TextKind,
     evidence_row,
     file_of,
+    load_brands,
+    load_pairs,
     row_of,
     write_jsonl,
 )
@@ -53,6 +55,14 @@ MYNTRA_REQUESTS = (
     "a grey hoodie for boys",
     "white sneakers for women",
 )
+# The second round: new shoppers and requests after the checker was fixed on the first round's labels.
+MYNTRA_REQUESTS_2 = (
+    "black formal trousers for men",
+    "a floral top for women under 1000",
+    "sandals for girls",
+    "a backpack for college",
+    "lipstick in a nude shade",
+)
 DEMO_REQUESTS = {
     "maya_budget_colours": "a summer dress please",
     "jonas_history_only": "I need a water bottle for long runs",
@@ -65,14 +75,15 @@ DEMO_REQUESTS = {
 class BuildOptions:
     """How many shoppers each source gives."""
 
-    amazon: int = 16
+    amazon: int = 20
     giftcards: int = 6
-    mg_dialogues: int = 8
+    mg_dialogues: int = 10
     per_shopper: int = 5
     # The first ones of each source were read while tuning the checker and the templates.
     skip_amazon: int = 3
     skip_giftcards: int = 2
     skip_mg: int = 4
+    round: int = 1  # round 2 takes the next shoppers and its own requests, and leaves the demo shop out
 
 
 @dataclass(frozen=True)
@@ -96,10 +107,14 @@ def build_audit(config: AgentConfig, options: BuildOptions, out: Path = PAIRS) -
         for visit in visits:
             recs = _visit(model, visit, options.per_shopper)
             templates = {r.item.item_id: r.reason.text for r in _visit(silent, visit, options.per_shopper)}
-            pairs += _pairs(catalog, visit, recs, templates, model.items, config)
+            pairs += _pairs(catalog, visit, recs, templates, model.items, config, options.round)
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_jsonl(out, pairs)
-    (out.parent / BRANDS.name).write_text(json.dumps(brands, ensure_ascii=False, indent=0), encoding="utf-8")
+    # A round is rebuilt whole; the pairs of other rounds (and their labels) stay as they are.
+    kept = [p for p in load_pairs(out) if p.round != options.round] if out.is_file() else []
+    write_jsonl(out, [*kept, *pairs])
+    old = load_brands(out.parent / BRANDS.name) if (out.parent / BRANDS.name).is_file() else {}
+    text = json.dumps({**old, **brands}, ensure_ascii=False, indent=0)
+    (out.parent / BRANDS.name).write_text(text, encoding="utf-8")
     counts: dict[str, int] = {}
     for p in pairs:
         counts[p.source] = counts.get(p.source, 0) + 1
@@ -116,7 +131,8 @@ def _visit(agent: Agent, visit: Visit, k: int) -> tuple[Recommendation, ...]:
 def _sources(options: BuildOptions) -> Iterator[tuple[str, Path, list[Visit]]]:
     users = load_amazon2023_users(dataset_path("amazon2023", "validation.jsonl"))
     amazon = users[options.skip_amazon : options.skip_amazon + options.amazon]
-    cold = [Visit("myntra-cold", anonymous_shopper(), said) for said in MYNTRA_REQUESTS]
+    requests = MYNTRA_REQUESTS if options.round == 1 else MYNTRA_REQUESTS_2
+    cold = [Visit("myntra-cold", anonymous_shopper(), said) for said in requests]
     yield "myntra", catalog_path("myntra"), [Visit("amazon2023-validation", s) for s in amazon] + cold
     # The last reviewers in id order: the shop stage's training rows take the first ones.
     everyone = giftcards_pairs(None)
@@ -128,7 +144,8 @@ def _sources(options: BuildOptions) -> Iterator[tuple[str, Path, list[Visit]]]:
         for p in demo_shopper_paths()
         if p.stem in DEMO_REQUESTS
     ]
-    yield "demo", catalog_path("demo"), demo
+    if options.round == 1:
+        yield "demo", catalog_path("demo"), demo
     folder = dataset_path("mg_shopdial")
     by_path: dict[Path, list[Visit]] = {}
     for dialogue_id, said in _mg_first(folder, options.skip_mg + options.mg_dialogues)[options.skip_mg :]:
@@ -158,15 +175,17 @@ def _pairs(
     templates: dict[str, str],
     items: Sequence[Item],
     config: AgentConfig,
+    round_: int = 1,
 ) -> list[AuditPair]:
     known = {i.item_id: i for i in items}
     context = [known[i] for i in visit.shopper.history if i in known]
     out = []
     for n, rec in enumerate(recs):
         key = f"{visit.source}:{visit.shopper.shopper_id}:{n}:{rec.item.item_id}"
+        key = key if round_ == 1 else f"r{round_}:{key}"  # round 1's ids predate rounds
         template = rec.reason.text if rec.reason.source == "fallback" else templates.get(rec.item.item_id, "")
         out.append(AuditPair(
-            id=key, source=visit.source, catalog=catalog, audience=config.reasons.audience,
+            id=key, round=round_, source=visit.source, catalog=catalog, audience=config.reasons.audience,
             said=visit.said, item=row_of(rec.item), shopper=file_of(visit.shopper),
             context=[row_of(i) for i in context], evidence=[evidence_row(e) for e in rec.candidate.evidence],
             texts=_texts(key, rec, template, config.reasons.max_sentences),

@@ -70,6 +70,7 @@ class AuditPair(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1)
+    round: int = Field(default=1, ge=1)  # round 2 was built after the checker was fixed on round 1's labels
     source: str
     catalog: str
     audience: str = "shopper"

@@ -65,7 +65,8 @@ def _pair(pair: AuditPair) -> Iterator[str]:
     yield f"**Said in the chat**: {pair.said!r}" if pair.said else "**Said in the chat**: nothing (no chat)"
     for e in pair.evidence:
         extra = [f"shoppers: {e.count}"] if e.count else []
-        extra += [f"words shared with the message: {', '.join(e.terms)}"] if e.terms else []
+        shared = "words shared with the message" if e.from_request else "words shared"
+        extra += [f"{shared}: {', '.join(e.terms)}"] if e.terms else []
         yield f"**Evidence** ({e.signal}): {e.detail}" + (f" ({'; '.join(extra)})" if extra else "")
     for text in sorted(pair.texts, key=lambda t: hashlib.sha1(t.id.encode()).hexdigest()):
         yield f"\n### TEXT {text.id.rsplit('#', 1)[0]}#{_blind(text.id)}\n\n> {text.text}\n"

@@ -243,9 +243,13 @@ def eval_grounding(
 
 @eval_app.command("audit-build")
 def eval_audit_build(
-    amazon: Annotated[int, typer.Option(help="amazon2023 validation shoppers (recommend over Myntra).")] = 16,
+    amazon: Annotated[int, typer.Option(help="amazon2023 validation shoppers (recommend over Myntra).")] = 20,
     giftcards: Annotated[int, typer.Option(help="Late Gift Cards reviewers (recommend).")] = 6,
-    mg: Annotated[int, typer.Option(help="MG-ShopDial first client messages (chat).")] = 8,
+    mg: Annotated[int, typer.Option(help="MG-ShopDial first client messages (chat).")] = 10,
+    round_: Annotated[int, typer.Option("--round", help="Audit round (2: after fixes on round 1).")] = 1,
+    skip: Annotated[
+        tuple[int, int, int], typer.Option(help="Shoppers to skip: amazon, giftcards, MG dialogues.")
+    ] = (3, 2, 4),
     output: Annotated[Path | None, typer.Option("--output", help="pairs.jsonl to write.")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override.")] = None,
@@ -255,9 +259,11 @@ def eval_audit_build(
     from eval.audit_data import PAIRS
 
     cfg = load_agent_config(config, set_)
-    counts = build_audit(
-        cfg, BuildOptions(amazon=amazon, giftcards=giftcards, mg_dialogues=mg), output or PAIRS
-    )
+    options = BuildOptions(
+        amazon=amazon, giftcards=giftcards, mg_dialogues=mg, round=round_,
+        skip_amazon=skip[0], skip_giftcards=skip[1], skip_mg=skip[2],
+    )  # fmt: skip
+    counts = build_audit(cfg, options, output or PAIRS)
     typer.echo(json.dumps(counts, indent=2))
 
 

@@ -21,6 +21,8 @@ from agent.config import AgentConfig
 from agent.grounding import GroundingChecker, GroundingResult
 from agent.reasons import Reason, ReasonWriter, tidy
 from agent.recommender import Agent, load_agent
+from eval.audit import audit_markdown, audit_scores
+from eval.audit_data import LABELS, PAIRS, load_brands, load_labels, load_pairs
 from finetune.generator import Generator
 from prompts.render import Rendered
 from retrieval.datasets import dataset_path
@@ -254,7 +256,8 @@ def run_grounding(config: AgentConfig, pairs: int, per_shopper: int) -> tuple[di
     agent = load_agent(config, catalog, "myntra")
     shoppers = load_amazon2023_users(users)
     metrics = {"labelled": labelled, "generation": generation_scores(agent, shoppers, pairs, per_shopper)}
-    return metrics, [catalog, users, LABELLED]
+    metrics["audit"] = audit_scores(load_pairs(), load_labels(), load_brands())
+    return metrics, [catalog, users, LABELLED, PAIRS, LABELS]
 
 
 def grounding_markdown(metrics: dict[str, Any]) -> str:
@@ -284,4 +287,4 @@ def grounding_markdown(metrics: dict[str, Any]) -> str:
     lines += [
         f"  - disagrees on `{d['id']}`: {d['claim']!r} (label {d['label']})" for d in lab["disagreements"]
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n" + audit_markdown(metrics["audit"])

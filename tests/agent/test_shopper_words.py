@@ -24,8 +24,8 @@ from retrieval.embedder import load_embedder
 
 INTERNAL = re.compile(
     r"\bfallback\b|\bsimilarity\b|\bscores?\b|\brank(?:ed)? \d|\bfor that signal\b|\btaste score\b|"
-    r"\breciprocal\b|\brrf\b|\bk=\d|\bsignals?\b.*\d|\b\d\.\d{3,}\b|\bcollab(?:orative)?\b|"
-    r"\bcontent signal\b",
+    r"\breciprocal\b|\brrf\b|\bk=\d|\b\d\.\d{3,}\b|\bcollab(?:orative)?\b|"
+    r"\b(?:content|keyword|history|popular|bought_together|like_item) signal\b",
     re.I,
 )
 
@@ -45,7 +45,8 @@ def widget_strings(reply: Reply) -> list[str]:
 
 
 def _leaks(texts: list[str]) -> list[str]:
-    return [t for t in texts if t and INTERNAL.search(t)]
+    found = (INTERNAL.search(t) for t in texts if t)
+    return [f"{m.group()!r} in {m.string[max(0, m.start() - 60) : m.end() + 20]!r}" for m in found if m]
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ import pytest
 
 from agent.config import AgentConfig
 from agent.recommender import load_agent
+from eval.audit import audit_scores
 from eval.grounding import generation_scores, grounding_markdown, labelled_scores, load_labelled
 from retrieval.catalog import demo_catalog_path
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
@@ -79,5 +80,8 @@ def test_shown_reasons_are_fully_grounded_while_generated_ones_are_not(
     assert scores["shown"]["precision"] == 1.0 and scores["shown_sources"] == {"fallback": 6}
     assert {"opinion", "promise"} <= set(scores["generated"]["per_kind"])
     assert scores["rejected_claim_kinds"]
-    markdown = grounding_markdown({"generation": scores, "labelled": labelled_scores(load_labelled())})
-    assert "| shown |" in markdown and "blind batch" in markdown
+    audit = audit_scores([], {}, {})
+    markdown = grounding_markdown(
+        {"generation": scores, "labelled": labelled_scores(load_labelled()), "audit": audit}
+    )
+    assert "| shown |" in markdown and "blind batch" in markdown and "## Blind audit" in markdown

@@ -136,10 +136,13 @@ def _purchases(item: Item, shopper: Shopper, context: Sequence[Item]) -> list[Ma
     return out
 
 
-# A die cut, a sticker or a print of a jar is not a jar: the named thing is only depicted.
+# A die cut, a sticker or a print of a jar is not a jar: the named thing is only depicted ...
 _DEPICTS = re.compile(
     r"\b(?:die[\s-]?cuts?|cutting dies?|stencils?|stickers?|decals?|templates?|stamps?|molds?|moulds?|"
-    r"patterns?|posters?|wall art|costumes?|toys?|figures?|figurines?|miniatures?|ornaments?)\b",
+    r"patterns?|posters?|wall art|costumes?|toys?|figures?|figurines?|miniatures?|ornaments?|"
+    # ... and a holder, a cleaner or a case of a thing is for it, not one of it.
+    r"holders?|stands?|displays?|organi[sz]ers?|racks?|cases?|covers?|cleaners?|sprays?|refills?|"
+    r"chargers?|cables?|adapters?|mounts?|straps?|mannequins?|hangers?|hooks?|trays?|protectors?)\b",
     re.IGNORECASE,
 )
 

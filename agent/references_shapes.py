@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from agent.grounding_data import Support
-from agent.grounding_facts import written_in_title
+from agent.grounding_facts import MASK, written_in_title
 from agent.grounding_types import Claim
 from agent.matches import bought_kind
 from agent.references_words import GARBLED
@@ -33,8 +33,9 @@ def _title_clause(text: str, ev: Support) -> Iterator[Claim]:
     """The whole of what "its title mentions" names, to the end of its clause, is in the title:
     "Gift Card in a Holiday Sprig Box" is not the title's "Gift Card in a Holiday Pop-Up Box"."""
     for m in _TITLE_CLAUSE.finditer(text):
-        named = re.sub(r"[\"“”()]", " ", m["x"])
-        ok = written_in_title(named, ev.item)
+        # The item's own name is blanked in `text` (it is written in the title); the rest must be too.
+        parts = [p for p in re.sub(r"[\"“”()]", " ", m["x"]).split(MASK) if canon(p).strip()]
+        ok = all(written_in_title(p, ev.item) for p in parts)
         yield _claim(m.group(), m.span(), "item.title" if ok else None)
 
 

@@ -73,11 +73,16 @@ GARBLED: tuple[str, ...] = (
     r"\b(?:your|their) profile does not\b",
     r"\bas (?:your|their) [^.,;!?]*\bdoes not\b",
     r"\bas (?:its|the) title (?:mentions|suggests|says|does|shows)\s*(?:[.!?;,]|$)",
-    r"\byou bought before\s*(?:[:.!?]|$)",
+    r"(?<!what )\byou bought before\s*(?:[:.!?]|$)",
     r"\bas its brand\b",
     r"\bits title mentions the (?:product|item|shopper|user)\b",
     r"\b(?:its|this) (?:product|item) does not\b",
     r"\byour search (?:result|ended)\b",
     r"\balso leads to\b",
+    r"\bits (?:\w+ )?name\s+[-–:]\s",  # "its shade name - Seductive Sienna": a field read out, no sentence
+    r"\([^)]*$",  # cut off inside a parenthesis
+    r"\bas (?:your|their) [^.,;!?]*\b"
+    r"(?:didn['’]t|did not|doesn['’]t|does not|don['’]t|do not|isn['’]t|is not)\b",
+    r"\bits (?:brand|title|name) [^,.;]{1,60}? and (?:its )?(?:title|brand|name)\b",
     r"\balso (?:included|includes|contains)\s*(?:[.!?]|$)",
 )

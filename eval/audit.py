@@ -35,6 +35,11 @@ class Judged:
         return all(c.label != "unsupported" for c in self.label.claims)
 
 
+# The template writer checks its own sentences knowing no catalog brands (every brand it names comes
+# from the item or the shopper), so a stored template is judged the same way.
+TEMPLATE_CHECK = GroundingChecker(frozenset())
+
+
 def checkers(brands: dict[str, list[str]]) -> dict[str, GroundingChecker]:
     """One checker per catalog, knowing that catalog's brands as the running shop's does."""
     return {name: GroundingChecker(frozenset(b)) for name, b in brands.items()}
@@ -99,12 +104,25 @@ def _ratio(a: int, b: int) -> float:
 def audit_scores(
     pairs: Sequence[AuditPair], labels: dict[str, AuditLabel], brands: dict[str, list[str]]
 ) -> dict[str, Any]:
-    """Checker precision and recall on the labelled texts and claims; the rates of what is shown."""
+    """Checker precision and recall on the labelled texts and claims, the rates of what is shown: over
+    all pairs and per round (round 2 was built after the checker was fixed on round 1's labels)."""
     checks = checkers(brands)
+    rounds = sorted({p.round for p in pairs})
+    per_round = {str(r): _scores([p for p in pairs if p.round == r], labels, checks) for r in rounds}
+    return {**_scores(pairs, labels, checks), "rounds": per_round}
+
+
+def _scores(
+    pairs: Sequence[AuditPair], labels: dict[str, AuditLabel], checks: dict[str, GroundingChecker]
+) -> dict[str, Any]:
     judged = [judge(checks[p.catalog], p, t, labels[t.id]) for p in pairs for t in p.texts if t.id in labels]
     model = [j for j in judged if j.text.kind != "template"]
     templates = [j for j in judged if j.text.kind == "template"]
-    shown = [shown_text(checks[p.catalog], p) for p in pairs]
+    shown_all = [(p, shown_text(checks[p.catalog], p)) for p in pairs]
+    # A stored template the checker now rejects was written before a rule reached the template writer,
+    # which today writes another text: it is left out of the shown rates and counted.
+    stale = [t for p, t in shown_all if t.kind == "template" and not verdict(TEMPLATE_CHECK, p, t.text).ok]
+    shown = [t for _, t in shown_all if t not in stale]
     shown_labelled = [labels[t.id] for t in shown if t.id in labels]
     return {
         "pairs": len(pairs),
@@ -114,7 +132,7 @@ def audit_scores(
         "texts": confusion([(j.true, j.accepted) for j in model]),
         "texts_coherent": confusion([(j.true and j.label.coherent, j.accepted) for j in model]),
         "templates_true": _ratio(sum(j.true for j in templates), len(templates)),
-        "shown": _rates(shown, shown_labelled),
+        "shown": {**_rates(shown, shown_labelled), "stale_templates": len(stale)},
         "misses": [_miss(j) for j in judged if j.accepted and not j.true][:40],
     }
 
@@ -142,27 +160,34 @@ def _miss(j: Judged) -> dict[str, str]:
 
 
 def audit_markdown(scores: dict[str, Any]) -> str:
-    """The audit's part of the grounding report."""
-    c, t, s = scores["claims"], scores["texts"], scores["shown"]
-    lines = [
-        "## Blind audit (eval/data/audit)",
-        "",
-        f"{scores['pairs']} pairs; {scores['texts_labelled']} texts and "
-        f"{scores['claims_labelled']} claims labelled.",
-        "",
-        "| unit | n | labelled true | accepted | accept precision | reject recall |",
-        "| --- | --- | --- | --- | --- | --- |",
-        f"| claims | {c['n']} | {c['labelled_true']} | {c['accepted']} | {c['accept_precision']:.3f} | "
-        f"{c['reject_recall']:.3f} |",
-        f"| model texts | {t['n']} | {t['labelled_true']} | {t['accepted']} | {t['accept_precision']:.3f} | "
-        f"{t['reject_recall']:.3f} |",
-        "",
-        f"Shown today ({s['labelled']} of {s['pairs']} labelled): model-written {s['model_share']:.3f}, "
-        f"true {s['true']:.3f}, coherent {s['coherent']:.3f}, "
-        f"true and coherent {s['true_and_coherent']:.3f}, personal {s['personal']:.3f}, "
-        f"useful {s['useful']:.3f}. Templates true: {scores['templates_true']:.3f}.",
-        "",
+    """The audit's part of the grounding report: all rounds, then each round."""
+    lines = ["## Blind audit (eval/data/audit)", ""]
+    named = [("all rounds", scores), *((f"round {r}", v) for r, v in scores.get("rounds", {}).items())]
+    lines += [
+        "| pairs | unit | n | labelled true | accepted | accept precision | reject recall |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
+    for name, part in named:
+        for unit, key in (("claims", "claims"), ("model texts", "texts")):
+            c = part[key]
+            lines.append(
+                f"| {name} ({part['pairs']}) | {unit} | {c['n']} | {c['labelled_true']} | {c['accepted']} | "
+                f"{c['accept_precision']:.3f} | {c['reject_recall']:.3f} |"
+            )
+    head = (
+        "| pairs | shown labelled | model-written | true | coherent | true and coherent | personal | useful |"
+    )
+    lines += ["", f"{head} templates true |", "|" + " --- |" * 9]
+    for name, part in named:
+        s = part["shown"]
+        lines.append(
+            f"| {name} | {s['labelled']} of {s['pairs']} | {s['model_share']:.3f} | {s['true']:.3f} | "
+            f"{s['coherent']:.3f} | {s['true_and_coherent']:.3f} | {s['personal']:.3f} | {s['useful']:.3f} | "
+            f"{part['templates_true']:.3f} |"
+        )
+    stale = scores["shown"]["stale_templates"]
+    lines += ["", f"Stored templates the checker now rejects (today's writer writes another): {stale}."]
+    lines.append("")
     lines += [
         f"- accepted, labelled false: `{m['id']}` {m['text']!r} ({m['unsupported']})"
         for m in scores["misses"]

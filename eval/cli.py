@@ -271,12 +271,13 @@ def eval_audit_build(
 def eval_audit_sheets(
     folder: Annotated[Path, typer.Option("--folder", help="Where to write the sheets.")],
     chunks: Annotated[int, typer.Option(help="Sheets to deal the pairs over.")] = 8,
+    round_: Annotated[int, typer.Option("--round", help="The audit round to label.")] = 1,
 ) -> None:
     """Blind labelling sheets of the audit's pairs: data and texts, no verdicts, writer hidden."""
     from eval.audit_data import load_pairs
     from eval.audit_sheets import sheets
 
-    for path in sheets(load_pairs(), chunks, folder):
+    for path in sheets([p for p in load_pairs() if p.round == round_], chunks, folder):
         typer.echo(path)
 
 

@@ -94,3 +94,63 @@ def test_a_reason_speaks_in_one_voice() -> None:
     assert not ok("The shopper bought a face mask, so you may like it.", voice="shopper")
     assert not ok("You may like it.", voice="support")
     assert ok("You may like it.", voice="shopper")
+
+
+PHONE = Item("ph", "Google Pixel 6a - 5G Android Phone", brand="Google", price=449.0)
+GIFT = Item("g1", "Amazon.com Gift Card in a Holiday Pop-Up Box", brand="Amazon", price=25.0)
+CRAFTER = Shopper(
+    "c",
+    purchases=(
+        PastPurchase("Strawberry Jar Album Metal Cutting Die Cuts"),
+        PastPurchase("Glass Storage Jar"),
+    ),
+)
+JAR = Item("j1", "MIAH Decor Blue Handpainted Ceramic Storage Jar", brand="MIAH Decor", price=1499.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "item", "ok"),
+    [
+        # From the blind audit: the title's own words, together and in order.
+        ("Its title mentions Google Pixel 6.", PHONE, False),
+        ("Its title mentions Google Pixel 6a.", PHONE, True),
+        ("Its title mentions Amazon.com Gift Card in a Holiday Sprig Box, as you may like.", GIFT, False),
+        ("Its title mentions Amazon.com Gift Card in a Holiday Pop-Up Box.", GIFT, True),
+        ("Its title mentions Android and 5G.", PHONE, True),
+    ],
+)
+def test_what_its_title_mentions_is_written_in_the_title(text: str, item: Item, ok: bool) -> None:
+    assert CHECKER.check(text, item, COLD_SHOPPER).ok is ok
+
+
+COLD_SHOPPER = Shopper("cold")
+
+
+def test_a_thing_like_a_purchase_must_be_that_kind_of_thing() -> None:
+    assert not ok("A jar like the Strawberry Jar Album Metal Cutting Die Cuts you bought.", JAR, CRAFTER)
+    holder = Shopper("h", purchases=(PastPurchase("Homeanda White Resin Jar Bust Holder"),))
+    assert not ok("A jar like the Homeanda White Resin Jar Bust Holder you bought.", JAR, holder)
+    assert ok("A jar like the Glass Storage Jar you bought.", JAR, CRAFTER)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Recommended because its title mentions jar; this is also in the store.",
+        "Recommended because their name ends in 5.",
+        "Recommended because its title mentions jar, as your purchase is.",
+        "Recommended because it is the same brand, MIAH Decor.",
+        "Recommended because your purchase is in the Jar category.",
+        "Recommended because its title mentions jar, as its title mentions.",
+        "Recommended because its title mentions jar, as your search didn't.",
+        'Recommended because its brand MIAH Decor and title "Storage Jar" match your search.',
+        "Recommended because its brand name - MIAH Decor and its shade name - Blue.",
+        "Recommended because its title mentions jar, as your purchase Glass Storage Jar (Ho! Ho!",
+    ],
+)
+def test_shapes_no_data_backs_are_rejected(text: str) -> None:
+    assert not ok(text, JAR, CRAFTER)
+
+
+def test_an_item_also_in_a_colour_or_your_size_is_no_garble() -> None:
+    assert ok("It is also in blue.", JAR, CRAFTER)

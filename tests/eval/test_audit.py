@@ -79,3 +79,15 @@ def test_a_malformed_pair_names_file_line_and_field(tmp_path: Path) -> None:
     path.write_text(PAIR.model_dump_json() + "\n" + json.dumps(row) + "\n", encoding="utf-8")
     with pytest.raises(RowError, match=r"line 2, field 'item.title'"):
         load_pairs(path)
+
+
+def test_the_checked_in_audit_holds_its_figures() -> None:
+    # The blind labels of eval/data/audit: a checker change that lets a labelled-false text through, or
+    # shows a false reason, fails here before any model runs.
+    from eval.audit_data import load_brands, load_labels
+
+    scores = audit_scores(load_pairs(), load_labels(), load_brands())
+    assert scores["texts_labelled"] >= 500 and scores["claims_labelled"] >= 1200
+    assert scores["texts"]["accept_precision"] >= 0.98
+    assert scores["claims"]["accept_precision"] >= 0.95
+    assert scores["shown"]["true"] >= 0.98 and scores["shown"]["coherent"] >= 0.98

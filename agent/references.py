@@ -71,6 +71,10 @@ _HAS = re.compile(
 _FROM = re.compile(
     r"\b(?:it is|it's|this is|comes|made)\s+(?:from|by)\s+(?P<x>[A-Z][\w'’&.-]*(?:\s+[A-Z][\w'’&.-]*){0,3})"
 )
+_NOT_VERBS = frozenset(
+    "because and or as if when so since while to at in on with for from of than that but who which "
+    "here there today now".split()
+)
 _PROMISE_WORDS = frozenset(
     {"free", "ship", "shipping", "deliveri", "delivery", "warranty", "guarante", "return"}
 )
@@ -132,6 +136,8 @@ def _yous(text: str, ev: Support) -> Iterator[Claim]:
     for m in _YOU.finditer(text):
         verb = m["verb"].lower()
         liking = any(p.match(text, m.start()) for p in SHOPPER_FIT)
+        if verb in _NOT_VERBS:
+            continue  # "picked for you because ...": "you" is the object, and says nothing of the shopper
         if verb in SHOPPER_VERBS or liking:
             continue  # purchases and likings ("you are a fan of"): grounding v1 and v2 judge them
         if verb in MODAL_VERBS:

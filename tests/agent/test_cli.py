@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -41,8 +42,9 @@ def test_demo_chat_script_with_the_real_models(tmp_path: Path, capsys: pytest.Ca
     script.write_text("why #2?\nsomething cheaper\nmore like #1\nwhat do you know about me?\nquit\n")
     assert main(["chat", "--script", str(script), "--set", "generator.threads=2"]) == 0
     out = capsys.readouterr().out
-    # 5 picks, the explained #2, and at least one card for each refinement.
-    assert out.count("Recommended because") >= 8
+    # 5 picks, the explained #2, and at least one card for each refinement, each with its reason.
+    cards = re.findall(r"^#\d .+\n {3}\S.+$", out, re.MULTILINE)
+    assert len(cards) >= 8, out
     assert "What I matched" in out and "Here are cheaper options" in out and "Bye" in out
 
 

@@ -363,7 +363,7 @@ def test_reload_continues_the_same_session(tab: Watched, served: Served, tmp_pat
     redrawn = page.locator(".whythis-card").evaluate_all("cs => cs.map(c => c.dataset.itemId)")
     assert redrawn == shown  # the cards on screen come back, not only the text
     say(page, "why #2?")
-    expect(page.locator(".whythis-evidence .whythis-bar").first).to_be_visible()
+    expect(page.locator(".whythis-evidence .whythis-found .whythis-line").first).to_be_visible()
     screenshot(page, tmp_path, "04-shop-reload")
     assert session_id_of(page) == before
     saved = served.staff_get(f"/staff/sessions/{before}").json()

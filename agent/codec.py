@@ -15,6 +15,7 @@ from retrieval.filters import Constraints
 from retrieval.items import Item
 from retrieval.shoppers import PreferencesFile, PurchaseFile, Shopper, ShopperFile
 from whythis.errors import DataError
+from whythis.validation import first_problem
 
 T = TypeVar("T")
 
@@ -61,9 +62,8 @@ def validated(kind: type[T], data: object, what: str) -> T:
     try:
         return _adapter(kind).validate_python(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "(top)"
-        raise DataError(f"saved {what} is invalid at {where}: {err['msg']}") from exc
+        where, problem = first_problem(exc, top="(top)", given=False)
+        raise DataError(f"saved {what} is invalid at {where}: {problem}") from exc
 
 
 def shopper_to_dict(shopper: Shopper) -> dict[str, Any]:

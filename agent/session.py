@@ -27,6 +27,7 @@ from agent.state import ChatState, Conversation, anonymous_shopper
 from agent.store import Store
 from retrieval.shoppers import Shopper
 from whythis.errors import ConfigError, DataError, SessionNotFound
+from whythis.validation import first_problem
 
 log = logging.getLogger(__name__)
 SESSION_FORMAT = "whythis.session/1"
@@ -136,8 +137,8 @@ class SessionManager:
                 item_id=item_id, rating=rating, comment=comment, corrected=corrected, turn=turn
             )
         except ValidationError as exc:
-            err = exc.errors()[0]
-            raise DataError(f"feedback {'.'.join(map(str, err['loc']))}: {err['msg']}") from exc
+            field, problem = first_problem(exc, top="", given=False)
+            raise DataError(f"feedback {field}: {problem}") from exc
         session = self._get(session_id)
         with session.lock:
             t = _turn_log(session, given.turn)

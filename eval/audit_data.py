@@ -13,14 +13,15 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from retrieval.items import CatalogRow, Item
 from retrieval.retriever import Evidence
 from retrieval.shoppers import PreferencesFile, PurchaseFile, Shopper, ShopperFile
-from whythis.errors import DataError, RowError
+from whythis.errors import DataError
+from whythis.validation import read_jsonl
 
 AUDIT = Path(__file__).parent / "data" / "audit"
 PAIRS = AUDIT / "pairs.jsonl"
@@ -29,7 +30,6 @@ BRANDS = AUDIT / "brands.json"
 
 TextKind = Literal["model", "retry", "template"]
 ClaimLabel = Literal["supported", "unsupported", "not_a_claim"]
-_M = TypeVar("_M", bound=BaseModel)
 
 
 class EvidenceRow(BaseModel):
@@ -134,25 +134,6 @@ def file_of(shopper: Shopper) -> ShopperFile:
 def evidence_row(e: Evidence) -> EvidenceRow:
     """The row of one evidence."""
     return EvidenceRow(**{**asdict(e), "near": list(e.near), "terms": list(e.terms)})
-
-
-def read_jsonl(path: Path, model: type[_M]) -> list[_M]:
-    """Every row of a JSON-lines file, validated; a bad row names file, line and field."""
-    out: list[_M] = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from exc
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            out.append(model.model_validate_json(line))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "row"
-            raise RowError(str(path), n, field, first["msg"]) from exc
-    return out
 
 
 def load_pairs(path: Path = PAIRS) -> list[AuditPair]:

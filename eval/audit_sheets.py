@@ -11,8 +11,9 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from eval.audit_data import AuditLabel, AuditPair, ClauseLabel, read_jsonl, texts_of
+from eval.audit_data import AuditLabel, AuditPair, ClauseLabel, texts_of
 from whythis.errors import DataError
+from whythis.validation import read_jsonl
 
 INSTRUCTIONS = """\
 # Audit sheet {n}

@@ -21,6 +21,7 @@ from prompts.render import PromptFile, Rendered, load_prompt, render
 from whythis.errors import DataError, RowError
 from whythis.paths import DATA_ENV
 from whythis.paths import data_dir as shared_data_dir
+from whythis.validation import first_problem
 
 Audience = Literal["support", "shopper"]
 PROMPT_NAME = "xrec"
@@ -98,9 +99,8 @@ def parse_row(line: str, path: str, line_no: int) -> XrecRow:
     try:
         return XrecRow.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "(row)"
-        raise RowError(path, line_no, field, err["msg"]) from exc
+        field, problem = first_problem(exc, given=False)
+        raise RowError(path, line_no, field, problem) from exc
 
 
 def split_rows(rows: Sequence[T], val_fraction: float, seed: int) -> tuple[list[T], list[T]]:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from finetune.config import DataSource
 from whythis.errors import ConfigError, RowError
+from whythis.validation import first_problem
 
 ENTRY_POINTS = "whythis.training_sources"
 BUILT_IN = ("xrec", "rows")
@@ -102,6 +103,5 @@ def _validate(raw: Any, where: str, line_no: int) -> PromptRowFile:
     try:
         return PromptRowFile.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "(row)"
-        raise RowError(where, line_no, field, err["msg"]) from exc
+        field, problem = first_problem(exc, given=False)
+        raise RowError(where, line_no, field, problem) from exc

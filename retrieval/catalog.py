@@ -15,6 +15,7 @@ from retrieval.mapping import ColumnMapping, FieldProblem, coerce_row, load_mapp
 from retrieval.presets import PRESETS, Preset, RowContext, detect_preset
 from retrieval.records import RawRecord, file_format, first_keys, read_records
 from whythis.errors import ConfigError, DataError, RowError
+from whythis.validation import first_problem
 
 __all__ = [
     "PRESETS",
@@ -133,13 +134,4 @@ def _build(path: Path, index: int, record: RawRecord, preset: Preset) -> Item | 
 
 
 def _validation_problem(exc: ValidationError) -> tuple[str, str]:
-    error = exc.errors()[0]
-    field = ".".join(str(part) for part in error["loc"]) or "<row>"
-    if error["type"] == "missing":
-        return field, "missing (required)"
-    if error["type"] == "extra_forbidden":
-        valid = ", ".join(CatalogRow.model_fields)
-        return field, f"unknown field; valid fields: {valid}"
-    given = repr(error.get("input"))
-    given = given if len(given) <= 60 else given[:57] + "..."
-    return field, f"{error['msg']} (given {given})"
+    return first_problem(exc, top="<row>", model=CatalogRow)

@@ -13,6 +13,7 @@ from retrieval.presets import clean_text
 from retrieval.records import RawRecord, read_records, read_text
 from retrieval.shoppers import PastPurchase, Shopper, ShopperFile
 from whythis.errors import DataError, RowError
+from whythis.validation import first_problem
 
 PROFILE_MAX_CHARS = 600
 _PROFILE_LEAD = "Bought and reviewed: "
@@ -35,19 +36,8 @@ def load_shopper(path: str | Path) -> Shopper:
     try:
         return ShopperFile.model_validate(data).to_shopper()
     except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or "<file>"
-        if error["type"] == "extra_forbidden":
-            valid = ", ".join(ShopperFile.model_fields)
-            problem = f"unknown field (valid top-level fields: {valid})"
-        else:
-            problem = f"{error['msg']} (given {_short_repr(error.get('input'))})"
+        field, problem = first_problem(exc, top="<file>", model=ShopperFile)
         raise DataError(f"{path}: shopper field {field!r}: {problem}") from exc
-
-
-def _short_repr(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 # The Amazon Reviews 2023 rows are a third-party format: unknown keys are ignored rather than
@@ -126,12 +116,7 @@ def _amazon_user(path: Path, record: RawRecord) -> _AmazonUser:
     try:
         return _AmazonUser.model_validate(record.fields)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or "<row>"
-        if error["type"] == "missing":
-            problem = "missing (required)"
-        else:
-            problem = f"{error['msg']} (given {_short_repr(error.get('input'))})"
+        field, problem = first_problem(exc, top="<row>")
         raise RowError(str(path), record.line, field, problem) from exc
 
 

@@ -56,7 +56,7 @@ def test_cold_shopper_needs_only_an_id(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ('{"id": "x", "histroy": []}', "shopper field 'histroy': unknown field (valid top-level"),
+        ('{"id": "x", "histroy": []}', "shopper field 'histroy': unknown field; valid fields: id, profile"),
         (
             '{"id": "x", "history": ["a", 3]}',
             "shopper field 'history.1': Input should be a valid string",

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 OURS = {"agent", "retrieval", "finetune", "prompts", "ui", "eval", "whythis"}
-BASE = {"whythis.errors", "whythis.config", "whythis.paths", "whythis.runinfo"}
+BASE = {"whythis.errors", "whythis.config", "whythis.paths", "whythis.runinfo", "whythis.validation"}
 ALLOWED: dict[str, set[str]] = {
     "prompts": set(),
     "retrieval": set(),

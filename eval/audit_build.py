@@ -35,8 +35,8 @@ from eval.audit_data import (
     write_jsonl,
 )
 from eval.intents import catalog_for, load_dialogues
-from eval.search import SilentGenerator
 from eval.search_data import catalog_path
+from eval.silent import SilentGenerator
 from finetune.generator import load_generator
 from retrieval.datasets import dataset_path
 from retrieval.items import Item

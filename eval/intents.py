@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -17,8 +17,8 @@ from agent.config import AgentConfig
 from agent.intent_model import IntentRouter, build_router
 from agent.intents import FALLBACK, INTENTS, Parsed, Vocabulary, normalise
 from agent.recommender import Agent, load_agent
+from eval.silent import SilentGenerator
 from finetune.generator import Generator, load_generator
-from prompts.render import Rendered
 from retrieval.catalog import demo_catalog_path, load_catalog
 from retrieval.embedder import load_embedder
 from retrieval.shoppers import Shopper
@@ -236,23 +236,6 @@ def route_coverage(router: IntentRouter, dialogues: Sequence[MgDialogue], folder
 
 
 @dataclass
-class TemplateGenerator:
-    """Writes nothing, so every reason is the grounded template: the chat runs fast and without an LM."""
-
-    name: str = "template"
-
-    def generate(
-        self, prompts: Sequence[Rendered], max_new_tokens: int | None = None, temperature: float = 0.0
-    ) -> list[str]:
-        """An empty answer per prompt."""
-        return ["" for _ in prompts]
-
-    def stream(self, prompt: Rendered, max_new_tokens: int | None = None) -> Iterator[str]:
-        """Nothing."""
-        yield from ()
-
-
-@dataclass
 class _ChatTally:
     replies: Counter[str] = field(default_factory=Counter)
     exceptions: int = 0
@@ -301,7 +284,7 @@ def chat_coverage(
 def make_generator(name: str, config: AgentConfig) -> Generator:
     """The chat's reason writer: 'template' (no LM) or 'lm' (the configured model)."""
     if name == "template":
-        return TemplateGenerator()
+        return SilentGenerator()
     if name == "lm":
         return load_generator(config.generator)
     raise ConfigError(f"--generator must be 'template' or 'lm', not {name!r}")

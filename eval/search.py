@@ -10,7 +10,7 @@ relevant items when a catalog holds fewer than five; nDCG@5 uses binary gains.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from agent.config import AgentConfig
 from agent.recommender import build_retriever, load_agent
 from agent.state import anonymous_shopper
 from eval.search_data import REQUESTS, SearchRequest, catalog_path, load_requests, relevant_ids
-from prompts.render import Rendered
+from eval.silent import SilentGenerator
 from retrieval.embedder import Embedder
 from retrieval.items import Item
 from retrieval.retriever import Query, Retriever, RetrieverConfig
@@ -28,23 +28,6 @@ from retrieval.retriever import Query, Retriever, RetrieverConfig
 K = 5
 SYSTEMS = ("whythis", "bm25", "dense")
 _BASELINES = {"bm25": "keyword", "dense": "content"}
-
-
-@dataclass
-class SilentGenerator:
-    """Writes nothing, so every reason is the grounded template: search quality needs no LM."""
-
-    name: str = "silent"
-
-    def generate(
-        self, prompts: Sequence[Rendered], max_new_tokens: int | None = None, temperature: float = 0.0
-    ) -> list[str]:
-        """An empty answer per prompt."""
-        return ["" for _ in prompts]
-
-    def stream(self, prompt: Rendered, max_new_tokens: int | None = None) -> Iterator[str]:
-        """Nothing."""
-        return iter(())
 
 
 def precision(ranked: Sequence[str], relevant: frozenset[str], k: int = K) -> float:

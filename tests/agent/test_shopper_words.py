@@ -18,7 +18,7 @@ from agent.events import evidence_event, item_card
 from agent.recommender import load_agent
 from agent.state import anonymous_shopper
 from eval.intents import catalog_for, load_dialogues
-from eval.search import SilentGenerator
+from eval.silent import SilentGenerator
 from retrieval.datasets import dataset_path
 from retrieval.embedder import load_embedder
 

@@ -14,7 +14,6 @@ from agent.intents import INTENTS, Vocabulary
 from agent.recommender import Agent, load_agent
 from eval.intents import (
     LabelledMessage,
-    TemplateGenerator,
     catalog_for,
     chat_coverage,
     evaluate_labelled,
@@ -23,6 +22,7 @@ from eval.intents import (
     load_labelled,
     route_coverage,
 )
+from eval.silent import SilentGenerator
 from tests.fakes import KeywordEmbedder
 from whythis.errors import DataError
 
@@ -132,7 +132,7 @@ def test_chat_coverage_runs_every_turn_through_the_agent(
     def make(path: Path) -> Agent:
         made.append(path)
         return load_agent(
-            AgentConfig(), path, "mg_shopdial", generator=TemplateGenerator(), embedder=KeywordEmbedder()
+            AgentConfig(), path, "mg_shopdial", generator=SilentGenerator(), embedder=KeywordEmbedder()
         )
 
     result = chat_coverage(make, load_dialogues(mg_folder), mg_folder)
@@ -150,7 +150,7 @@ def test_chat_coverage_counts_failing_turns(
 
     def broken(path: Path) -> Agent:
         agent = load_agent(
-            AgentConfig(), path, "mg_shopdial", generator=TemplateGenerator(), embedder=KeywordEmbedder()
+            AgentConfig(), path, "mg_shopdial", generator=SilentGenerator(), embedder=KeywordEmbedder()
         )
 
         def fail(*args: object, **kwargs: object) -> list[object]:
@@ -165,8 +165,8 @@ def test_chat_coverage_counts_failing_turns(
 
 
 def test_the_template_generator_writes_nothing() -> None:
-    assert TemplateGenerator().generate([], 10) == []
-    assert list(TemplateGenerator().stream(None)) == []  # type: ignore[arg-type]
+    assert SilentGenerator().generate([], 10) == []
+    assert list(SilentGenerator().stream(None)) == []  # type: ignore[arg-type]
 
 
 @pytest.mark.slow

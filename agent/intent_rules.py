@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from retrieval.colours import BASIC_COLOURS
+
 if TYPE_CHECKING:
     from agent.intents import Parsed
 
@@ -14,10 +16,7 @@ def _any(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
-_COLOURS = (
-    r"(?:red|blue|green|black|white|grey|gray|pink|purple|yellow|orange|brown|beige|navy|teal|mint|silver|"
-    r"gold|maroon|olive|cream|turquoise|violet|lilac|burgundy|khaki|tan|charcoal|ivory|coral|peach|lavender)"
-)
+_COLOURS = f"(?:{'|'.join(BASIC_COLOURS)})"
 _GREETING = (
     r"(?:hi+|hello+|hey+|heya|hiya|hei|howdy|yo|greetings|good (?:morning|afternoon|evening|day)|morning|"
     r"evening|how are (?:you|u)(?: doing)?(?: today)?|how'?s it going|hope (?:you'?re|you are) (?:well|good|"

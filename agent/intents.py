@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from agent.intent_rules import rule_intent
-from retrieval.colours import COLOURS, item_colours
+from retrieval.colours import BASIC_COLOURS, COLOURS, item_colours
 from retrieval.derive import materials_in
 from retrieval.filters import Constraints
 from retrieval.items import Item
@@ -107,10 +107,7 @@ _SIZE_PATTERNS = (
     re.compile(r"\b(?:eu|us|uk)\s*(\d{1,2}(?:\.5)?)\b"),
 )
 _SIZE_WORDS = {"small": "S", "medium": "M", "large": "L"}
-_COLOUR_WORDS = frozenset(
-    "red blue green black white grey gray pink purple yellow orange brown beige navy teal mint silver gold "
-    "maroon olive cream turquoise violet lilac burgundy khaki tan charcoal ivory coral peach lavender".split()
-)
+_COLOUR_WORDS = frozenset(BASIC_COLOURS)
 _RELATIVES = r"(?:for (?:a |my |the |an? )?)"
 # Who the shopper shops for. Children come first: "jeans for a teenage boy" is boys' jeans, not men's.
 _GENDER = {

@@ -6,17 +6,7 @@ import re
 from dataclasses import dataclass
 from types import MappingProxyType
 
-COLOURS: frozenset[str] = frozenset(
-    {
-        "black", "white", "grey", "gray", "silver", "gold", "golden", "rose gold", "red", "maroon",
-        "burgundy", "pink", "rose", "magenta", "fuchsia", "purple", "violet", "lavender", "lilac",
-        "mauve", "blue", "navy", "navy blue", "royal blue", "sky blue", "teal", "turquoise", "aqua",
-        "cyan", "green", "olive", "olive green", "khaki", "mint", "sea green", "bottle green",
-        "emerald", "yellow", "mustard", "orange", "peach", "coral", "rust", "brown", "tan", "beige",
-        "cream", "off white", "ivory", "camel", "charcoal", "copper", "bronze", "multicolour",
-        "multicoloured", "multi colour", "multi coloured",
-    }
-)  # fmt: skip
+from retrieval.colours import COLOURS
 
 # A modifier makes a narrower claim: "light blue" needs "light blue" in the data, not just "blue".
 COLOUR_MODIFIERS: tuple[str, ...] = ("light", "dark", "pale", "deep", "bright", "neon", "pastel")

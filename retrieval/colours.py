@@ -20,6 +20,12 @@ COLOURS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
+# The plain colour words a shopper types ("a red one", "in navy"): what a chat message is read for.
+BASIC_COLOURS: tuple[str, ...] = tuple(
+    "red blue green black white grey gray pink purple yellow orange brown beige navy teal mint silver gold "
+    "maroon olive cream turquoise violet lilac burgundy khaki tan charcoal ivory coral peach lavender".split()
+)
+
 # Spellings folded before colours are compared.
 _SPELLING = {
     "gray": "grey",

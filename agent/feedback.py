@@ -23,17 +23,24 @@ from retrieval.items import Item
 from retrieval.shoppers import Shopper
 from whythis.errors import DataError
 
+ID_MAX = 128
+
 
 class FeedbackIn(BaseModel):
-    """Feedback as a UI sends it."""
+    """A thumbs up or down on a reason (item_id) or on an answer (item_id null), as a shopper sends it."""
 
     model_config = ConfigDict(extra="forbid")
 
-    item_id: str | None = None
-    rating: Literal[-1, 1]
+    item_id: str | None = Field(default=None, min_length=1, max_length=ID_MAX)
+    rating: Literal[1, -1]
     comment: str | None = Field(default=None, max_length=2000)
+    turn: int | None = Field(default=None, ge=0, description="default: the latest turn")
+
+
+class StaffFeedbackIn(FeedbackIn):
+    """Feedback from the support console, which may also give the reason as it should have read."""
+
     corrected: str | None = Field(default=None, min_length=1, max_length=600)
-    turn: int | None = Field(default=None, ge=0)
 
 
 def passes_check(
@@ -54,7 +61,7 @@ def feedback_record(
     session_id: str,
     conv: Conversation,
     turn: tuple[int, str, tuple[str, ...]],
-    given: FeedbackIn,
+    given: StaffFeedbackIn,
 ) -> FeedbackRecord:
     """The record of one feedback: `turn` is (number, answer text, ids of the items it explained)."""
     number, answer, explained = turn

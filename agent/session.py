@@ -21,7 +21,7 @@ from pydantic import ConfigDict, Field, ValidationError
 from agent.chat import ChatAgent, Reply
 from agent.codec import ConversationFile, conversation_from_file, conversation_to_dict, validated
 from agent.events import DoneEvent, ErrorEvent, Event, evidence_event, item_card, text_chunks
-from agent.feedback import FeedbackIn, feedback_record
+from agent.feedback import StaffFeedbackIn, feedback_record
 from agent.recommender import Agent
 from agent.state import ChatState, Conversation, anonymous_shopper
 from agent.store import Store
@@ -133,7 +133,7 @@ class SessionManager:
         if self.store is None:
             raise ConfigError("feedback needs a store: create the session manager with open_store()")
         try:
-            given = FeedbackIn(
+            given = StaffFeedbackIn(
                 item_id=item_id, rating=rating, comment=comment, corrected=corrected, turn=turn
             )
         except ValidationError as exc:

@@ -19,9 +19,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicC
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from agent.events import DoneEvent, ErrorEvent, Event, item_card
+from agent.feedback import FeedbackIn
 from ui.api_models import (
     ERROR_RESPONSES,
-    FeedbackIn,
     FeedbackOut,
     HealthOut,
     MessageIn,

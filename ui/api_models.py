@@ -11,8 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.events import ItemCard
-
-ID_MAX = 128
+from agent.feedback import ID_MAX
 
 
 class _Strict(BaseModel):
@@ -35,15 +34,6 @@ class MessageIn(_Strict):
     """One shopper message."""
 
     message: str = Field(min_length=1, description="at most chat.max_message_chars characters")
-
-
-class FeedbackIn(_Strict):
-    """A thumbs up or down on a reason (item_id) or on an answer (item_id null)."""
-
-    item_id: str | None = Field(default=None, min_length=1, max_length=ID_MAX)
-    rating: Literal[1, -1]
-    comment: str | None = Field(default=None, max_length=2000)
-    turn: int | None = Field(default=None, ge=0, description="default: the latest turn")
 
 
 class SessionCreated(_Strict):

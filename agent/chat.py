@@ -12,7 +12,7 @@ from agent.explain import explain_why, explain_why_not, help_text, item_line
 from agent.fallback import Asked
 from agent.guard import screen
 from agent.intent_model import IntentRouter, build_router
-from agent.intents import Parsed, Vocabulary, focus_text, route, search_text
+from agent.intents import CatalogWords, Parsed, focus_text, route, search_text
 from agent.recommender import Agent, Recommendation
 from agent.safety import ReplyContext, check_reply, prompt_secrets
 from agent.state import ChatState, Conversation, anonymous_shopper
@@ -57,7 +57,7 @@ class ChatAgent:
     """Turns messages into replies over an agent; holds no per-shopper state itself."""
 
     agent: Agent
-    vocab: Vocabulary
+    vocab: CatalogWords
     forgetter: Forgetter | None = None
     router: IntentRouter | None = None
     # Other shoppers' ids, profiles and reviews a reply must never contain, by current shopper id.
@@ -69,7 +69,7 @@ class ChatAgent:
     @classmethod
     def over(cls, agent: Agent, forgetter: Forgetter | None = None) -> ChatAgent:
         """A chat agent over a loaded agent, with the catalog's vocabulary."""
-        vocab = Vocabulary.from_items(agent.items)
+        vocab = CatalogWords.from_items(agent.items)
         return cls(agent, vocab, forgetter, build_router(vocab, agent.retriever.embedder))
 
     def start(self, shopper: Shopper, first_message: str | None = None) -> tuple[Conversation, Reply]:

@@ -13,7 +13,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
 from agent.intent_rules import rule_intent
-from agent.intents import FALLBACK, INTENTS, Parsed, Vocabulary, fallback_intent, normalise, read_constraints
+from agent.intents import (
+    FALLBACK,
+    INTENTS,
+    CatalogWords,
+    Parsed,
+    fallback_intent,
+    normalise,
+    read_constraints,
+)
 from retrieval.embedder import Embedder
 from whythis.errors import DataError
 
@@ -150,14 +158,14 @@ class _Fitted:
 class IntentRouter:
     """Rules decide when they are sure; otherwise a head trained on labelled examples, if close enough."""
 
-    vocab: Vocabulary
+    vocab: CatalogWords
     embedder: Embedder | None = None
     examples: tuple[Example, ...] = ()
     min_similarity: float = MIN_SIMILARITY
     min_probability: float = MIN_PROBABILITY
     _fitted: _Fitted | None = field(default=None, init=False, repr=False)
 
-    def for_vocabulary(self, vocab: Vocabulary) -> IntentRouter:
+    def for_vocabulary(self, vocab: CatalogWords) -> IntentRouter:
         """The same router over another catalog, sharing the fitted examples."""
         other = replace(self, vocab=vocab)
         other._fitted = self._fit()
@@ -217,7 +225,7 @@ class IntentRouter:
 
 
 def build_router(
-    vocab: Vocabulary,
+    vocab: CatalogWords,
     embedder: Embedder | None = None,
     examples: Sequence[Example] | None = None,
 ) -> IntentRouter:

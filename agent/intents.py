@@ -142,8 +142,9 @@ _STOP = frozenset(
 
 
 @dataclass(frozen=True)
-class Vocabulary:
-    """Words the catalog itself uses: colours, brands, categories and title words, and its genders."""
+class CatalogWords:
+    """Words the catalog itself uses, which a message is read with: colours, brands, title words,
+    genders and product kinds (the grounding check has its own word lists: agent.vocab.Vocabulary)."""
 
     colours: frozenset[str]
     brands: frozenset[str]
@@ -153,7 +154,7 @@ class Vocabulary:
     kinds: CatalogKinds = field(default_factory=lambda: CatalogKinds.of([]))
 
     @classmethod
-    def from_items(cls, items: Iterable[Item]) -> Vocabulary:
+    def from_items(cls, items: Iterable[Item]) -> CatalogWords:
         """Collect the vocabulary of a catalog."""
         colours: set[str] = set()
         brands: set[str] = set()
@@ -289,7 +290,7 @@ def _sizes(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def _brands(text: str, vocab: Vocabulary) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _brands(text: str, vocab: CatalogWords) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(wanted, avoided) brands of the catalog the message names."""
     wanted: list[str] = []
     avoided: list[str] = []
@@ -302,7 +303,7 @@ def _brands(text: str, vocab: Vocabulary) -> tuple[tuple[str, ...], tuple[str, .
     return tuple(wanted), tuple(avoided)
 
 
-def read_constraints(text: str, vocab: Vocabulary) -> Parsed:
+def read_constraints(text: str, vocab: CatalogWords) -> Parsed:
     """Everything but the intent: references, budget, colours, gender, brands, sizes, title words."""
     text = normalise(text)
     words = set(_words(text))
@@ -356,7 +357,7 @@ def search_text(message: str) -> str:
     return " ".join(w for w in _words(text) if w not in _REQUEST_WORDS and not w.isdigit())
 
 
-def focus_text(message: str, vocab: Vocabulary, constraints: Constraints) -> str:
+def focus_text(message: str, vocab: CatalogWords, constraints: Constraints) -> str:
     """The words of a request left to rank by once its hard constraints hold: "printed" of "printed
     t-shirts for women", when every candidate is a women's t-shirt."""
     enforced = vocab.kinds.phrase_words(constraints.kinds) | _GENDER_TERMS | COLOURS
@@ -376,7 +377,7 @@ def fallback_intent(parsed: Parsed) -> str:
     return FALLBACK
 
 
-def route(message: str, vocab: Vocabulary) -> Parsed:
+def route(message: str, vocab: CatalogWords) -> Parsed:
     """Route a message with rules only and read its references and constraints."""
     text = normalise(message)
     parsed = read_constraints(text, vocab)

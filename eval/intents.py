@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, f
 from agent.chat import ChatAgent
 from agent.config import AgentConfig
 from agent.intent_model import IntentRouter, build_router
-from agent.intents import FALLBACK, INTENTS, Parsed, Vocabulary, normalise
+from agent.intents import FALLBACK, INTENTS, CatalogWords, Parsed, normalise
 from agent.recommender import Agent, load_agent
 from eval.silent import SilentGenerator
 from finetune.generator import Generator, load_generator
@@ -118,9 +118,9 @@ def load_labelled(path: Path | None = None) -> list[LabelledMessage]:
     return data.messages
 
 
-def labelled_vocabulary() -> Vocabulary:
+def labelled_vocabulary() -> CatalogWords:
     """The vocabulary the labelled constraints are written against: the demo shop's."""
-    return Vocabulary.from_items(load_catalog(demo_catalog_path(), None).items)
+    return CatalogWords.from_items(load_catalog(demo_catalog_path(), None).items)
 
 
 def _comparable(name: str, value: Any) -> Any:
@@ -208,14 +208,14 @@ def catalog_for(dialogue_id: str, folder: Path) -> Path:
 
 def route_coverage(router: IntentRouter, dialogues: Sequence[MgDialogue], folder: Path) -> dict[str, Any]:
     """Every client turn routed over its dialogue's product cards: specific intent versus fallback."""
-    vocabs: dict[Path, Vocabulary] = {}
+    vocabs: dict[Path, CatalogWords] = {}
     intents: Counter[str] = Counter()
     sources: Counter[str] = Counter()
     fallbacks: Counter[str] = Counter()
     for dialogue in dialogues:
         path = catalog_for(dialogue.id, folder)
         if path not in vocabs:
-            vocabs[path] = Vocabulary.from_items(load_catalog(path, "mg_shopdial").items)
+            vocabs[path] = CatalogWords.from_items(load_catalog(path, "mg_shopdial").items)
         turns = dialogue.client_turns()
         for turn, parsed in zip(turns, router.for_vocabulary(vocabs[path]).route_many(turns), strict=True):
             intents[parsed.intent] += 1

@@ -15,12 +15,12 @@ from agent.intent_model import (
     load_examples,
     parse_examples,
 )
-from agent.intents import FALLBACK, INTENTS, Vocabulary, route
+from agent.intents import FALLBACK, INTENTS, CatalogWords, route
 from retrieval.items import Item
 from tests.fakes import KeywordEmbedder
 from whythis.errors import DataError
 
-VOCAB = Vocabulary.from_items(
+VOCAB = CatalogWords.from_items(
     [
         Item("1", "Trail Running Shoe", brand="Fleet", colour="Navy", category="running shoes"),
         Item("2", "Rain Jacket", brand="Nimbus", colour="Red", category="jackets"),
@@ -89,7 +89,7 @@ def test_examples_are_embedded_once_and_lazily() -> None:
     lazy.route_many(["please contrast the products", "zxqv"])
     lazy.route("who writes those texts?")
     assert embedder.calls == 3, "examples once, then one call per batch"
-    other = lazy.for_vocabulary(Vocabulary.from_items([Item("9", "Desk Calendar")]))
+    other = lazy.for_vocabulary(CatalogWords.from_items([Item("9", "Desk Calendar")]))
     other.route("contrast the calendars")
     assert embedder.calls == 4
 

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from agent.intents import INTENTS, Vocabulary, focus_text, read_constraints, references, route, search_text
+from agent.intents import INTENTS, CatalogWords, focus_text, read_constraints, references, route, search_text
 from retrieval.filters import Constraints
 from retrieval.items import Item
 
-VOCAB = Vocabulary.from_items(
+VOCAB = CatalogWords.from_items(
     [
         Item(
             "1", "Trail Running Shoe", brand="Fleet", colour="Black", category="running shoes", gender="Men"
@@ -172,10 +172,10 @@ def test_gender(text: str, gender: str) -> None:
 
 
 def test_a_gender_the_catalog_does_not_record_cannot_filter() -> None:
-    genderless = Vocabulary.from_items([Item("1", "Desk Calendar"), Item("2", "Phone Case")])
+    genderless = CatalogWords.from_items([Item("1", "Desk Calendar"), Item("2", "Phone Case")])
     parsed = route("for my daughter", genderless)
     assert (parsed.intent, parsed.gender, parsed.unlisted_gender) == ("refine", None, "girls")
-    by_hand = Vocabulary(frozenset(), frozenset(), frozenset())
+    by_hand = CatalogWords(frozenset(), frozenset(), frozenset())
     assert read_constraints("for my daughter", by_hand).gender == "girls"
 
 
@@ -233,7 +233,7 @@ def test_an_item_pointed_at_by_its_price(message: str, side: str | None) -> None
     assert read_constraints(message, VOCAB).by_price == side
 
 
-KINDS = Vocabulary.from_items(
+KINDS = CatalogWords.from_items(
     [
         Item("k", "Women Red Cotton Kurta", colour="Red", gender="Women"),
         Item("j", "Boys Blue Slim Fit Jeans", colour="Blue", gender="Boys"),

@@ -10,7 +10,7 @@ import pytest
 
 from agent.config import AgentConfig
 from agent.intent_model import build_router, load_examples
-from agent.intents import INTENTS, Vocabulary
+from agent.intents import INTENTS, CatalogWords
 from agent.recommender import Agent, load_agent
 from eval.intents import (
     LabelledMessage,
@@ -26,7 +26,7 @@ from eval.silent import SilentGenerator
 from tests.fakes import KeywordEmbedder
 from whythis.errors import DataError
 
-VOCAB = Vocabulary(frozenset({"red", "blue"}), frozenset({"acme"}), frozenset({"jacket"}))
+VOCAB = CatalogWords(frozenset({"red", "blue"}), frozenset({"acme"}), frozenset({"jacket"}))
 
 
 def _key(text: str) -> str:

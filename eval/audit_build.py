@@ -63,6 +63,13 @@ MYNTRA_REQUESTS_2 = (
     "a backpack for college",
     "lipstick in a nude shade",
 )
+MYNTRA_REQUESTS_3 = (
+    "blue jeans for women",
+    "a sling bag under 1500",
+    "sports shoes for boys",
+    "a kurta set in cotton for women",
+    "sunglasses for women",
+)
 DEMO_REQUESTS = {
     "maya_budget_colours": "a summer dress please",
     "jonas_history_only": "I need a water bottle for long runs",
@@ -131,7 +138,7 @@ def _visit(agent: Agent, visit: Visit, k: int) -> tuple[Recommendation, ...]:
 def _sources(options: BuildOptions) -> Iterator[tuple[str, Path, list[Visit]]]:
     users = load_amazon2023_users(dataset_path("amazon2023", "validation.jsonl"))
     amazon = users[options.skip_amazon : options.skip_amazon + options.amazon]
-    requests = MYNTRA_REQUESTS if options.round == 1 else MYNTRA_REQUESTS_2
+    requests = {1: MYNTRA_REQUESTS, 2: MYNTRA_REQUESTS_2}.get(options.round, MYNTRA_REQUESTS_3)
     cold = [Visit("myntra-cold", anonymous_shopper(), said) for said in requests]
     yield "myntra", catalog_path("myntra"), [Visit("amazon2023-validation", s) for s in amazon] + cold
     # The last reviewers in id order: the shop stage's training rows take the first ones.

@@ -78,6 +78,7 @@ GARBLED: tuple[str, ...] = (
     r"\bits title mentions the (?:product|item|shopper|user)\b",
     r"\b(?:its|this) (?:product|item) does not\b",
     r"\byour search (?:result|ended)\b",
+    r"\byour (?:search|request|message)(?: for [^,.;!?]+?)? (?:was|is) (?:also )?in (?:the|a)\b",
     r"\balso leads to\b",
     r"\bits (?:\w+ )?name\s+[-–:]\s",  # "its shade name - Seductive Sienna": a field read out, no sentence
     r"\([^)]*$",  # cut off inside a parenthesis

@@ -146,6 +146,7 @@ def test_a_thing_like_a_purchase_must_be_that_kind_of_thing() -> None:
         'Recommended because its brand MIAH Decor and title "Storage Jar" match your search.',
         "Recommended because its brand name - MIAH Decor and its shade name - Blue.",
         "Recommended because its title mentions jar, as your purchase Glass Storage Jar (Ho! Ho!",
+        'Recommended because its title mentions jar, as your search for jars was in the "Jar" category.',
     ],
 )
 def test_shapes_no_data_backs_are_rejected(text: str) -> None:

@@ -81,9 +81,9 @@ def explain_batch(
 ) -> None:
     """Explain every row of a JSONL file into PREDS.jsonl, resumably, in batches."""
     from agent.xrec_facts import fact_repair
+    from finetune.backends import load_generator
     from finetune.batch import explain_rows, read_rows
     from finetune.domains import load_item_domains, resolve_domains
-    from finetune.generator import load_generator
 
     who = audience_option(audience)
     cfg = generator_config(adapter, batch_size, max_new_tokens, set_ or [], runs)

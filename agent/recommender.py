@@ -13,7 +13,8 @@ from agent.config import AgentConfig, CollabSettings
 from agent.fallback import Asked
 from agent.grounding import GroundingChecker
 from agent.reasons import Reason, ReasonWriter, format_number
-from finetune.generator import Generator, load_generator
+from finetune.backends import load_generator
+from finetune.generator import Generator
 from prompts.render import load_prompt
 from retrieval.catalog import demo_catalog_path, load_catalog
 from retrieval.collab import CollabModel, train_collab

@@ -13,7 +13,8 @@ from typing import Any
 from agent.config import AgentConfig
 from agent.recommender import Agent, make_writer
 from eval.timing import percentiles, timed
-from finetune.generator import Generator, load_generator
+from finetune.backends import load_generator
+from finetune.generator import Generator
 from retrieval.catalog import load_catalog
 from retrieval.datasets import dataset_path
 from retrieval.embedder import load_embedder

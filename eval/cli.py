@@ -99,9 +99,10 @@ def bench_explain(
 ) -> None:
     """explain-batch throughput: rows/s and generated tokens/s per batch size, and the best size."""
     from eval.bench_explain import ExplainBenchOptions, bench_rows, measure, results_table
+    from finetune.backends import load_generator
     from finetune.config import load_training_config
     from finetune.data import xrec_file
-    from finetune.generator import GeneratorConfig, load_generator
+    from finetune.generator import GeneratorConfig
     from whythis.config import load_config
 
     defaults = ExplainBenchOptions()

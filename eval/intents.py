@@ -18,7 +18,8 @@ from agent.intent_model import IntentRouter, build_router
 from agent.intents import FALLBACK, INTENTS, CatalogWords, Parsed, normalise
 from agent.recommender import Agent, load_agent
 from eval.silent import SilentGenerator
-from finetune.generator import Generator, load_generator
+from finetune.backends import load_generator
+from finetune.generator import Generator
 from retrieval.catalog import demo_catalog_path, load_catalog
 from retrieval.embedder import load_embedder
 from retrieval.shoppers import Shopper

@@ -325,7 +325,7 @@ def run_safety(
     config: AgentConfig, generator: str, limit: int | None = None, mg_shopdial: bool = True
 ) -> tuple[dict[str, Any], list[Path], str]:
     """The whole suite with the real embedder and the chosen generator ("template" or "lm")."""
-    from finetune.generator import load_generator
+    from finetune.backends import load_generator
     from retrieval.datasets import dataset_path
     from retrieval.embedder import load_embedder
 

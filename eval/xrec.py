@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from eval.reasons import evaluate_pairs, join, read_predictions
+from finetune.backends import load_generator
 from finetune.batch import Candidates, explain_rows
 from finetune.config import TrainingConfig
 from finetune.data import XrecRow, read_xrec, split_rows, xrec_file
-from finetune.generator import Generator, GeneratorConfig, load_generator
+from finetune.generator import Generator, GeneratorConfig
 from retrieval.embedder import Embedder
 
 SHOWN = ("embedding_similarity", "bleu", "rouge1", "rouge2", "rougeL", "bertscore_f1", "usr",

@@ -28,7 +28,8 @@ from finetune.data import (
     xrec_prompt,
     xrec_prompt_row,
 )
-from finetune.generator import GeneratorConfig, TransformersGenerator, format_prompt
+from finetune.generator import GeneratorConfig, format_prompt
+from finetune.transformers_backend import TransformersGenerator
 from prompts.render import load_prompt
 from whythis.errors import DataError, ModelError, RowError
 

@@ -20,7 +20,8 @@ def test_samples_need_a_count_and_a_temperature_that_samples() -> None:
 
 @pytest.mark.slow
 def test_samples_reuse_the_greedy_pass_cache_and_near_zero_temperature_gives_the_greedy_answer() -> None:
-    from finetune.generator import GeneratorConfig, load_generator
+    from finetune.backends import load_generator
+    from finetune.generator import GeneratorConfig
     from prompts.render import Rendered
 
     torch.set_num_threads(1)
@@ -55,7 +56,8 @@ def test_samples_reuse_the_greedy_pass_cache_and_near_zero_temperature_gives_the
 
 @pytest.mark.slow
 def test_bfloat16_casts_every_weight_and_still_answers() -> None:
-    from finetune.generator import GeneratorConfig, load_generator
+    from finetune.backends import load_generator
+    from finetune.generator import GeneratorConfig
     from prompts.render import Rendered
 
     prompt = Rendered(messages=(HumanMessage(content="Name a fruit."),), response_prefix="A fruit:")
@@ -67,7 +69,8 @@ def test_bfloat16_casts_every_weight_and_still_answers() -> None:
 
 @pytest.mark.slow
 def test_guided_answers_differ_from_greedy_and_padding_of_the_contrasts_changes_none() -> None:
-    from finetune.generator import GeneratorConfig, GuidedGenerator, load_generator
+    from finetune.backends import load_generator
+    from finetune.generator import GeneratorConfig, GuidedGenerator
     from prompts.render import Rendered
 
     torch.set_num_threads(1)

@@ -242,7 +242,7 @@ def test_config_names_the_missing_server_keys() -> None:
 def test_load_generator_picks_the_server_without_importing_torch() -> None:
     script = (
         "import sys\n"
-        "from finetune.generator import GeneratorConfig, load_generator\n"
+        "from finetune.backends import load_generator\nfrom finetune.generator import GeneratorConfig\n"
         "cfg = GeneratorConfig(backend='openai', endpoint='http://127.0.0.1:9/v1', served_model='whythis')\n"
         "gen = load_generator(cfg)\n"
         "print(type(gen).__name__, gen.name, 'torch' in sys.modules)\n"

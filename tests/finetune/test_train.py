@@ -88,7 +88,8 @@ def test_neftune_noise_is_off_unless_asked_for(tmp_path: Path) -> None:
 def test_tiny_round_trip_trains_saves_resumes_and_generates(tmp_path: Path) -> None:
     import torch
 
-    from finetune.generator import GeneratorConfig, load_generator
+    from finetune.backends import load_generator
+    from finetune.generator import GeneratorConfig
     from finetune.train import train
 
     torch.set_num_threads(1)

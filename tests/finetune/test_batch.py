@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from finetune.batch import Candidates, Repair, clean_prediction, explain_rows, read_done, read_rows
+from finetune.batch import Candidates, Repair, clean_prediction, explain_rows, read_rows
+from finetune.batch_resume import read_done
 from finetune.cli import resolve_adapter_option
 from finetune.data import XrecRow
 from prompts.render import Rendered

@@ -17,9 +17,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.codec import shopper_to_dict
 from retrieval.items import CatalogRow, Item
 from retrieval.retriever import Evidence
-from retrieval.shoppers import PreferencesFile, PurchaseFile, Shopper, ShopperFile
+from retrieval.shoppers import Shopper, ShopperFile
 from whythis.errors import DataError
 from whythis.validation import read_jsonl
 
@@ -113,22 +114,7 @@ def row_of(item: Item) -> CatalogRow:
 
 def file_of(shopper: Shopper) -> ShopperFile:
     """The shopper file of a frozen shopper."""
-    p = shopper.preferences
-    prefs = PreferencesFile(
-        budget_max=p.budget_max,
-        budget_min=p.budget_min,
-        gender=p.gender,
-        colours=list(p.colours),
-        brands=list(p.brands),
-        avoid_brands=list(p.avoid_brands),
-        sizes=list(p.sizes),
-        categories=list(p.categories),
-    )
-    bought = [PurchaseFile(**asdict(x)) for x in shopper.purchases]
-    return ShopperFile(
-        id=shopper.shopper_id, profile=shopper.profile, preferences=prefs, history=list(shopper.history),
-        purchases=bought,
-    )  # fmt: skip
+    return ShopperFile.model_validate(shopper_to_dict(shopper))
 
 
 def evidence_row(e: Evidence) -> EvidenceRow:

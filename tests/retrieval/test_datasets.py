@@ -29,9 +29,9 @@ def test_falls_back_to_beside_the_repo(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.chdir(tmp_path)  # no ../shared/data from here
     if (tmp_path / ".." / "shared" / "data").exists():
         pytest.fail("the temporary dir unexpectedly has a ../shared/data")
-    if not REPO_FALLBACK.is_dir():
-        pytest.skip(f"this checkout has no {REPO_FALLBACK} to fall back to")
-    assert data_dir() == REPO_FALLBACK
+    # Where no ../shared/data lies beside the checkout either, the cwd default is named (and missing).
+    expected = REPO_FALLBACK if REPO_FALLBACK.is_dir() else (tmp_path / ".." / "shared" / "data").resolve()
+    assert data_dir() == expected
 
 
 def test_dataset_path_finds_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""CLI commands of the agent: recommend, chat, explain-batch, index build|info, feedback."""
+"""CLI commands of the agent: recommend, chat, index build|info, feedback."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from typing import Annotated
 
 import typer
 
-from agent.chat import ChatAgent
+from agent.chat.agent import ChatAgent
 from agent.config import AgentConfig, load_agent_config
-from agent.explain_batch import explain_batch
-from agent.feedback_export import export_feedback
 from agent.recommender import Agent, build_retriever, index_folder, load_agent
-from agent.store import default_db_path, open_store
+from agent.sessions.feedback_export import export_feedback
+from agent.sessions.store import default_db_path, open_store
 from retrieval.catalog import demo_catalog_path, load_catalog
 from retrieval.index import read_manifest
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
@@ -207,6 +206,5 @@ def register(app: typer.Typer) -> None:
     """Attach the agent's commands to the root CLI."""
     app.command("recommend")(recommend)
     app.command("chat")(chat)
-    app.command("explain-batch")(explain_batch)
     app.add_typer(index_app, name="index")
     app.add_typer(feedback_app, name="feedback")

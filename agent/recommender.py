@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from agent.config import AgentConfig, CollabSettings
-from agent.fallback import Asked
-from agent.grounding import GroundingChecker
-from agent.reasons import Reason, ReasonWriter, format_number
+from agent.grounding.check import GroundingChecker
+from agent.reasons.fallback import Asked
+from agent.reasons.writer import Reason, ReasonWriter, format_number
 from finetune.backends import load_generator
 from finetune.generator import Generator
 from prompts.render import load_prompt

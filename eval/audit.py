@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agent.grounding import GroundingChecker, GroundingResult
-from agent.reasons import mentions_item
+from agent.grounding.check import GroundingChecker, GroundingResult
+from agent.reasons.writer import mentions_item
 from eval.audit_data import AuditLabel, AuditPair, AuditText
 
 

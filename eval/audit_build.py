@@ -14,13 +14,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.chat import ChatAgent
-from agent.claims import split_claims
+from agent.chat.agent import ChatAgent
+from agent.chat.state import anonymous_shopper
 from agent.config import AgentConfig
-from agent.reasons import tidy
+from agent.grounding.claims import split_claims
+from agent.reasons.training_rows import giftcards_pairs
+from agent.reasons.writer import tidy
 from agent.recommender import Agent, Recommendation, load_agent
-from agent.state import anonymous_shopper
-from agent.training_rows import giftcards_pairs
 from eval.audit_data import (
     BRANDS,
     PAIRS,

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.codec import shopper_to_dict
+from agent.sessions.codec import shopper_to_dict
 from retrieval.items import CatalogRow, Item
 from retrieval.retriever import Evidence
 from retrieval.shoppers import Shopper, ShopperFile

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from agent.config import AgentConfig
-from agent.events import Event, EvidenceEvent, ItemCard
 from agent.recommender import load_agent
-from agent.session import SessionManager
-from agent.store import open_store
+from agent.sessions.events import Event, EvidenceEvent, ItemCard
+from agent.sessions.manager import SessionManager
+from agent.sessions.store import open_store
 from eval.timing import percentiles, timed
 from finetune.generator import Generator
 from retrieval.catalog import demo_catalog_path

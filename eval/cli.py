@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 
 from agent.config import load_agent_config
-from agent.explain_batch import CandidatesOpt, GuidanceOpt, consensus_candidates
 from eval.bench_e2e import E2EOptions, run_e2e
 from eval.report import run_folder, save_result
+from eval.xrec.explain_batch import CandidatesOpt, GuidanceOpt, consensus_candidates
 
 bench_app = typer.Typer(
     help="Benchmarks that print numbers (speed, memory, grounding).", no_args_is_help=True
@@ -98,7 +98,7 @@ def bench_explain(
     out: OutOpt = Path("runs"),
 ) -> None:
     """explain-batch throughput: rows/s and generated tokens/s per batch size, and the best size."""
-    from eval.bench_explain import ExplainBenchOptions, bench_rows, measure, results_table
+    from eval.xrec.bench_explain import ExplainBenchOptions, bench_rows, measure, results_table
     from finetune.backends import load_generator
     from finetune.config import load_training_config
     from finetune.data import xrec_file
@@ -305,8 +305,8 @@ def eval_xrec(
     out: OutOpt = Path("runs"),
 ) -> None:
     """Base model vs adapters on the held-out XRec rows of a training config, per domain."""
-    from eval.xrec import Variant, compare, comparison_markdown
-    from finetune.batch import ANSWER_TOKENS
+    from eval.xrec.batch import ANSWER_TOKENS
+    from eval.xrec.compare import Variant, compare, comparison_markdown
     from finetune.config import load_training_config
     from finetune.generator import GeneratorConfig
     from retrieval.embedder import embedded_minilm_path, load_embedder
@@ -338,8 +338,10 @@ def _echo_report(report: Path) -> None:
 def register(app: typer.Typer) -> None:
     """Attach the evaluation commands to the root CLI."""
     from eval import cli_audit
+    from eval.xrec.explain_batch import explain_batch
 
     for name, command in cli_audit.COMMANDS.items():
         eval_app.command(name)(command)
+    app.command("explain-batch")(explain_batch)
     app.add_typer(bench_app, name="bench")
     app.add_typer(eval_app, name="eval")

@@ -18,8 +18,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.config import AgentConfig
-from agent.grounding import GroundingChecker, GroundingResult
-from agent.reasons import Reason, ReasonWriter, tidy
+from agent.grounding.check import GroundingChecker, GroundingResult
+from agent.reasons.writer import Reason, ReasonWriter, tidy
 from agent.recommender import Agent, load_agent
 from eval.audit import audit_markdown, audit_scores
 from eval.audit_data import LABELS, PAIRS, load_brands, load_labels, load_pairs

@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
-from agent.chat import ChatAgent
+from agent.chat.agent import ChatAgent
 from agent.config import AgentConfig
-from agent.intent_model import IntentRouter, build_router
-from agent.intents import FALLBACK, INTENTS, CatalogWords, Parsed, normalise
+from agent.intents.parse import FALLBACK, INTENTS, CatalogWords, Parsed, normalise
+from agent.intents.router import IntentRouter, build_router
 from agent.recommender import Agent, load_agent
 from eval.silent import SilentGenerator
 from finetune.backends import load_generator

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from agent.xrec_facts import grounded_rows
 from eval.report import save_result
+from eval.xrec.domains import domain_from_path
+from eval.xrec.facts import grounded_rows
 from finetune.data import XrecRow, read_xrec
-from finetune.domains import domain_from_path
 from retrieval.embedder import Embedder
 from whythis.errors import DataError, WhythisError
 

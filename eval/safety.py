@@ -19,10 +19,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.chat import ChatAgent
+from agent.chat.agent import ChatAgent
 from agent.config import AgentConfig
 from agent.recommender import Agent, make_writer
-from agent.safety import other_shopper_strings, prompt_secrets
+from agent.safety.output import other_shopper_strings, prompt_secrets
 from eval.safety_judge import REFUSED, Judge, Turn, attack_problems, turn_problems
 from finetune.generator import Generator
 from prompts.render import Rendered

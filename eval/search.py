@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.chat import ChatAgent
+from agent.chat.agent import ChatAgent
+from agent.chat.state import anonymous_shopper
 from agent.config import AgentConfig
 from agent.recommender import build_retriever, load_agent
-from agent.state import anonymous_shopper
 from eval.search_data import REQUESTS, SearchRequest, catalog_path, load_requests, relevant_ids
 from eval.silent import SilentGenerator
 from retrieval.embedder import Embedder

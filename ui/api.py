@@ -18,8 +18,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from agent.events import DoneEvent, ErrorEvent, Event, item_card
-from agent.feedback import FeedbackIn
+from agent.sessions.events import DoneEvent, ErrorEvent, Event, item_card
+from agent.sessions.feedback import FeedbackIn
 from ui.api_models import (
     ERROR_RESPONSES,
     FeedbackOut,

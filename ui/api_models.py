@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.events import ItemCard
-from agent.feedback import ID_MAX
+from agent.sessions.events import ItemCard
+from agent.sessions.feedback import ID_MAX
 
 
 class _Strict(BaseModel):

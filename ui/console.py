@@ -15,8 +15,8 @@ import gradio as gr
 import pandas as pd
 
 from agent.recommender import Agent
-from agent.session import SessionManager
-from agent.store import Store
+from agent.sessions.manager import SessionManager
+from agent.sessions.store import Store
 from ui import console_data as data
 from ui.studio_data import staff_name
 from whythis.errors import WhythisError

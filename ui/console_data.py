@@ -12,11 +12,11 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from agent.codec import validated
-from agent.reasons import Reason, ReasonWriter
+from agent.reasons.writer import Reason, ReasonWriter
 from agent.recommender import Recommendation
-from agent.session import SessionFile, SessionManager
-from agent.store import FeedbackRow, SessionSummary, Store
+from agent.sessions.codec import validated
+from agent.sessions.manager import SessionFile, SessionManager
+from agent.sessions.store import FeedbackRow, SessionSummary, Store
 from whythis.errors import DataError, SessionNotFound
 
 Table = tuple[list[str], list[list[Any]]]

@@ -9,13 +9,13 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from agent.batching import BatchingGenerator
 from agent.config import load_agent_config
-from agent.known_shoppers import Shoppers, load_shoppers
-from agent.prompt_versions import PromptVersions, follow_active, open_prompt_versions, shipped_prompts
+from agent.reasons.batching import BatchingGenerator
 from agent.recommender import Agent, load_agent
-from agent.session import SessionManager
-from agent.store import Store, open_store
+from agent.sessions.known_shoppers import Shoppers, load_shoppers
+from agent.sessions.manager import SessionManager
+from agent.sessions.store import Store, open_store
+from agent.studio.versions import PromptVersions, follow_active, open_prompt_versions, shipped_prompts
 from ui.auth import SessionTokens, StaffAuth, load_secret
 from ui.pool import TurnPool
 from ui.serve_config import ServeConfig

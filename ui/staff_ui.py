@@ -10,13 +10,13 @@ from typing import Protocol
 
 import gradio as gr
 
-from agent.known_shoppers import Shoppers
-from agent.prompt_versions import (
+from agent.recommender import Agent
+from agent.sessions.known_shoppers import Shoppers
+from agent.sessions.manager import SessionManager
+from agent.sessions.store import Store
+from agent.studio.versions import (
     PromptVersions,
 )
-from agent.recommender import Agent
-from agent.session import SessionManager
-from agent.store import Store
 from ui.console import build_console
 from ui.studio import build_studio
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import gradio as gr
 
-from agent.known_shoppers import Shoppers
-from agent.prompt_versions import PromptVersion, PromptVersions
 from agent.recommender import Agent
+from agent.sessions.known_shoppers import Shoppers
+from agent.studio.versions import PromptVersion, PromptVersions
 from ui import studio_data as data
 from ui.console import frame
 from whythis.errors import WhythisError

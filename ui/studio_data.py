@@ -6,16 +6,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from agent.known_shoppers import Shoppers
-from agent.prompt_preview import (
+from agent.recommender import Agent
+from agent.sessions.known_shoppers import Shoppers
+from agent.studio.preview import (
     Preview,
     PreviewPair,
     check_draft,
     preview_prompt,
     validate_draft,
 )
-from agent.prompt_versions import PromptVersion, PromptVersions
-from agent.recommender import Agent
+from agent.studio.versions import PromptVersion, PromptVersions
 from ui.console_data import Table, when
 from whythis.errors import DataError, PromptError
 

@@ -35,7 +35,7 @@ def test_the_checker_agrees_with_the_labels() -> None:
 def test_a_checker_that_accepts_everything_fails_the_labelled_set() -> None:
     class Gullible:
         def check(self, *args: object, **kwargs: object) -> object:
-            from agent.grounding import GroundingResult
+            from agent.grounding.check import GroundingResult
 
             return GroundingResult(())
 

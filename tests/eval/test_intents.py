@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from agent.config import AgentConfig
-from agent.intent_model import build_router, load_examples
-from agent.intents import INTENTS, CatalogWords
+from agent.intents.parse import INTENTS, CatalogWords
+from agent.intents.router import build_router, load_examples
 from agent.recommender import Agent, load_agent
 from eval.intents import (
     LabelledMessage,

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from agent.known_shoppers import load_shoppers
 from agent.recommender import Agent
-from agent.store import open_store
+from agent.sessions.known_shoppers import load_shoppers
+from agent.sessions.store import open_store
 from prompts.render import Rendered
 from retrieval.shopper_loaders import demo_shopper_paths
 from tests.fakes import ScriptedGenerator, fake_agent

@@ -24,9 +24,9 @@ import pytest
 import uvicorn
 
 from agent.config import AgentConfig
-from agent.known_shoppers import load_shoppers
 from agent.recommender import load_agent
-from agent.store import open_store
+from agent.sessions.known_shoppers import load_shoppers
+from agent.sessions.store import open_store
 from retrieval.catalog import demo_catalog_path
 from tests.fakes import KeywordEmbedder, ScriptedGenerator
 from ui.app import build_app

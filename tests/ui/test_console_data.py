@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.events import ItemCard
 from agent.recommender import Agent
-from agent.session import SessionManager
-from agent.store import Store, open_store
+from agent.sessions.events import ItemCard
+from agent.sessions.manager import SessionManager
+from agent.sessions.store import Store, open_store
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from retrieval.shoppers import Shopper
 from tests.fakes import ScriptedGenerator, fake_agent

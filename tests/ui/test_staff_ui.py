@@ -19,11 +19,11 @@ from gradio.state_holder import SessionState
 from starlette.testclient import TestClient
 
 from agent.config import AgentConfig
-from agent.events import ItemCard
-from agent.prompt_versions import PromptVersions
 from agent.recommender import Agent, load_agent
-from agent.session import SessionManager
-from agent.store import Store, open_store
+from agent.sessions.events import ItemCard
+from agent.sessions.manager import SessionManager
+from agent.sessions.store import Store, open_store
+from agent.studio.versions import PromptVersions
 from retrieval.catalog import demo_catalog_path
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from retrieval.shoppers import Shopper

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.prompt_versions import PromptVersions, open_prompt_versions
 from agent.recommender import Agent
+from agent.studio.versions import PromptVersions, open_prompt_versions
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from retrieval.shoppers import Shopper
 from tests.fakes import fake_agent

@@ -1,4 +1,4 @@
-"""The dependency direction between the project's packages, checked on every import statement."""
+"""The dependency direction between the project's packages and inside `agent/`, on every import statement."""
 
 from __future__ import annotations
 
@@ -19,6 +19,23 @@ ALLOWED: dict[str, set[str]] = {
     "ui": {"agent"},
     "whythis": set(),
 }
+# Inside agent/, from the bottom up: what each part may import of the others.
+_BOTTOM = {"agent.untrusted", "agent.config"}
+_CORE = _BOTTOM | {"agent.grounding", "agent.reasons", "agent.recommender"}
+AGENT_ALLOWED: dict[str, set[str]] = {
+    "agent.untrusted": set(),
+    "agent.config": set(),
+    "agent.grounding": {"agent.untrusted"},
+    "agent.intents": {"agent.untrusted"},
+    "agent.safety": _BOTTOM | {"agent.grounding"},
+    "agent.reasons": _BOTTOM | {"agent.grounding"},
+    "agent.studio": _BOTTOM | {"agent.grounding", "agent.reasons"},
+    "agent.recommender": _BOTTOM | {"agent.grounding", "agent.reasons"},
+    "agent.chat": _CORE | {"agent.intents", "agent.safety"},
+    "agent.sessions": _CORE | {"agent.intents", "agent.safety", "agent.chat"},
+    "agent.compose": _CORE | {"agent.intents", "agent.safety", "agent.chat", "agent.sessions", "agent.studio"},
+    "agent.cli": _CORE | {"agent.chat", "agent.sessions", "agent.studio", "agent.compose"},
+}
 
 
 def imports_of(path: Path) -> set[str]:
@@ -30,13 +47,18 @@ def imports_of(path: Path) -> set[str]:
             names.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names if node.module in OURS)
     return names
 
 
-def violations(package: str) -> list[str]:
-    """Imports in a package that break the dependency direction."""
+def _module(path: Path, root: Path) -> str:
+    return ".".join(path.relative_to(root).with_suffix("").parts)
+
+
+def violations(package: str, root: Path = ROOT) -> list[str]:
+    """Imports in a top-level package that break the dependency direction."""
     bad = []
-    for path in sorted((ROOT / package).rglob("*.py")):
+    for path in sorted((root / package).rglob("*.py")):
         for name in imports_of(path):
             top = name.split(".")[0]
             if top not in OURS or (top == package and package != "whythis"):
@@ -44,7 +66,31 @@ def violations(package: str) -> list[str]:
             if name in BASE or any(name.startswith(b + ".") for b in BASE):
                 continue
             if top not in ALLOWED[package]:
-                bad.append(f"{path.relative_to(ROOT)} imports {name}")
+                bad.append(f"{path.relative_to(root)} imports {name}")
+    return bad
+
+
+def agent_part(module: str) -> str | None:
+    """The part of agent/ a module belongs to (`agent.grounding`, `agent.cli`, ...), None outside it."""
+    parts = module.split(".")
+    if parts[0] != "agent" or len(parts) < 2 or parts[1] == "__init__":
+        return None
+    return f"agent.{parts[1]}"
+
+
+def agent_violations(root: Path = ROOT) -> list[str]:
+    """Imports between agent's parts that go against AGENT_ALLOWED (an unknown part is one too)."""
+    bad = []
+    for path in sorted((root / "agent").rglob("*.py")):
+        own = agent_part(_module(path, root))
+        if own is None:
+            continue
+        for name in imports_of(path):
+            other = agent_part(name)
+            if other is None or other == own:
+                continue
+            if own not in AGENT_ALLOWED or other not in AGENT_ALLOWED[own]:
+                bad.append(f"{path.relative_to(root)} imports {name}")
     return bad
 
 
@@ -53,10 +99,40 @@ def test_dependency_direction(package: str) -> None:
     assert violations(package) == []
 
 
+def test_agent_parts_import_downwards_only() -> None:
+    assert agent_violations() == []
+
+
+def test_every_agent_part_is_known() -> None:
+    parts = {agent_part(_module(p, ROOT)) for p in (ROOT / "agent").rglob("*.py")} - {None}
+    assert parts == set(AGENT_ALLOWED)
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
 def test_checker_catches_a_forbidden_import(tmp_path: Path) -> None:
-    bad = tmp_path / "x.py"
-    bad.write_text("from agent.chat import ChatAgent\nimport ui.app\n", encoding="utf-8")
-    assert imports_of(bad) == {"agent.chat", "ui.app"}
+    root = _tree(tmp_path, {"retrieval/x.py": "from agent.chat.agent import ChatAgent\nimport ui.app\n"})
+    assert violations("retrieval", root) == [
+        "retrieval/x.py imports agent.chat.agent",
+        "retrieval/x.py imports ui.app",
+    ]
+
+
+def test_checker_catches_an_upward_import_inside_agent(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "agent/grounding/check.py": "from agent.sessions.store import Store\nfrom agent import untrusted\n",
+            "agent/sessions/store.py": "from agent.grounding.check import GroundingChecker\n",
+        },
+    )
+    assert agent_violations(root) == ["agent/grounding/check.py imports agent.sessions.store"]
 
 
 def test_base_modules_import_nothing_of_ours() -> None:

@@ -1,0 +1,335 @@
+"""The chat loop's brain: route each message, update the state, answer with grounded text."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from agent.chat import answers, refine
+from agent.chat.explain import explain_why, explain_why_not, help_text, item_line
+from agent.chat.state import ChatState, Conversation, anonymous_shopper
+from agent.intents.parse import CatalogWords, Parsed, focus_text, search_text
+from agent.intents.router import IntentRouter, build_router
+from agent.intents.rules import route
+from agent.reasons.fallback import Asked
+from agent.recommender import Agent, Recommendation
+from agent.safety.guard import screen
+from agent.safety.output import ReplyContext, check_reply, prompt_secrets
+from retrieval.filters import Constraints
+from retrieval.shoppers import Shopper
+from whythis.errors import WhythisError
+
+log = logging.getLogger(__name__)
+
+# Deletes everything kept about the conversation's shopper; returns counts per store, or None if none.
+Forgetter = Callable[[Conversation], Mapping[str, int] | None]
+Handler = Callable[[Conversation, Parsed], "Reply"]
+
+_YES = re.compile(r"^\s*(yes|y|yeah|yep|sure|ok|okay|confirm|please do|do it|go ahead|forget me)\b", re.I)
+# On opening, a message the router cannot place is still what an anonymous shopper is looking for, and
+# so is a question about items when none is on screen yet ("anything made of recycled materials?").
+_OPENING_SEARCH = frozenset(
+    {"unknown", "search", "refine", "item_question", "more_like", "cheaper", "others"}
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the agent says back: text, the items it shows, the items it explains, whether the chat is over.
+
+    `lead` is the text before the list when `items` is a new list (a UI shows it above the cards);
+    `error` is a short code when the turn failed; `reset` means the conversation started over.
+    """
+
+    text: str
+    intent: str
+    items: tuple[Recommendation, ...] = ()
+    done: bool = False
+    explained: tuple[Recommendation, ...] = ()
+    lead: str = ""
+    error: str | None = None
+    reset: bool = False
+
+
+@dataclass
+class ChatAgent:
+    """Turns messages into replies over an agent; holds no per-shopper state itself."""
+
+    agent: Agent
+    vocab: CatalogWords
+    forgetter: Forgetter | None = None
+    router: IntentRouter | None = None
+    # Other shoppers' ids, profiles and reviews a reply must never contain, by current shopper id.
+    others: Callable[[str], Sequence[str]] | None = None
+    allowed_domains: tuple[str, ...] = ()
+    output_checks: bool = True  # off only to measure what the checks stop
+    _secrets: tuple[tuple[str, int], tuple[str, ...]] | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def over(cls, agent: Agent, forgetter: Forgetter | None = None) -> ChatAgent:
+        """A chat agent over a loaded agent, with the catalog's vocabulary."""
+        vocab = CatalogWords.from_items(agent.items)
+        return cls(agent, vocab, forgetter, build_router(vocab, agent.retriever.embedder))
+
+    def start(self, shopper: Shopper, first_message: str | None = None) -> tuple[Conversation, Reply]:
+        """Open a conversation: the first message's answer, else picks (known) or a question (cold)."""
+        conv = Conversation(ChatState(shopper, wants=(first_message or "").strip()))
+        return conv, self.opening(conv, first_message)
+
+    def opening(self, conv: Conversation, first_message: str | None = None) -> Reply:
+        """The first reply of a new conversation."""
+        if first_message and first_message.strip():
+            return self.respond(conv, first_message, opening=True)
+        if conv.state.shopper.is_cold:
+            reply = Reply("Hi! What are you looking for today? (type 'help' for what I can do)", "greet")
+        else:
+            reply = self._safely(lambda: self._recommend(conv, "Here are my picks for you:"), "opening")
+        reply = self._safe(conv, reply)
+        conv.add_ai(reply.text)
+        return reply
+
+    def respond(
+        self, conv: Conversation, message: str, parsed: Parsed | None = None, opening: bool = False
+    ) -> Reply:
+        """Answer one message (routed unless `parsed` is given); a failure becomes an apology."""
+        screened = screen(message, self.agent.config.chat.max_message_chars)
+        conv.add_user(screened.text or "[refused message]")
+        if screened.refusal:
+            reply = Reply(screened.refusal, "refused")
+        else:
+            reply = self._safely(lambda: self._turn(conv, screened.text, parsed, opening), screened.text)
+        reply = self._safe(conv, reply)
+        conv.add_ai(reply.text)
+        return reply
+
+    def _safe(self, conv: Conversation, reply: Reply) -> Reply:
+        """The reply as the widget may render it: no markup, leaks or unbacked offers (else replaced)."""
+        if not self.output_checks:
+            return reply
+        prompt = self.agent.writer.current_prompt()
+        # Cached per prompt version: a newly activated studio version brings its own secrets.
+        if self._secrets is None or self._secrets[0] != (prompt.name, prompt.version):
+            self._secrets = ((prompt.name, prompt.version), prompt_secrets(prompt))
+        shown = (*conv.shown_recommendations(), *reply.items, *reply.explained)
+        shopper = conv.state.shopper
+        context = ReplyContext(
+            items=tuple({r.item.item_id: r.item for r in shown}.values()),
+            shopper=shopper,
+            other_shoppers=tuple(self.others(shopper.shopper_id)) if self.others else (),
+            secrets=self._secrets[1],
+            allowed_domains=self.allowed_domains,
+        )
+        safe = check_reply(reply.text, context)
+        if safe.blocked:
+            return Reply(safe.text, "blocked")
+        return replace(reply, text=safe.text)
+
+    def _safely(self, turn: Callable[[], Reply], what: str) -> Reply:
+        try:
+            return turn()
+        except WhythisError as exc:
+            return Reply(f"Sorry, I couldn't do that: {exc}", "error", error="invalid")
+        except Exception:  # a bad turn must never end the chat
+            log.exception("turn failed: %r", what)
+            return Reply(
+                "Sorry, something went wrong on my side. Please try again.", "error", error="internal"
+            )
+
+    def _turn(self, conv: Conversation, text: str, parsed: Parsed | None, opening: bool) -> Reply:
+        if conv.state.pending == "forget_me":
+            conv.state = replace(conv.state, pending=None)
+            if _YES.search(text):
+                return self._forget(conv)
+            if parsed is None and re.match(r"^\s*(no|nope|cancel|keep|don'?t)\b", text, re.I):
+                return Reply(answers.FORGET_KEPT, "forget_me")
+        parsed = parsed or (self.router.route(text) if self.router else route(text, self.vocab))
+        if opening and parsed.intent in _OPENING_SEARCH:
+            parsed = replace(parsed, intent="search")
+        return self._dispatch(conv, parsed)
+
+    def _dispatch(self, conv: Conversation, parsed: Parsed) -> Reply:
+        handler = self._handlers().get(parsed.intent)
+        if handler is None:
+            return Reply(answers.unknown_text(), "unknown")
+        return handler(conv, parsed)
+
+    def _handlers(self) -> dict[str, Handler]:
+        def say(text: str, intent: str) -> Handler:
+            return lambda c, p: Reply(text, intent)
+
+        return {
+            "greet": say(answers.GREET, "greet"),
+            "thanks": say(answers.THANKS, "thanks"),
+            "ack": say(answers.ACK, "ack"),
+            "shop_info": say(answers.SHOP_INFO, "shop_info"),
+            "item_question": self._item_question,
+            "off_topic": say(answers.OFF_TOPIC, "off_topic"),
+            "quit": lambda c, p: Reply("Bye! Thanks for shopping with us.", "quit", done=True),
+            "help": say(help_text(), "help"),
+            "about_me": lambda c, p: Reply(answers.about_me_text(c.state, self._bought(c)), "about_me"),
+            "how_choose": lambda c, p: Reply(
+                answers.how_choose_text(self.agent.config, len(self.agent.items)), "how_choose"
+            ),
+            "forget_me": self._forget_me,
+            "why": self._why,
+            "why_not": self._why_not,
+            "compare": self._compare,
+            "cheaper": self._cheaper,
+            "refine": self._refine,
+            "more_like": self._more_like,
+            "different": self._different,
+            "others": self._others,
+            "search": self._search,
+        }
+
+    def _bought(self, conv: Conversation) -> list[str]:
+        found = (self.agent.item(i) for i in conv.state.shopper.history)
+        return [item.title for item in found if item is not None]
+
+    def _target(self, conv: Conversation, parsed: Parsed, nth: int = 0) -> Recommendation | None:
+        shown = conv.shown_recommendations()
+        if not shown:
+            return None
+        if len(parsed.refs) > nth:
+            pos = parsed.refs[nth]
+            index = len(shown) - 1 if pos == -1 else pos - 1
+            return shown[index] if 0 <= index < len(shown) else None
+        priced = [r for r in shown if r.item.price is not None]
+        if nth == 0 and parsed.by_price and priced:
+            ordered = sorted(priced, key=lambda r: r.item.price or 0.0)
+            return ordered[0] if parsed.by_price == "low" else ordered[-1]
+        by_title = [r for r in shown if parsed.title_words & set(r.item.title.lower().split())]
+        if by_title and not parsed.points_at_this:
+            return by_title[0]
+        focus = conv.recommendations.get(conv.state.focus or "")
+        return focus or shown[0]
+
+    def _no_target(self, conv: Conversation, parsed: Parsed) -> Reply:
+        n = len(conv.state.shown)
+        if not n:
+            return Reply("I haven't shown you anything yet. What are you looking for?", parsed.intent)
+        return Reply(f"I'm showing {n} items; pick one of #1 to #{n}.", parsed.intent)
+
+    def _forget_me(self, conv: Conversation, parsed: Parsed) -> Reply:
+        conv.state = replace(conv.state, pending="forget_me")
+        return Reply(answers.FORGET_ASK, "forget_me")
+
+    def _forget(self, conv: Conversation) -> Reply:
+        counts = self.forgetter(conv) if self.forgetter is not None else None
+        conv.reset(ChatState(anonymous_shopper()))
+        return Reply(answers.forgotten_text(counts), "forgotten", reset=True)
+
+    def _why(self, conv: Conversation, parsed: Parsed) -> Reply:
+        target = self._target(conv, parsed)
+        if target is None:
+            return self._no_target(conv, parsed)
+        conv.state = replace(conv.state, focus=target.item.item_id)
+        return Reply(explain_why(target, conv.state), "why", explained=(target,))
+
+    def _item_question(self, conv: Conversation, parsed: Parsed) -> Reply:
+        target = self._target(conv, parsed)
+        if target is None:
+            return self._no_target(conv, parsed)
+        conv.state = replace(conv.state, focus=target.item.item_id)
+        return Reply(answers.item_facts_text(target, conv.state), "item_question")
+
+    def _why_not(self, conv: Conversation, parsed: Parsed) -> Reply:
+        target = self._target(conv, parsed)
+        shown = conv.shown_recommendations()
+        if target is None or not shown:
+            return self._no_target(conv, parsed)
+        best = None if target.item.item_id == shown[0].item.item_id else shown[0]
+        explained = (target,) if best is None else (target, best)
+        return Reply(explain_why_not(target, best, conv.state), "why_not", explained=explained)
+
+    def _compare(self, conv: Conversation, parsed: Parsed) -> Reply:
+        wanted = min(3, max(2, len(parsed.refs)))
+        picks = [self._target(conv, parsed, n) for n in range(wanted)]
+        chosen = {p.item.item_id: p for p in picks if p is not None}
+        for extra in conv.shown_recommendations():
+            if len(chosen) >= wanted:
+                break
+            chosen.setdefault(extra.item.item_id, extra)
+        if len(chosen) < 2:
+            return self._no_target(conv, parsed)
+        items = list(chosen.values())
+        return Reply(answers.compare_text(items, conv.state), "compare")
+
+    def _cheaper(self, conv: Conversation, parsed: Parsed) -> Reply:
+        conv.state, header = refine.cheaper(conv.state, parsed, self._target(conv, parsed))
+        return self._recommend(conv, header)
+
+    def _refine(self, conv: Conversation, parsed: Parsed) -> Reply:
+        target = self._target(conv, parsed) if conv.state.shown else None
+        changed = refine.refine(conv.state, parsed, target, conv.last_user_text())
+        if changed is None:
+            return self._search(conv, parsed)
+        conv.state, header = changed
+        return self._recommend(conv, header)
+
+    def _more_like(self, conv: Conversation, parsed: Parsed) -> Reply:
+        target = self._target(conv, parsed)
+        if target is None:
+            return self._search(conv, parsed)
+        conv.state, header = refine.more_like(conv.state, parsed, target)
+        return self._recommend(conv, header)
+
+    def _different(self, conv: Conversation, parsed: Parsed) -> Reply:
+        before = conv.state
+        conv.state, header = refine.different(before, conv.shown_recommendations())
+        reply = self._recommend(conv, header)
+        if reply.items:
+            return reply
+        # Every other category is exhausted: anything not seen yet is still different.
+        conv.state, header = refine.others(replace(before, like_item_id=None, wants=""))
+        return self._recommend(conv, header)
+
+    def _loosened(
+        self, shopper: Shopper, k: int, wanted: str, c: Constraints, like: str | None, focus: str | None
+    ) -> tuple[Constraints, str]:
+        """The constraints, or with the first of material, colour, size dropped that lets something
+        through ("cotton nightwear" where no nightwear says its fabric), and what was dropped."""
+        if self.agent.candidates(shopper, k, wanted, c, like, focus):
+            return c, ""
+        options = (
+            (c.materials, replace(c, materials=()), "made of {}"),
+            (c.colours, replace(c, colours=()), "{}"),
+            (c.sizes, replace(c, sizes=()), "size {}"),
+        )
+        for values, looser, words in options:
+            if values and self.agent.candidates(shopper, k, wanted, looser, like, focus):
+                return looser, words.format(" or ".join(values))
+        return c, ""
+
+    def _others(self, conv: Conversation, parsed: Parsed) -> Reply:
+        conv.state, header = refine.others(conv.state)
+        return self._recommend(conv, header)
+
+    def _search(self, conv: Conversation, parsed: Parsed) -> Reply:
+        conv.state, header = refine.search(conv.state, parsed, conv.last_user_text())
+        return self._recommend(conv, header)
+
+    def _recommend(self, conv: Conversation, header: str) -> Reply:
+        state = conv.state
+        k = self.agent.config.chat.k
+        avoided = refine.avoided_ids(self.agent.items, state)
+        constraints = (
+            state.constraints.merged(Constraints(exclude_ids=avoided)) if avoided else state.constraints
+        )
+        wanted = search_text(state.wants)
+        focus = focus_text(state.wants, self.vocab, constraints)
+        asked = Asked(state.wants, state.constraints)
+        constraints, missing = self._loosened(
+            state.shopper, k, wanted, constraints, state.like_item_id, focus
+        )
+        if missing:
+            header = f"Nothing here is listed as {missing}, so these come closest:"
+        recs = self.agent.recommend(state.shopper, k, wanted, constraints, state.like_item_id, focus, asked)
+        if not recs:
+            return Reply("Nothing in the catalog fits all of that. Try loosening a constraint.", "empty")
+        conv.recommendations.update({r.item.item_id: r for r in recs})
+        conv.state = state.showing(tuple(r.item.item_id for r in recs))
+        lines = [header] + [item_line(n, r) for n, r in enumerate(recs, start=1)]
+        return Reply("\n".join(lines), "recommend", tuple(recs), lead=header)

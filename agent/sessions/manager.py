@@ -1,0 +1,276 @@
+"""Chat sessions for an HTTP API or a UI: open, send (a stream of typed events), save, restore, feedback.
+
+A session id (unguessable, `secrets.token_urlsafe`) is the only key to its session: every call takes one
+and touches that session alone. A turn runs as its events are consumed. Reasons are shown only after the
+grounding check has passed them, so the LM's tokens are never streamed as they come: the stream carries
+the checked reply in chunks, then the item cards and, for "why" turns, the evidence.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field, ValidationError
+
+from agent.chat.agent import ChatAgent, Reply
+from agent.chat.state import ChatState, Conversation, anonymous_shopper
+from agent.recommender import Agent
+from agent.sessions.codec import ConversationFile, conversation_from_file, conversation_to_dict, validated
+from agent.sessions.events import DoneEvent, ErrorEvent, Event, evidence_event, item_card, text_chunks
+from agent.sessions.feedback import StaffFeedbackIn, feedback_record
+from agent.sessions.store import Store
+from retrieval.shoppers import Shopper
+from whythis.errors import ConfigError, DataError, SessionNotFound
+from whythis.validation import first_problem
+
+log = logging.getLogger(__name__)
+SESSION_FORMAT = "whythis.session/1"
+
+
+@dataclass(frozen=True)
+class TurnLog:
+    """One turn as it was answered: the text, the cards shown and the items explained."""
+
+    turn: int
+    intent: str
+    text: str
+    items: tuple[str, ...] = ()
+    explained: tuple[str, ...] = ()
+
+
+class SessionFile(ConversationFile):
+    """A saved session: the conversation plus the turn counter and the turn log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["whythis.session/1"] = "whythis.session/1"
+    turn: int = Field(ge=0)
+    turns: list[TurnLog] = Field(default_factory=list)
+
+
+@dataclass
+class Session:
+    """One live chat: its conversation, its turn counter and log, and a lock for one turn at a time."""
+
+    session_id: str
+    conv: Conversation
+    turn: int = 0
+    turns: list[TurnLog] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+def new_session_id() -> str:
+    """An unguessable session id."""
+    return secrets.token_urlsafe(24)
+
+
+@dataclass
+class SessionManager:
+    """Every live session over one agent, persisted to the store after each turn when there is one."""
+
+    bot: ChatAgent
+    store: Store | None = None
+    _sessions: dict[str, Session] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.bot.forgetter = self._forget
+
+    @classmethod
+    def over(cls, agent: Agent, store: Store | None = None) -> SessionManager:
+        """A session manager over a loaded agent."""
+        return cls(ChatAgent.over(agent), store)
+
+    def open(
+        self, shopper: Shopper | None = None, first_message: str | None = None
+    ) -> tuple[str, Iterator[Event]]:
+        """A new session and the events of its first turn; no shopper means an anonymous cold one."""
+        who = shopper or anonymous_shopper()
+        conv = Conversation(ChatState(who, wants=(first_message or "").strip()))
+        session = self._add(Session(new_session_id(), conv))
+        return session.session_id, self._run(session, lambda: self.bot.opening(conv, first_message))
+
+    def send(self, session_id: str, message: str) -> Iterator[Event]:
+        """The events of the reply to one message; SessionNotFound for an unknown id."""
+        session = self._get(session_id)
+        return self._run(session, lambda: self.bot.respond(session.conv, message))
+
+    def save(self, session_id: str) -> dict[str, Any]:
+        """The whole session as plain JSON (see SessionFile)."""
+        session = self._get(session_id)
+        with session.lock:
+            return _dump(session)
+
+    def restore(self, data: Mapping[str, Any]) -> str:
+        """A new live session (with a new id) continuing exactly where the saved one stopped."""
+        return self._add(_load(new_session_id(), data)).session_id
+
+    def conversation(self, session_id: str) -> Conversation:
+        """The conversation of a session (for in-process callers such as the terminal chat)."""
+        return self._get(session_id).conv
+
+    def close(self, session_id: str) -> None:
+        """Drop a session from memory; a stored copy stays until forgotten."""
+        with self._lock:
+            self._sessions.pop(session_id, None)
+
+    def feedback(
+        self,
+        session_id: str,
+        item_id: str | None,
+        rating: int,
+        comment: str | None = None,
+        corrected: str | None = None,
+        turn: int | None = None,
+    ) -> int:
+        """Record a thumbs up (+1) or down (-1) on a reason (item_id) or an answer; returns its id."""
+        if self.store is None:
+            raise ConfigError("feedback needs a store: create the session manager with open_store()")
+        try:
+            given = StaffFeedbackIn(
+                item_id=item_id, rating=rating, comment=comment, corrected=corrected, turn=turn
+            )
+        except ValidationError as exc:
+            field, problem = first_problem(exc, top="", given=False)
+            raise DataError(f"feedback {field}: {problem}") from exc
+        session = self._get(session_id)
+        with session.lock:
+            t = _turn_log(session, given.turn)
+            turn_ = (t.turn, t.text, t.explained)
+            record = feedback_record(self.bot.agent, session.session_id, session.conv, turn_, given)
+        return self.store.add_feedback(record)
+
+    def _add(self, session: Session) -> Session:
+        with self._lock:
+            self._sessions[session.session_id] = session
+        return session
+
+    def _get(self, session_id: str) -> Session:
+        with self._lock:
+            found = self._sessions.get(session_id)
+            if found is not None:
+                return found
+            # Not live here: a session saved before a restart continues from the store.
+            row = self.store.load_session(session_id) if self.store is not None else None
+            if row is None:
+                raise SessionNotFound("no such chat session (it may have ended or been forgotten)")
+            session = self._sessions[session_id] = _load(session_id, row.state)
+            return session
+
+    def _run(self, session: Session, produce: Callable[[], Reply]) -> Iterator[Event]:
+        with session.lock:
+            reply = produce()
+            session.turn += 1
+            if reply.reset:
+                session.turns.clear()
+            session.turns.append(_log(session, reply))
+            events = self._events(session, reply)
+            problem = self._persist(session)
+            done = DoneEvent(intent=reply.intent, turn=session.turn, ended=reply.done)
+        yield from events
+        if problem is not None:
+            yield problem
+        yield done
+
+    def _events(self, session: Session, reply: Reply) -> list[Event]:
+        out: list[Event] = []
+        if reply.error is not None:
+            out.append(ErrorEvent(code=reply.error, message=reply.text))
+        else:
+            out.extend(text_chunks(reply.lead if reply.items else reply.text))
+        positions = {item_id: n for n, item_id in enumerate(session.conv.state.shown, start=1)}
+        out.extend(item_card(r, positions[r.item.item_id]) for r in reply.items)
+        out.extend(evidence_event(r, positions.get(r.item.item_id), self._title) for r in reply.explained)
+        return out
+
+    def _title(self, item_id: str) -> str | None:
+        item = self.bot.agent.item(item_id)
+        return item.title if item is not None else None
+
+    def _persist(self, session: Session) -> ErrorEvent | None:
+        if self.store is None:
+            return None
+        conv = session.conv
+        shopper_id = conv.state.shopper.shopper_id
+        messages = [(m.type, str(m.content)) for m in conv.messages]
+        saved = _dump(session)
+        learned = {"shopper": saved["shopper"], "learned": _learned(conv)}
+        try:
+            self.store.save_session(session.session_id, shopper_id, saved, messages)
+            self.store.save_shopper(shopper_id, learned)
+        except sqlite3.Error:
+            log.exception("saving session failed")
+            return ErrorEvent(code="store", message="Your chat goes on, but I couldn't save it just now.")
+        return None
+
+    def _forget(self, conv: Conversation) -> dict[str, int] | None:
+        shopper_id = conv.state.shopper.shopper_id
+        with self._lock:
+            others = [
+                sid
+                for sid, s in self._sessions.items()
+                if s.conv is not conv and s.conv.state.shopper.shopper_id == shopper_id
+            ]
+            for sid in others:
+                del self._sessions[sid]
+        if self.store is None and not others:
+            return None
+        counts = self.store.forget(shopper_id) if self.store is not None else {}
+        return {**counts, "open_sessions": len(others)}
+
+
+def _learned(conv: Conversation) -> dict[str, Any]:
+    # What the shopper told the chat, beyond their profile: kept with the shopper until forgotten.
+    c = conv.state.constraints
+    return {
+        "wants": conv.state.wants,
+        "budget_max": c.budget_max,
+        "budget_min": c.budget_min,
+        "gender": c.gender,
+        "colours": list(c.colours),
+        "avoid_brands": list(c.avoid_brands),
+    }
+
+
+def _log(session: Session, reply: Reply) -> TurnLog:
+    items = tuple(r.item.item_id for r in reply.items)
+    explained = tuple(r.item.item_id for r in reply.explained)
+    return TurnLog(session.turn, reply.intent, reply.text, items, explained)
+
+
+def _turn_log(session: Session, turn: int | None) -> TurnLog:
+    wanted = session.turn if turn is None else turn
+    found = next((t for t in session.turns if t.turn == wanted), None)
+    if found is None:
+        raise DataError(f"turn {wanted} is not part of this session")
+    return found
+
+
+def _dump(session: Session) -> dict[str, Any]:
+    turns = [
+        {
+            "turn": t.turn,
+            "intent": t.intent,
+            "text": t.text,
+            "items": list(t.items),
+            "explained": list(t.explained),
+        }
+        for t in session.turns
+    ]
+    return {
+        "format": SESSION_FORMAT,
+        "turn": session.turn,
+        "turns": turns,
+        **conversation_to_dict(session.conv),
+    }
+
+
+def _load(session_id: str, data: Mapping[str, Any]) -> Session:
+    saved = validated(SessionFile, dict(data), "session")
+    return Session(session_id, conversation_from_file(saved), saved.turn, list(saved.turns))

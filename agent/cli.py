@@ -10,9 +10,12 @@ from typing import Annotated
 
 import typer
 
-from agent.chat.agent import ChatAgent
+from agent.chat.explain import item_line
+from agent.chat.state import Conversation
+from agent.compose import build_runtime
 from agent.config import AgentConfig, load_agent_config
 from agent.recommender import Agent, build_retriever, index_folder, load_agent
+from agent.sessions.events import DoneEvent, ErrorEvent, Event, ItemCard, TextChunk
 from agent.sessions.feedback_export import export_feedback
 from agent.sessions.store import default_db_path, open_store
 from retrieval.catalog import demo_catalog_path, load_catalog
@@ -122,16 +125,34 @@ def chat(
     adapter: AdapterOpt = None,
 ) -> None:
     """Chat about recommendations: 'why #2?', 'something cheaper', 'more like #1', 'quit'."""
-    agent = _open(catalog, mapping, skip_bad, config, set_, adapter)
-    bot = ChatAgent.over(agent)
-    conv, reply = bot.start(_shopper(shopper))
-    typer.echo(reply.text)
+    cfg = _config(config, set_, adapter)
+    runtime = build_runtime(cfg, catalog or demo_catalog_path(), mapping=mapping, skip_bad=skip_bad)
+    manager = runtime.manager
+    session_id, events = manager.open(_shopper(shopper))
+    if _show(events, manager.conversation(session_id)):
+        return
     for message in _messages(script):
-        reply = bot.respond(conv, message)
-        typer.echo(reply.text)
-        sys.stdout.flush()
-        if reply.done:
+        if _show(manager.send(session_id, message), manager.conversation(session_id)):
             return
+
+
+def _show(events: Iterator[Event], conv: Conversation) -> bool:
+    """Print a turn's events as the terminal's reply; True when the shopper said goodbye."""
+    lines: list[str] = []
+    text = ""
+    ended = False
+    for event in events:
+        if isinstance(event, TextChunk):
+            text += event.text
+        elif isinstance(event, ErrorEvent):
+            text = event.message
+        elif isinstance(event, ItemCard):
+            lines.append(item_line(event.position, conv.recommendations[event.item_id]))
+        elif isinstance(event, DoneEvent):
+            ended = event.ended
+    typer.echo("\n".join([text, *lines]) if lines else text)
+    sys.stdout.flush()
+    return ended
 
 
 index_app = typer.Typer(help="Build and inspect the FAISS index of a catalog.", no_args_is_help=True)

@@ -1,10 +1,11 @@
-"""The agent's core: a catalog, its retriever and a reason writer; `load_agent` assembles them."""
+"""The agent's core: a catalog, its retriever and a reason writer; `load_agent` assembles them for one-off
+use (the running shop is assembled by `agent.compose`)."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from agent.reasons.fallback import Asked
 from agent.reasons.writer import Reason, ReasonWriter, format_number
 from finetune.backends import load_generator
 from finetune.generator import Generator
-from prompts.render import load_prompt
+from prompts.render import PromptFile, load_prompt
 from retrieval.catalog import demo_catalog_path, load_catalog
 from retrieval.collab import CollabModel, train_collab
 from retrieval.embedder import Embedder, load_embedder
@@ -79,6 +80,10 @@ class Agent:
         """The catalog item with this id."""
         return self.retriever.item(item_id)
 
+    def current_prompt(self) -> PromptFile:
+        """The reason prompt in force now (the prompt studio's active version when the writer follows one)."""
+        return self.writer.current_prompt()
+
     def candidates(
         self,
         shopper: Shopper,
@@ -137,12 +142,47 @@ def load_collab(items: Sequence[Item], settings: CollabSettings) -> CollabModel 
     return train_collab(interactions, [i.item_id for i in items], settings.model)
 
 
-def make_writer(items: Sequence[Item], generator: Generator, config: AgentConfig) -> ReasonWriter:
-    """A reason writer whose grounding check knows every brand of the catalog."""
+@dataclass(frozen=True)
+class CatalogIndex:
+    """A loaded catalog and its retriever: what an agent needs before the LM."""
+
+    items: Sequence[Item]
+    retriever: Retriever
+
+
+def load_catalog_index(
+    config: AgentConfig,
+    catalog: Path | None = None,
+    mapping: str | None = None,
+    skip_bad: bool = False,
+    embedder: Embedder | None = None,
+) -> CatalogIndex:
+    """Load the catalog (default: the demo shop's) and open (or build) its index."""
+    catalog = catalog or demo_catalog_path()
+    loaded = load_catalog(catalog, mapping, skip_bad=skip_bad)
+    for problem in loaded.skipped:
+        log.warning("skipped %s", problem)
+    items = list(loaded.items)
+    retriever, _ = build_retriever(items, catalog, config, embedder)
+    return CatalogIndex(items, retriever)
+
+
+def make_writer(
+    items: Sequence[Item],
+    generator: Generator,
+    config: AgentConfig,
+    prompt: PromptFile | None = None,
+    prompt_source: Callable[[], PromptFile] | None = None,
+) -> ReasonWriter:
+    """A reason writer whose grounding check knows every brand of the catalog; `prompt_source`: the
+    studio's active version, read on every use."""
     brands = frozenset(i.brand for i in items if i.brand)
     checker = GroundingChecker(known_brands=brands)
-    prompt = load_prompt(config.reasons.prompt)
-    return ReasonWriter(generator, checker, prompt, config.reasons, catalog={i.item_id: i for i in items})
+    prompt = prompt or load_prompt(config.reasons.prompt)
+    catalog = {i.item_id: i for i in items}
+    return ReasonWriter(
+        generator, checker, prompt, config.reasons, catalog=catalog, prompt_source=prompt_source
+    )
 
 
 def load_agent(
@@ -154,14 +194,9 @@ def load_agent(
     embedder: Embedder | None = None,
 ) -> Agent:
     """Load the catalog (default: the demo shop's), open (or build) its index, load the LM: a ready agent."""
-    catalog = catalog or demo_catalog_path()
-    loaded = load_catalog(catalog, mapping, skip_bad=skip_bad)
-    for problem in loaded.skipped:
-        log.warning("skipped %s", problem)
-    items = list(loaded.items)
-    retriever, _ = build_retriever(items, catalog, config, embedder)
-    writer = make_writer(items, generator or load_generator(config.generator), config)
-    return Agent(items, retriever, writer, config)
+    shelf = load_catalog_index(config, catalog, mapping, skip_bad, embedder)
+    writer = make_writer(shelf.items, generator or load_generator(config.generator), config)
+    return Agent(shelf.items, shelf.retriever, writer, config)
 
 
 def price_text(item: Item) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent.compose import session_manager
 from agent.config import AgentConfig
 from agent.recommender import load_agent
 from agent.sessions.events import Event, EvidenceEvent, ItemCard
@@ -94,7 +95,7 @@ def run_chat_bench(
     samples = _Samples([], [], [], [], Counter())
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "whythis.db")
-        manager = SessionManager.over(agent, store)
+        manager = session_manager(agent, store)
         _trial(manager, shopper, 0, False, _Samples([], [], [], [], Counter()))  # warm-up, not counted
         for n in range(options.trials):
             _trial(manager, shopper, n, options.refine, samples)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.config import AgentConfig
 from agent.grounding.check import GroundingChecker, GroundingResult
-from agent.reasons.writer import Reason, ReasonWriter, tidy
+from agent.reasons.writer import Reason, ReasonStats, ReasonWriter, tidy
 from agent.recommender import Agent, load_agent
 from eval.audit import audit_markdown, audit_scores
 from eval.audit_data import LABELS, PAIRS, load_brands, load_labels, load_pairs
@@ -206,29 +206,25 @@ def generation_scores(
     agent: Agent, shoppers: Sequence[Shopper], pairs: int, per_shopper: int
 ) -> dict[str, Any]:
     """Reasons for `pairs` (shopper, candidate) pairs: precision of generated vs shown texts, rejections."""
-    writer = agent.writer
-    rejected_before = writer.stats.rejected
-    recorder = RecordingGenerator(writer.generator)
-    writer.generator = recorder
+    # A copy of the agent's writer whose LM calls are recorded, with counts of its own.
+    recorder = RecordingGenerator(agent.writer.generator)
+    writer = replace(agent.writer, generator=recorder, stats=ReasonStats())
     run, done = _Run(), 0
-    try:
-        for shopper in shoppers[: math.ceil(pairs / per_shopper)]:
-            candidates = agent.candidates(shopper, min(per_shopper, pairs - done))
-            start = len(recorder.answers)
-            reasons = writer.write(shopper, candidates)
-            run.add(writer, shopper, candidates, reasons, recorder.answers[start:])
-            done += len(reasons)
-            if done >= pairs:
-                break
-    finally:
-        writer.generator = recorder.inner
+    for shopper in shoppers[: math.ceil(pairs / per_shopper)]:
+        candidates = agent.candidates(shopper, min(per_shopper, pairs - done))
+        start = len(recorder.answers)
+        reasons = writer.write(shopper, candidates)
+        run.add(writer, shopper, candidates, reasons, recorder.answers[start:])
+        done += len(reasons)
+        if done >= pairs:
+            break
     return {
         "pairs": done,
         "generated": run.generated.summary(),
         "shown": run.shown.summary(),
         "shown_sources": dict(run.sources),
         "texts_generated": len(recorder.answers),
-        "texts_rejected": writer.stats.rejected - rejected_before,
+        "texts_rejected": writer.stats.rejected,
         "rejected_claim_kinds": dict(run.rejected),
     }
 

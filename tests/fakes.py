@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +15,10 @@ import numpy as np
 from prompts.render import Rendered
 
 if TYPE_CHECKING:
+    from agent.compose import Batching, Runtime
     from agent.recommender import Agent
+    from agent.sessions.store import Store
+    from retrieval.shoppers import Shopper
 
 _STOP = frozenset("the and for with has its are you your from this that under over what".split())
 
@@ -95,6 +98,21 @@ def fake_agent(cache: Path, generator: ScriptedGenerator | None = None) -> Agent
             del os.environ["WHYTHIS_CACHE_DIR"]
         else:
             os.environ["WHYTHIS_CACHE_DIR"] = previous
+
+
+def fake_runtime(
+    agent: Agent,
+    store: Store | None = None,
+    shoppers: Mapping[str, Shopper] | None = None,
+    batching: Batching | None = None,
+    generator: ScriptedGenerator | None = None,
+) -> Runtime:
+    """The running agent over a fake agent's catalog and index, built by the composition root."""
+    from agent.compose import assemble
+    from agent.recommender import CatalogIndex
+
+    shelf = CatalogIndex(agent.items, agent.retriever)
+    return assemble(shelf, generator or ScriptedGenerator(), agent.config, store, shoppers, batching)
 
 
 @dataclass

@@ -196,7 +196,7 @@ def health(services: ServicesDep) -> HealthOut:
     """The server answers; which adapter and prompt version write the reasons."""
     agent = services.agent
     adapter = agent.config.generator.adapter
-    version = agent.writer.current_prompt().version
+    version = agent.current_prompt().version
     return HealthOut(adapter=str(adapter) if adapter is not None else "none", prompt_version=version)
 
 

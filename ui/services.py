@@ -1,24 +1,26 @@
-"""What the server runs on: the agent, its sessions, the store, the known shoppers, the turn pool, auth.
+"""What the server runs on: the running agent, its sessions, the store, the known shoppers, the turn pool,
+auth.
 
-`load_services` loads the real agent; `Services.over` wraps one already built (the tests use the fakes).
+`load_services` builds the real agent through `agent.compose`; `Services.over` serves a runtime already
+built (the tests build theirs with the fakes).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from agent.compose import Batching, Runtime, build_runtime
 from agent.config import load_agent_config
-from agent.reasons.batching import BatchingGenerator
-from agent.recommender import Agent, load_agent
+from agent.recommender import Agent
 from agent.sessions.known_shoppers import Shoppers, load_shoppers
 from agent.sessions.manager import SessionManager
 from agent.sessions.store import Store, open_store
-from agent.studio.versions import PromptVersions, follow_active, open_prompt_versions, shipped_prompts
+from agent.studio.versions import PromptVersions
 from ui.auth import SessionTokens, StaffAuth, load_secret
 from ui.pool import TurnPool
 from ui.serve_config import ServeConfig
+from whythis.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +29,7 @@ log = logging.getLogger(__name__)
 class Services:
     """Everything a request handler needs, built once per server."""
 
-    agent: Agent
-    manager: SessionManager
+    runtime: Runtime
     store: Store
     shoppers: Shoppers
     pool: TurnPool
@@ -36,38 +37,35 @@ class Services:
     tokens: SessionTokens
     max_body_bytes: int
     versions: PromptVersions
-    generator: BatchingGenerator | None = None
     _closed: bool = field(default=False, init=False, repr=False)
 
     @classmethod
     def over(
         cls,
-        agent: Agent,
+        runtime: Runtime,
         store: Store,
         shoppers: Shoppers,
         config: ServeConfig,
         auth: StaffAuth | None = None,
     ) -> Services:
-        """Services over a loaded agent and an open store (its LM calls micro-batched unless window 0)."""
+        """Services over a running agent built with its open store (which keeps the prompt versions)."""
+        if runtime.versions is None:
+            raise ConfigError("a served agent needs prompt versions: build its runtime with the store")
         auth = auth or StaffAuth.from_config(config)
         tokens = SessionTokens(load_secret(config))
-        generator = _batching(agent, config)
-        manager = SessionManager.over(agent, store)
-        manager.bot.others = _others_of(shoppers)
         pool = TurnPool(config.workers, config.queue_size, config.retry_after_seconds)
-        versions = follow_versions(agent, store)
-        return cls(
-            agent,
-            manager,
-            store,
-            dict(shoppers),
-            pool,
-            auth,
-            tokens,
-            config.max_body_bytes,
-            versions,
-            generator,
-        )
+        shop = dict(shoppers)
+        return cls(runtime, store, shop, pool, auth, tokens, config.max_body_bytes, runtime.versions)
+
+    @property
+    def agent(self) -> Agent:
+        """The agent: candidates and their grounded reasons."""
+        return self.runtime.agent
+
+    @property
+    def manager(self) -> SessionManager:
+        """The chat sessions."""
+        return self.runtime.manager
 
     @property
     def max_message_chars(self) -> int:
@@ -75,45 +73,18 @@ class Services:
         return self.agent.config.chat.max_message_chars
 
     def close(self) -> None:
-        """Stop the pool and the batching thread, then close the store."""
+        """Stop the pool and the runtime (batching thread, prompt versions), then close the store."""
         if self._closed:
             return
         self._closed = True
         self.pool.shutdown(wait=True)
-        if self.generator is not None:
-            self.generator.stop()
-        self.versions.close()
+        self.runtime.close()
         self.store.close()
 
 
-def follow_versions(agent: Agent, store: Store) -> PromptVersions:
-    """The prompt versions kept in the store's file; the agent's writer follows the active one from now on."""
-    writer = agent.writer
-    # The configured prompt is what runs now, so it is the first stored version of its name.
-    versions = open_prompt_versions(store.path, {**shipped_prompts(), writer.prompt.name: writer.prompt})
-    follow_active(writer, versions, writer.prompt.name)
-    return versions
-
-
-def _batching(agent: Agent, config: ServeConfig) -> BatchingGenerator | None:
-    current = agent.writer.generator
-    if isinstance(current, BatchingGenerator):  # the same agent served twice: wrap once
-        return current
-    if config.batch_window_ms <= 0:
-        return None
-    wrapped = BatchingGenerator(current, window_ms=config.batch_window_ms, max_batch=config.max_batch)
-    agent.writer.generator = wrapped
-    return wrapped
-
-
-def _others_of(shoppers: Shoppers) -> Callable[[str], Sequence[str]]:
-    """For a shopper id: the other known shoppers' ids and profiles, which a reply must never contain."""
-    everyone = {sid: tuple(x for x in (sid, s.profile) if x) for sid, s in shoppers.items()}
-
-    def others(shopper_id: str) -> Sequence[str]:
-        return [text for sid, texts in everyone.items() if sid != shopper_id for text in texts]
-
-    return others
+def batching_of(config: ServeConfig) -> Batching:
+    """The server's micro-batching of LM calls (a window of 0 turns it off)."""
+    return Batching(window_ms=config.batch_window_ms, max_batch=config.max_batch)
 
 
 def load_services(config: ServeConfig) -> Services:
@@ -121,10 +92,12 @@ def load_services(config: ServeConfig) -> Services:
     auth = StaffAuth.from_config(config)  # a missing staff login fails before the models load
     agent_cfg = load_agent_config(config.agent_config, config.agent_overrides)
     shoppers = load_shoppers(config.shoppers)
-    agent = load_agent(agent_cfg, config.catalog)
     store = open_store(config.resolved_db())
     try:
-        return Services.over(agent, store, shoppers, config, auth)
+        runtime = build_runtime(
+            agent_cfg, config.catalog, store=store, shoppers=shoppers, batching=batching_of(config)
+        )
+        return Services.over(runtime, store, shoppers, config, auth)
     except BaseException:
         store.close()
         raise

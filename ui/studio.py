@@ -121,7 +121,8 @@ def _wire_editing(
 
     def on_open() -> list[Any]:
         names = versions.names()
-        name = agent.writer.prompt.name if agent.writer.prompt.name in names else names[0]
+        current = agent.current_prompt().name
+        name = current if current in names else names[0]
         chosen = data.shopper_ids(shoppers)[:PRESELECTED_SHOPPERS]
         who = gr.CheckboxGroup(choices=data.shopper_ids(shoppers), value=chosen)
         return [gr.Dropdown(choices=names, value=name), who, *on_shoppers(chosen), *on_name(name)]

@@ -68,10 +68,15 @@ class ChatAgent:
     _secrets: tuple[tuple[str, int], tuple[str, ...]] | None = field(default=None, init=False, repr=False)
 
     @classmethod
-    def over(cls, agent: Agent, forgetter: Forgetter | None = None) -> ChatAgent:
-        """A chat agent over a loaded agent, with the catalog's vocabulary."""
+    def over(
+        cls,
+        agent: Agent,
+        forgetter: Forgetter | None = None,
+        others: Callable[[str], Sequence[str]] | None = None,
+    ) -> ChatAgent:
+        """A chat agent over a loaded agent, with the catalog's vocabulary; `others`: see the field."""
         vocab = CatalogWords.from_items(agent.items)
-        return cls(agent, vocab, forgetter, build_router(vocab, agent.retriever.embedder))
+        return cls(agent, vocab, forgetter, build_router(vocab, agent.retriever.embedder), others)
 
     def start(self, shopper: Shopper, first_message: str | None = None) -> tuple[Conversation, Reply]:
         """Open a conversation: the first message's answer, else picks (known) or a question (cold)."""
@@ -108,7 +113,7 @@ class ChatAgent:
         """The reply as the widget may render it: no markup, leaks or unbacked offers (else replaced)."""
         if not self.output_checks:
             return reply
-        prompt = self.agent.writer.current_prompt()
+        prompt = self.agent.current_prompt()
         # Cached per prompt version: a newly activated studio version brings its own secrets.
         if self._secrets is None or self._secrets[0] != (prompt.name, prompt.version):
             self._secrets = ((prompt.name, prompt.version), prompt_secrets(prompt))

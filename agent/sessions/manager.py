@@ -71,21 +71,69 @@ def new_session_id() -> str:
 
 
 @dataclass
+class LiveSessions:
+    """The sessions in memory, by id, behind one lock: shared by the manager and its forgetter."""
+
+    _sessions: dict[str, Session] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, session: Session) -> Session:
+        """Keep a session live."""
+        with self._lock:
+            self._sessions[session.session_id] = session
+        return session
+
+    def get(self, session_id: str) -> Session | None:
+        """The live session with this id, if any."""
+        with self._lock:
+            return self._sessions.get(session_id)
+
+    def drop(self, session_id: str) -> None:
+        """Forget a live session (a stored copy stays)."""
+        with self._lock:
+            self._sessions.pop(session_id, None)
+
+    def drop_shopper(self, shopper_id: str, keep: Conversation) -> int:
+        """End every other live session of a shopper; how many ended."""
+        with self._lock:
+            others = [
+                sid
+                for sid, s in self._sessions.items()
+                if s.conv is not keep and s.conv.state.shopper.shopper_id == shopper_id
+            ]
+            for sid in others:
+                del self._sessions[sid]
+        return len(others)
+
+
+@dataclass(frozen=True)
+class StoreForgetter:
+    """ "Forget me": the shopper's other open sessions end and the store drops what it kept of them."""
+
+    live: LiveSessions
+    store: Store | None = None
+
+    def __call__(self, conv: Conversation) -> dict[str, int] | None:
+        """Counts of what was forgotten, or None when nothing was kept anywhere."""
+        shopper_id = conv.state.shopper.shopper_id
+        ended = self.live.drop_shopper(shopper_id, keep=conv)
+        if self.store is None and not ended:
+            return None
+        counts = self.store.forget(shopper_id) if self.store is not None else {}
+        return {**counts, "open_sessions": ended}
+
+
+@dataclass(frozen=True)
 class SessionManager:
-    """Every live session over one agent, persisted to the store after each turn when there is one."""
+    """Every live session over one chat agent, persisted to the store after each turn when there is one.
+
+    Built by `agent.compose.session_manager`, which hands the same `live` sessions to the chat agent's
+    forgetter."""
 
     bot: ChatAgent
+    agent: Agent
+    live: LiveSessions
     store: Store | None = None
-    _sessions: dict[str, Session] = field(default_factory=dict, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.bot.forgetter = self._forget
-
-    @classmethod
-    def over(cls, agent: Agent, store: Store | None = None) -> SessionManager:
-        """A session manager over a loaded agent."""
-        return cls(ChatAgent.over(agent), store)
 
     def open(
         self, shopper: Shopper | None = None, first_message: str | None = None
@@ -93,7 +141,7 @@ class SessionManager:
         """A new session and the events of its first turn; no shopper means an anonymous cold one."""
         who = shopper or anonymous_shopper()
         conv = Conversation(ChatState(who, wants=(first_message or "").strip()))
-        session = self._add(Session(new_session_id(), conv))
+        session = self.live.add(Session(new_session_id(), conv))
         return session.session_id, self._run(session, lambda: self.bot.opening(conv, first_message))
 
     def send(self, session_id: str, message: str) -> Iterator[Event]:
@@ -109,7 +157,7 @@ class SessionManager:
 
     def restore(self, data: Mapping[str, Any]) -> str:
         """A new live session (with a new id) continuing exactly where the saved one stopped."""
-        return self._add(_load(new_session_id(), data)).session_id
+        return self.live.add(_load(new_session_id(), data)).session_id
 
     def conversation(self, session_id: str) -> Conversation:
         """The conversation of a session (for in-process callers such as the terminal chat)."""
@@ -117,8 +165,7 @@ class SessionManager:
 
     def close(self, session_id: str) -> None:
         """Drop a session from memory; a stored copy stays until forgotten."""
-        with self._lock:
-            self._sessions.pop(session_id, None)
+        self.live.drop(session_id)
 
     def feedback(
         self,
@@ -143,25 +190,18 @@ class SessionManager:
         with session.lock:
             t = _turn_log(session, given.turn)
             turn_ = (t.turn, t.text, t.explained)
-            record = feedback_record(self.bot.agent, session.session_id, session.conv, turn_, given)
+            record = feedback_record(self.agent, session.session_id, session.conv, turn_, given)
         return self.store.add_feedback(record)
 
-    def _add(self, session: Session) -> Session:
-        with self._lock:
-            self._sessions[session.session_id] = session
-        return session
-
     def _get(self, session_id: str) -> Session:
-        with self._lock:
-            found = self._sessions.get(session_id)
-            if found is not None:
-                return found
-            # Not live here: a session saved before a restart continues from the store.
-            row = self.store.load_session(session_id) if self.store is not None else None
-            if row is None:
-                raise SessionNotFound("no such chat session (it may have ended or been forgotten)")
-            session = self._sessions[session_id] = _load(session_id, row.state)
-            return session
+        found = self.live.get(session_id)
+        if found is not None:
+            return found
+        # Not live here: a session saved before a restart continues from the store.
+        row = self.store.load_session(session_id) if self.store is not None else None
+        if row is None:
+            raise SessionNotFound("no such chat session (it may have ended or been forgotten)")
+        return self.live.add(_load(session_id, row.state))
 
     def _run(self, session: Session, produce: Callable[[], Reply]) -> Iterator[Event]:
         with session.lock:
@@ -190,7 +230,7 @@ class SessionManager:
         return out
 
     def _title(self, item_id: str) -> str | None:
-        item = self.bot.agent.item(item_id)
+        item = self.agent.item(item_id)
         return item.title if item is not None else None
 
     def _persist(self, session: Session) -> ErrorEvent | None:
@@ -208,21 +248,6 @@ class SessionManager:
             log.exception("saving session failed")
             return ErrorEvent(code="store", message="Your chat goes on, but I couldn't save it just now.")
         return None
-
-    def _forget(self, conv: Conversation) -> dict[str, int] | None:
-        shopper_id = conv.state.shopper.shopper_id
-        with self._lock:
-            others = [
-                sid
-                for sid, s in self._sessions.items()
-                if s.conv is not conv and s.conv.state.shopper.shopper_id == shopper_id
-            ]
-            for sid in others:
-                del self._sessions[sid]
-        if self.store is None and not others:
-            return None
-        counts = self.store.forget(shopper_id) if self.store is not None else {}
-        return {**counts, "open_sessions": len(others)}
 
 
 def _learned(conv: Conversation) -> dict[str, Any]:

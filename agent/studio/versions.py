@@ -2,7 +2,7 @@
 
 The tables live in the chat store's database file (WAL, agent/sessions/store.py), on a connection of
 their own. The prompt YAML is stored whole, so its house rules and banned phrasings are versioned with it.
-Exactly one version of each prompt is active; `follow_active` makes a ReasonWriter read the active one on
+Exactly one version of each prompt is active; a ReasonWriter built with `follower(name)` reads it on
 every use, so activating a version changes the very next reason without a restart.
 """
 
@@ -11,14 +11,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
-from agent.reasons.writer import ReasonWriter
 from agent.studio.preview import check_draft, with_version
 from prompts.render import PromptFile, builtin_prompt_names, load_prompt, parse_prompt
 from whythis.errors import DataError, PromptError
@@ -179,6 +178,11 @@ class PromptVersions:
             raise PromptError(f"prompt {name!r} has no active version; versioned: {', '.join(self.names())}")
         return _version(row)
 
+    def follower(self, name: str = "reason") -> Callable[[], PromptFile]:
+        """A prompt source for a ReasonWriter: the active version of `name`, read on every use."""
+        self.active_prompt(name)  # fails now, not on the first shopper's turn, when there is none
+        return lambda: self.active_prompt(name)
+
     def active_prompt(self, name: str) -> PromptFile:
         """The active version's prompt file: one indexed query, parsed once per version."""
         with self._lock:
@@ -307,9 +311,3 @@ def open_prompt_versions(path: Path, seeds: Mapping[str, PromptFile] | None = No
     versions = PromptVersions(conn, path)
     versions.seed(shipped_prompts() if seeds is None else seeds)
     return versions
-
-
-def follow_active(writer: ReasonWriter, versions: PromptVersions, name: str = "reason") -> None:
-    """Make the writer render with the active version of `name`, read on every use."""
-    versions.active_prompt(name)  # fails now, not on the first shopper's turn, when there is none
-    writer.prompt_source = lambda: versions.active_prompt(name)

@@ -17,11 +17,11 @@ from agent.sessions.known_shoppers import load_shoppers
 from agent.sessions.store import open_store
 from prompts.render import Rendered
 from retrieval.shopper_loaders import demo_shopper_paths
-from tests.fakes import ScriptedGenerator, fake_agent
+from tests.fakes import ScriptedGenerator, fake_agent, fake_runtime
 from ui.app import build_app
 from ui.auth import hash_password
 from ui.serve_config import ServeConfig, StaffUser
-from ui.services import Services
+from ui.services import Services, batching_of
 
 STAFF_USER, STAFF_PASSWORD = "alice", "correct horse battery"
 SHOP_ORIGIN = "https://shop.example"
@@ -92,11 +92,14 @@ def config(make_config: Callable[..., ServeConfig]) -> ServeConfig:
 
 
 @pytest.fixture
-def make_services(shoppers: dict[str, Any]) -> Iterator[Callable[[Agent, ServeConfig], Services]]:
+def make_services(agent: Agent, shoppers: dict[str, Any]) -> Iterator[Callable[..., Services]]:
+    """Services as the server builds them, over the shared fake catalog; `generator`: a scripted LM."""
     made: list[Services] = []
 
-    def make(agent: Agent, config: ServeConfig) -> Services:
-        services = Services.over(agent, open_store(config.resolved_db()), shoppers, config)
+    def make(config: ServeConfig, generator: ScriptedGenerator | None = None) -> Services:
+        store = open_store(config.resolved_db())
+        runtime = fake_runtime(agent, store, shoppers, batching_of(config), generator)
+        services = Services.over(runtime, store, shoppers, config)
         made.append(services)
         return services
 
@@ -106,8 +109,8 @@ def make_services(shoppers: dict[str, Any]) -> Iterator[Callable[[Agent, ServeCo
 
 
 @pytest.fixture
-def services(agent: Agent, config: ServeConfig, make_services: Callable[..., Services]) -> Services:
-    return make_services(agent, config)
+def services(config: ServeConfig, make_services: Callable[..., Services]) -> Services:
+    return make_services(config)
 
 
 @pytest.fixture

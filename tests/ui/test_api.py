@@ -12,7 +12,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from agent.recommender import Agent
-from tests.fakes import fake_agent
 from tests.ui.conftest import (
     SHOP_ORIGIN,
     STAFF_PASSWORD,
@@ -230,7 +229,7 @@ def test_a_full_pool_answers_503_with_retry_after(
 ) -> None:
     generator = BlockingGenerator()
     config = make_config(workers=1, queue_size=0, retry_after_seconds=7)
-    services = make_services(fake_agent(tmp_path / "cache", generator), config)
+    services = make_services(config, generator)
     results: list[Any] = []
     with TestClient(build_app(services, config)) as client:
         first = threading.Thread(

@@ -28,11 +28,11 @@ from agent.recommender import load_agent
 from agent.sessions.known_shoppers import load_shoppers
 from agent.sessions.store import open_store
 from retrieval.catalog import demo_catalog_path
-from tests.fakes import KeywordEmbedder, ScriptedGenerator
+from tests.fakes import KeywordEmbedder, ScriptedGenerator, fake_runtime
 from ui.app import build_app
 from ui.auth import hash_password
 from ui.serve_config import ServeConfig, StaffUser
-from ui.services import Services
+from ui.services import Services, batching_of
 from ui.staff_ui import build_staff_uis
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -120,7 +120,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     staff = StaffUser(username=STAFF_USER, password_hash=hash_password(STAFF_PASSWORD, n=2**10))
     config = ServeConfig(data_dir=root / "data", staff_users=[staff], batch_window_ms=1.0)
     shoppers = load_shoppers()
-    services = Services.over(agent, open_store(config.resolved_db()), shoppers, config)
+    store = open_store(config.resolved_db())
+    services = Services.over(
+        fake_runtime(agent, store, shoppers, batching_of(config)), store, shoppers, config
+    )
     try:
         app = build_app(services, config, staff_uis=build_staff_uis(services))
         with running(app) as base:

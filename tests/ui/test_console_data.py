@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.compose import session_manager
 from agent.recommender import Agent
 from agent.sessions.events import ItemCard
 from agent.sessions.manager import SessionManager
@@ -35,7 +36,7 @@ def demo(name: str) -> Shopper:
 
 
 def jonas_session(agent: Agent, store: Store) -> tuple[SessionManager, str, list[ItemCard]]:
-    manager = SessionManager.over(agent, store)
+    manager = session_manager(agent, store)
     session_id, stream = manager.open(demo("jonas"))
     cards = [e for e in stream if isinstance(e, ItemCard)]
     list(manager.send(session_id, "why #2?"))
@@ -89,7 +90,7 @@ def test_session_view_shows_profile_candidates_evidence_and_transcript(agent: Ag
 
 
 def test_constraints_of_an_anonymous_search(agent: Agent, store: Store) -> None:
-    manager = SessionManager.over(agent, store)
+    manager = session_manager(agent, store)
     session_id, stream = manager.open(None, "a waterproof jacket under 150")
     list(stream)
     rows = dict(data.constraints_table(data.load_session_view(store, session_id))[1])
@@ -113,7 +114,7 @@ def test_support_voice_re_explains_a_shown_item(agent: Agent, store: Store) -> N
 def test_flag_stores_a_thumbs_down_by_the_staff_user_even_after_a_restart(agent: Agent, store: Store) -> None:
     manager, session_id, cards = jonas_session(agent, store)
     manager.feedback(session_id, cards[0].item_id, 1, comment="lovely")
-    restarted = SessionManager.over(agent, store)
+    restarted = session_manager(agent, store)
     view = data.load_session_view(store, session_id)
     feedback_id = data.flag_reason(restarted, view, cards[2].item_id, "ann")
     flagged = data.load_session_view(store, session_id).feedback[-1]

@@ -16,8 +16,6 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from agent.recommender import Agent
-from tests.fakes import fake_agent
 from tests.ui.conftest import BlockingGenerator, parse_sse
 from ui.app import build_app
 from ui.serve_config import ServeConfig
@@ -99,10 +97,10 @@ def one_shopper(base: str, shopper_id: str, start: threading.Barrier, tally: Tal
 
 
 def test_twenty_concurrent_shoppers_all_finish_every_turn(
-    agent: Agent, make_config: Callable[..., ServeConfig], make_services: Callable[..., Services]
+    make_config: Callable[..., ServeConfig], make_services: Callable[..., Services]
 ) -> None:
     config = make_config(workers=2, queue_size=2, retry_after_seconds=1)
-    services = make_services(agent, config)
+    services = make_services(config)
     ids = sorted(services.shoppers)
     tally = Tally()
     start = threading.Barrier(SHOPPERS)
@@ -126,7 +124,7 @@ def test_a_client_leaving_while_queued_frees_its_slot_and_its_session(
 ) -> None:
     generator = BlockingGenerator()
     config = make_config(workers=1, queue_size=1)
-    services = make_services(fake_agent(tmp_path / "cache", generator), config)
+    services = make_services(config, generator)
     with serving(build_app(services, config)) as base, httpx.Client(base_url=base, timeout=WAIT_S) as http:
         running = threading.Thread(target=lambda: http.post("/api/sessions", json={"shopper_id": "jonas"}))
         running.start()

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from agent.recommender import Agent
 from tests.ui.conftest import ShopperClient
 from ui.app import build_app
 from ui.serve_config import ServeConfig
@@ -14,17 +13,18 @@ from ui.services import Services
 
 
 def test_a_session_continues_after_a_restart(
-    agent: Agent, make_config: Callable[..., ServeConfig], make_services: Callable[..., Services]
+    make_config: Callable[..., ServeConfig],
+    make_services: Callable[..., Services],
 ) -> None:
     config = make_config()  # no secret configured: it is kept in the data dir
-    before = make_services(agent, config)
+    before = make_services(config)
     with TestClient(build_app(before, config)) as client:
         shopper = ShopperClient(client)
         cards = shopper.open(shopper_id="jonas").of("item_card")
         assert shopper.send("something cheaper").status == 200
     before.close()  # the old process is gone: its memory, pool and store connection with it
 
-    after = make_services(agent, make_config())
+    after = make_services(make_config())
     assert after.manager is not before.manager
     with TestClient(build_app(after, config)) as client:
         resumed = ShopperClient(client, shopper.session_id, shopper.token)

@@ -27,8 +27,7 @@ from agent.studio.versions import PromptVersions
 from retrieval.catalog import demo_catalog_path
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from retrieval.shoppers import Shopper
-from tests.fakes import KeywordEmbedder, ScriptedGenerator
-from ui.services import follow_versions
+from tests.fakes import KeywordEmbedder, ScriptedGenerator, fake_runtime
 from ui.staff_ui import CONSOLE_PATH, STUDIO_PATH, build_staff_uis
 
 CONSOLE_IDS = {"session-id", "find-session", "transcript", "evidence-chart", "candidates-table"}
@@ -57,9 +56,10 @@ def services(tmp_path: Path) -> Iterator[FakeServices]:
         )
     store = open_store(tmp_path / "whythis.db")
     shoppers = {s.shopper_id: s for s in (load_shopper(p) for p in demo_shopper_paths())}
-    versions = follow_versions(agent, store)
-    yield FakeServices(agent, SessionManager.over(agent, store), store, shoppers, versions)
-    versions.close()
+    runtime = fake_runtime(agent, store, shoppers)
+    assert runtime.versions is not None
+    yield FakeServices(runtime.agent, runtime.manager, store, shoppers, runtime.versions)
+    runtime.close()
     store.close()
 
 
@@ -90,7 +90,7 @@ def test_the_agent_follows_the_studios_active_version(services: FakeServices) ->
     text = versions.active("reason").text.replace("under 40 words", "under 20 words")
     saved = versions.save("reason", text, "ann", "")
     versions.activate("reason", saved.version, "ann")
-    assert services.agent.writer.current_prompt().version == saved.version
+    assert services.agent.current_prompt().version == saved.version
 
 
 def mounted(services: FakeServices) -> TestClient:
@@ -160,7 +160,7 @@ def test_studio_flow_preview_save_activate_rollback(services: FakeServices) -> N
     assert f"version: {shipped + 1}" in saved[5]
     activated = run(studio, state, "on_activate", ["reason", shipped + 1, None], user="bob")
     assert activated[0].startswith(f"✅ activated reason v{shipped + 1}")
-    assert services.agent.writer.current_prompt().response_prefix == "Worth it because"
+    assert services.agent.current_prompt().response_prefix == "Worth it because"
     back = run(studio, state, "on_rollback", ["reason", None], user="bob")
     assert back[0].startswith(f"✅ rolled back to reason v{shipped}")
     assert [r[1:3] for r in back[3]["data"][:3]] == [

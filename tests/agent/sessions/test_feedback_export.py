@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from agent.compose import session_manager
 from agent.recommender import Agent
 from agent.sessions.codec import item_from_dict, shopper_from_dict
 from agent.sessions.events import ItemCard
 from agent.sessions.feedback_export import export_feedback
-from agent.sessions.manager import SessionManager
 from agent.sessions.store import Store, open_store
 from finetune.config import DataSource, TrainingConfig
 from finetune.data import build_example, load_splits
@@ -30,7 +30,7 @@ def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
 
 def filled_store(agent: Agent, path: Path) -> tuple[Store, list[ItemCard]]:
     store = open_store(path)
-    manager = SessionManager.over(agent, store)
+    manager = session_manager(agent, store)
     jonas = load_shopper(next(p for p in demo_shopper_paths() if p.stem.startswith("jonas")))
     session_id, stream = manager.open(jonas)
     cards = [e for e in stream if isinstance(e, ItemCard)]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from agent.compose import session_manager
 from agent.intents.parse import Parsed
 from agent.recommender import Agent, Recommendation
 from agent.sessions.events import (
@@ -21,7 +22,6 @@ from agent.sessions.events import (
     TextChunk,
     evidence_event,
 )
-from agent.sessions.manager import SessionManager
 from agent.sessions.store import open_store
 from retrieval.retriever import Evidence
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
@@ -48,7 +48,7 @@ def text_of(events: list[Event]) -> str:
 
 
 def test_known_shopper_opens_with_text_then_cards_then_done(agent: Agent) -> None:
-    manager = SessionManager.over(agent)
+    manager = session_manager(agent)
     session_id, stream = manager.open(demo("jonas"))
     events = list(stream)
     kinds = [e.type for e in events]
@@ -62,7 +62,7 @@ def test_known_shopper_opens_with_text_then_cards_then_done(agent: Agent) -> Non
 
 
 def test_anonymous_session_searches_for_its_first_message(agent: Agent) -> None:
-    manager = SessionManager.over(agent)
+    manager = session_manager(agent)
     session_id, stream = manager.open(None, "a waterproof jacket under 150")
     cards = [e for e in stream if isinstance(e, ItemCard)]
     assert cards and all((c.price or 0) <= 150 for c in cards)
@@ -76,7 +76,7 @@ def test_anonymous_session_searches_for_its_first_message(agent: Agent) -> None:
 
 
 def test_why_turn_streams_structured_evidence(agent: Agent) -> None:
-    manager = SessionManager.over(agent)
+    manager = session_manager(agent)
     session_id, stream = manager.open(demo("jonas"))
     cards = [e for e in stream if isinstance(e, ItemCard)]
     events = list(manager.send(session_id, "why #2?"))
@@ -94,7 +94,7 @@ def test_why_turn_streams_structured_evidence(agent: Agent) -> None:
 def test_every_event_serialises_to_json_and_back(agent: Agent) -> None:
     from agent.sessions.events import parse_event
 
-    manager = SessionManager.over(agent)
+    manager = session_manager(agent)
     session_id, stream = manager.open(demo("maya"))
     events = [*stream, *manager.send(session_id, "why #1?")]
     for event in events:
@@ -107,7 +107,7 @@ class CountedEvidence(Evidence):
 
 
 def test_collaborative_evidence_is_carried_as_data(agent: Agent) -> None:
-    manager = SessionManager.over(agent)
+    manager = session_manager(agent)
     session_id, stream = manager.open(demo("jonas"))
     list(stream)
     rec = manager.conversation(session_id).shown_recommendations()[0]
@@ -131,7 +131,7 @@ def test_collaborative_evidence_is_carried_as_data(agent: Agent) -> None:
 def test_a_bad_turn_is_an_error_event_and_the_session_goes_on(
     agent: Agent, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    manager = SessionManager.over(agent)
+    manager = session_manager(agent)
     session_id, stream = manager.open(demo("jonas"))
     list(stream)
 
@@ -152,7 +152,7 @@ def test_a_bad_turn_is_an_error_event_and_the_session_goes_on(
 
 
 def test_saved_json_restores_to_an_identical_continuation(agent: Agent) -> None:
-    manager = SessionManager.over(agent)
+    manager = session_manager(agent)
     first, stream = manager.open(demo("jonas"))
     list(stream)
     for message in ["why #2?", "something cheaper"]:
@@ -168,7 +168,7 @@ def test_saved_json_restores_to_an_identical_continuation(agent: Agent) -> None:
 
 
 def test_two_sessions_never_see_each_others_shopper(agent: Agent) -> None:
-    manager = SessionManager.over(agent)
+    manager = session_manager(agent)
     maya, lea = demo("maya"), demo("lea")
     a, stream_a = manager.open(maya)
     b, stream_b = manager.open(lea)
@@ -186,13 +186,13 @@ def test_store_backed_sessions_resume_by_id_and_forget_deletes_everything(
     agent: Agent, tmp_path: Path
 ) -> None:
     store = open_store(tmp_path / "chat.db")
-    manager = SessionManager.over(agent, store)
+    manager = session_manager(agent, store)
     session_id, stream = manager.open(demo("maya"))
     cards = [e for e in stream if isinstance(e, ItemCard)]
     other, rest = manager.open(demo("maya"))
     list(rest)
     manager.feedback(session_id, cards[0].item_id, 1, comment="lovely")
-    later = SessionManager.over(agent, store)  # e.g. after a restart: the id finds the stored session
+    later = session_manager(agent, store)  # e.g. after a restart: the id finds the stored session
     assert [e.type for e in later.send(session_id, "why #1?")][-2:] == ["evidence", "done"]
     conv = later.conversation(session_id)
     later.bot.respond(conv, "forget me", Parsed(intent="forget_me"))
@@ -207,7 +207,7 @@ def test_store_backed_sessions_resume_by_id_and_forget_deletes_everything(
 
 def test_feedback_records_prompt_adapter_evidence_and_text(agent: Agent, tmp_path: Path) -> None:
     store = open_store(tmp_path / "chat.db")
-    manager = SessionManager.over(agent, store)
+    manager = session_manager(agent, store)
     session_id, stream = manager.open(demo("jonas"))
     cards = [e for e in stream if isinstance(e, ItemCard)]
     list(manager.send(session_id, "why #2?"))

@@ -14,7 +14,6 @@ from agent.reasons.writer import ReasonWriter
 from agent.sessions.store import open_store
 from agent.studio.versions import (
     PromptVersions,
-    follow_active,
     open_prompt_versions,
     prompt_yaml,
     shipped_prompts,
@@ -166,10 +165,9 @@ def test_a_following_writer_uses_a_newly_activated_version_on_its_next_reason(
     versions: PromptVersions,
 ) -> None:
     generator = ScriptedGenerator()
-    writer = ReasonWriter(
-        generator, GroundingChecker(known_brands=frozenset()), load_prompt("reason"), ReasonConfig()
-    )
-    follow_active(writer, versions)
+    checker = GroundingChecker(known_brands=frozenset())
+    follower = versions.follower("reason")
+    writer = ReasonWriter(generator, checker, load_prompt("reason"), ReasonConfig(), prompt_source=follower)
     shopper, candidate = demo_pair()
     first = writer.write(shopper, [candidate])[0]
     assert first.text.startswith("Recommended because")

@@ -1,0 +1,110 @@
+"""The composition root: the running agent built whole, in order.
+
+generator -> batching -> reason writer (following the studio's active prompt) -> agent -> chat agent (with
+its forgetter and the other shoppers it must never quote) -> session manager. Nothing is assigned onto an
+object after it is built; the server, the terminal chat and the tests all build through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.chat.agent import ChatAgent
+from agent.config import AgentConfig
+from agent.reasons.batching import BatchingGenerator
+from agent.recommender import Agent, CatalogIndex, load_catalog_index, make_writer
+from agent.sessions.manager import LiveSessions, SessionManager, StoreForgetter
+from agent.sessions.store import Store
+from agent.studio.versions import PromptVersions, open_prompt_versions, shipped_prompts
+from finetune.backends import load_generator
+from finetune.generator import Generator
+from prompts.render import load_prompt
+from retrieval.embedder import Embedder
+from retrieval.shoppers import Shopper
+
+
+@dataclass(frozen=True)
+class Batching:
+    """Micro-batching of concurrent LM calls: wait up to `window_ms` for up to `max_batch` prompts."""
+
+    window_ms: float
+    max_batch: int
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The running agent: what a server or a terminal chat talks to."""
+
+    agent: Agent
+    manager: SessionManager
+    versions: PromptVersions | None = None
+    batching: BatchingGenerator | None = None
+
+    def close(self) -> None:
+        """Stop the batching thread and close the prompt versions (the store belongs to its opener)."""
+        if self.batching is not None:
+            self.batching.stop()
+        if self.versions is not None:
+            self.versions.close()
+
+
+def build_runtime(
+    config: AgentConfig,
+    catalog: Path | None = None,
+    *,
+    mapping: str | None = None,
+    skip_bad: bool = False,
+    store: Store | None = None,
+    shoppers: Mapping[str, Shopper] | None = None,
+    batching: Batching | None = None,
+    generator: Generator | None = None,
+    embedder: Embedder | None = None,
+) -> Runtime:
+    """Load the catalog and its index, then the LM (unless given), and assemble the running agent."""
+    shelf = load_catalog_index(config, catalog, mapping, skip_bad, embedder)
+    return assemble(shelf, generator or load_generator(config.generator), config, store, shoppers, batching)
+
+
+def assemble(
+    shelf: CatalogIndex,
+    generator: Generator,
+    config: AgentConfig,
+    store: Store | None = None,
+    shoppers: Mapping[str, Shopper] | None = None,
+    batching: Batching | None = None,
+) -> Runtime:
+    """The running agent over a loaded catalog and LM; `store` adds prompt versions and persistence."""
+    batcher = None
+    if batching is not None and batching.window_ms > 0:
+        batcher = BatchingGenerator(generator, window_ms=batching.window_ms, max_batch=batching.max_batch)
+    prompt = load_prompt(config.reasons.prompt)
+    versions = None
+    if store is not None:
+        # The configured prompt is what runs now, so it is the first stored version of its name.
+        versions = open_prompt_versions(store.path, {**shipped_prompts(), prompt.name: prompt})
+    source = versions.follower(prompt.name) if versions is not None else None
+    writer = make_writer(shelf.items, batcher or generator, config, prompt, source)
+    agent = Agent(shelf.items, shelf.retriever, writer, config)
+    manager = session_manager(agent, store, others_of(shoppers) if shoppers is not None else None)
+    return Runtime(agent, manager, versions, batcher)
+
+
+def session_manager(
+    agent: Agent, store: Store | None = None, others: Callable[[str], Sequence[str]] | None = None
+) -> SessionManager:
+    """A session manager over an agent; its chat agent forgets through the same live sessions."""
+    live = LiveSessions()
+    bot = ChatAgent.over(agent, forgetter=StoreForgetter(live, store), others=others)
+    return SessionManager(bot, agent, live, store)
+
+
+def others_of(shoppers: Mapping[str, Shopper]) -> Callable[[str], Sequence[str]]:
+    """For a shopper id: the other known shoppers' ids and profiles, which a reply must never contain."""
+    everyone = {sid: tuple(x for x in (sid, s.profile) if x) for sid, s in shoppers.items()}
+
+    def others(shopper_id: str) -> Sequence[str]:
+        return [text for sid, texts in everyone.items() if sid != shopper_id for text in texts]
+
+    return others

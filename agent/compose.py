@@ -18,8 +18,8 @@ from agent.recommender import Agent, CatalogIndex, load_catalog_index, make_writ
 from agent.sessions.manager import LiveSessions, SessionManager, StoreForgetter
 from agent.sessions.store import Store
 from agent.studio.versions import PromptVersions, open_prompt_versions, shipped_prompts
-from finetune.backends import load_generator
-from finetune.generator import Generator
+from finetune.runtime.backends import load_generator
+from finetune.runtime.generator import Generator
 from prompts.render import load_prompt
 from retrieval.embedder import Embedder
 from retrieval.shoppers import Shopper

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from finetune.generator import GeneratorConfig
+from finetune.runtime.generator import GeneratorConfig
 from retrieval.collab import CollabConfig
 from retrieval.index_types import IndexSettings
 from retrieval.retriever import RetrieverConfig

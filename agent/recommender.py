@@ -14,8 +14,8 @@ from agent.config import AgentConfig, CollabSettings
 from agent.grounding.check import GroundingChecker
 from agent.reasons.fallback import Asked
 from agent.reasons.writer import Reason, ReasonWriter, format_number
-from finetune.backends import load_generator
-from finetune.generator import Generator
+from finetune.runtime.backends import load_generator
+from finetune.runtime.generator import Generator
 from prompts.render import PromptFile, load_prompt
 from retrieval.catalog import demo_catalog_path, load_catalog
 from retrieval.collab import CollabModel, train_collab

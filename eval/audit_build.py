@@ -37,7 +37,7 @@ from eval.audit_data import (
 from eval.intents import catalog_for, load_dialogues
 from eval.search_data import catalog_path
 from eval.silent import SilentGenerator
-from finetune.backends import load_generator
+from finetune.runtime.backends import load_generator
 from retrieval.datasets import dataset_path
 from retrieval.items import Item
 from retrieval.shopper_loaders import demo_shopper_paths, load_amazon2023_users, load_shopper

@@ -22,7 +22,7 @@ from agent.sessions.events import Event, EvidenceEvent, ItemCard
 from agent.sessions.manager import SessionManager
 from agent.sessions.store import open_store
 from eval.timing import percentiles, timed
-from finetune.generator import Generator
+from finetune.runtime.generator import Generator
 from retrieval.catalog import demo_catalog_path
 from retrieval.embedder import Embedder
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper

@@ -13,8 +13,8 @@ from typing import Any
 from agent.config import AgentConfig
 from agent.recommender import Agent, make_writer
 from eval.timing import percentiles, timed
-from finetune.backends import load_generator
-from finetune.generator import Generator
+from finetune.runtime.backends import load_generator
+from finetune.runtime.generator import Generator
 from retrieval.catalog import load_catalog
 from retrieval.datasets import dataset_path
 from retrieval.embedder import load_embedder
@@ -38,7 +38,7 @@ class E2EOptions:
 def _model_load_times(config: AgentConfig) -> tuple[Generator, dict[str, float]]:
     import os
 
-    from finetune.base import resolve_base_model
+    from finetune.runtime.base import resolve_base_model
 
     with tempfile.TemporaryDirectory() as tmp:
         old = os.environ.get("WHYTHIS_CACHE_DIR")

@@ -99,10 +99,10 @@ def bench_explain(
 ) -> None:
     """explain-batch throughput: rows/s and generated tokens/s per batch size, and the best size."""
     from eval.xrec.bench_explain import ExplainBenchOptions, bench_rows, measure, results_table
-    from finetune.backends import load_generator
-    from finetune.config import load_training_config
-    from finetune.data import xrec_file
-    from finetune.generator import GeneratorConfig
+    from finetune.runtime.backends import load_generator
+    from finetune.runtime.generator import GeneratorConfig
+    from finetune.training.config import load_training_config
+    from finetune.training.data import xrec_file
     from whythis.config import load_config
 
     defaults = ExplainBenchOptions()
@@ -307,8 +307,8 @@ def eval_xrec(
     """Base model vs adapters on the held-out XRec rows of a training config, per domain."""
     from eval.xrec.batch import ANSWER_TOKENS
     from eval.xrec.compare import Variant, compare, comparison_markdown
-    from finetune.config import load_training_config
-    from finetune.generator import GeneratorConfig
+    from finetune.runtime.generator import GeneratorConfig
+    from finetune.training.config import load_training_config
     from retrieval.embedder import embedded_minilm_path, load_embedder
     from whythis.config import load_config
 

@@ -23,7 +23,7 @@ from agent.reasons.writer import Reason, ReasonStats, ReasonWriter, tidy
 from agent.recommender import Agent, load_agent
 from eval.audit import audit_markdown, audit_scores
 from eval.audit_data import LABELS, PAIRS, load_brands, load_labels, load_pairs
-from finetune.generator import Generator
+from finetune.runtime.generator import Generator
 from prompts.render import Rendered
 from retrieval.datasets import dataset_path
 from retrieval.items import CatalogRow

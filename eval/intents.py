@@ -18,8 +18,8 @@ from agent.intents.parse import FALLBACK, INTENTS, CatalogWords, Parsed, normali
 from agent.intents.router import IntentRouter, build_router
 from agent.recommender import Agent, load_agent
 from eval.silent import SilentGenerator
-from finetune.backends import load_generator
-from finetune.generator import Generator
+from finetune.runtime.backends import load_generator
+from finetune.runtime.generator import Generator
 from retrieval.catalog import demo_catalog_path, load_catalog
 from retrieval.embedder import load_embedder
 from retrieval.shoppers import Shopper

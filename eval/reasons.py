@@ -17,7 +17,7 @@ import numpy as np
 from eval.report import save_result
 from eval.xrec.domains import domain_from_path
 from eval.xrec.facts import grounded_rows
-from finetune.data import XrecRow, read_xrec
+from finetune.training.data import XrecRow, read_xrec
 from retrieval.embedder import Embedder
 from whythis.errors import DataError, WhythisError
 

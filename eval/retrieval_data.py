@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from finetune.data import read_xrec
+from finetune.training.data import read_xrec
 from retrieval.catalog import load_catalog
 from retrieval.embedder import Embedder
 from retrieval.interactions import Interactions, from_pairs, load_interactions

@@ -24,7 +24,7 @@ from agent.config import AgentConfig
 from agent.recommender import Agent, make_writer
 from agent.safety.output import other_shopper_strings, prompt_secrets
 from eval.safety_judge import REFUSED, Judge, Turn, attack_problems, turn_problems
-from finetune.generator import Generator
+from finetune.runtime.generator import Generator
 from prompts.render import Rendered
 from retrieval.catalog import demo_catalog_path, load_catalog
 from retrieval.embedder import Embedder
@@ -325,7 +325,7 @@ def run_safety(
     config: AgentConfig, generator: str, limit: int | None = None, mg_shopdial: bool = True
 ) -> tuple[dict[str, Any], list[Path], str]:
     """The whole suite with the real embedder and the chosen generator ("template" or "lm")."""
-    from finetune.backends import load_generator
+    from finetune.runtime.backends import load_generator
     from retrieval.datasets import dataset_path
     from retrieval.embedder import load_embedder
 

@@ -20,8 +20,8 @@ ResumeOpt = Annotated[
 
 def finetune(config: ConfigOpt = None, set_: SetOpt = None, resume: ResumeOpt = False) -> None:
     """Train a LoRA adapter on XRec explanations; saves the adapter, run.json and a model card."""
-    from finetune.config import load_training_config
-    from finetune.train import train
+    from finetune.training.config import load_training_config
+    from finetune.training.train import train
 
     overrides = [*(set_ or []), *(["resume=true"] if resume else [])]
     cfg = load_training_config(config, overrides)
@@ -37,8 +37,8 @@ def split(
     set_: SetOpt = None,
 ) -> None:
     """Write the validation rows a training config holds out, one JSONL file per domain."""
-    from finetune.config import load_training_config
-    from finetune.data import read_xrec, split_rows, xrec_file
+    from finetune.training.config import load_training_config
+    from finetune.training.data import read_xrec, split_rows, xrec_file
 
     cfg = load_training_config(config, set_ or [])
     out.mkdir(parents=True, exist_ok=True)
@@ -67,7 +67,7 @@ adapter_app = typer.Typer(help="Trained LoRA adapters: list, show, merge, ship."
 
 def resolve_adapter_option(value: str | None, runs: Path) -> str | None:
     """An --adapter value as a folder path, or 'none' for the base model; a name is looked up."""
-    from finetune.adapters import adapter_roots, resolve_adapter
+    from finetune.runtime.adapters import adapter_roots, resolve_adapter
 
     found = resolve_adapter(value, adapter_roots(runs))
     return str(found) if found is not None else "none"
@@ -76,7 +76,7 @@ def resolve_adapter_option(value: str | None, runs: Path) -> str | None:
 @adapter_app.command("list")
 def adapter_list(runs: RunsOpt = Path("runs")) -> None:
     """Adapters under runs/finetune and the shipped ones: name, path, size, base model, eval loss."""
-    from finetune.adapters import adapter_roots, list_adapters
+    from finetune.runtime.adapters import adapter_roots, list_adapters
 
     found = list_adapters(adapter_roots(runs))
     if not found:
@@ -92,7 +92,7 @@ def adapter_show(
     adapter: Annotated[str, typer.Argument(help="Adapter folder or name.")], runs: RunsOpt = Path("runs")
 ) -> None:
     """The adapter's model card and the key fields of its run.json."""
-    from finetune.adapters import adapter_card, adapter_roots, find_adapter
+    from finetune.runtime.adapters import adapter_card, adapter_roots, find_adapter
 
     typer.echo(adapter_card(find_adapter(adapter, adapter_roots(runs))), nl=False)
 
@@ -105,7 +105,7 @@ def adapter_merge(
     runs: RunsOpt = Path("runs"),
 ) -> None:
     """Merge an adapter into its base model; saves the merged model and tokenizer."""
-    from finetune.adapters import adapter_roots, find_adapter, merge_adapter
+    from finetune.runtime.adapters import adapter_roots, find_adapter, merge_adapter
 
     info = find_adapter(adapter, adapter_roots(runs))
     typer.echo(f"merged model saved in {merge_adapter(info, output, base_model)}")
@@ -118,7 +118,7 @@ def adapter_ship(
     runs: RunsOpt = Path("runs"),
 ) -> None:
     """Copy an adapter with float16 weights, its run.json and model card (e.g. into finetune/adapters)."""
-    from finetune.adapters import adapter_roots, describe_adapter, find_adapter, ship_adapter
+    from finetune.runtime.adapters import adapter_roots, describe_adapter, find_adapter, ship_adapter
 
     info = find_adapter(adapter, adapter_roots(runs))
     shipped = describe_adapter(ship_adapter(info, output))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +83,7 @@ def index_from_vectors(
     index = empty_index(int(np.shape(vectors)[1]), source, settings, len(item_ids))
     index.add(item_ids, vectors, text_hashes)
     seconds = round(time.perf_counter() - start, 3)
-    index.manifest = replace(
-        index.manifest, built_seconds=seconds, catalog_hash=content_hash or index.manifest.catalog_hash
-    )
+    index.stamp(seconds, content_hash)
     return index
 
 
@@ -112,7 +110,7 @@ def build_index(
     vectors = embed_texts(embedder, texts)
     hashes = [text_hash(t) for t in texts]
     index = index_from_vectors([i.item_id for i in items], vectors, embedder.name, "", settings, hashes)
-    index.manifest = replace(index.manifest, built_seconds=round(time.perf_counter() - start, 3))
+    index.stamp(round(time.perf_counter() - start, 3))
     return index
 
 
@@ -215,6 +213,6 @@ def open_or_build(
         index = saved
     else:
         index = _rebuilt(saved, diff, fresh, settings)
-    index.manifest = replace(index.manifest, built_seconds=round(time.perf_counter() - start, 3))
+    index.stamp(round(time.perf_counter() - start, 3))
     index.save(folder)
     return index, True

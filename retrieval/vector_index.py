@@ -83,6 +83,14 @@ class VectorIndex:
         """flat, ivf or hnsw."""
         return self.manifest.index_type
 
+    def stamp(self, built_seconds: float, catalog_hash: str | None = None) -> None:
+        """Record how long the build took (and the catalog it was built from) in the manifest."""
+        self.manifest = replace(
+            self.manifest,
+            built_seconds=built_seconds,
+            catalog_hash=catalog_hash or self.manifest.catalog_hash,
+        )
+
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Scores and row numbers of the k nearest rows per query (-1 where fewer exist)."""
         k = max(1, min(k, self.manifest.count))

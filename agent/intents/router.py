@@ -163,13 +163,11 @@ class IntentRouter:
     examples: tuple[Example, ...] = ()
     min_similarity: float = MIN_SIMILARITY
     min_probability: float = MIN_PROBABILITY
-    _fitted: _Fitted | None = field(default=None, init=False, repr=False)
+    _fitted: _Fitted | None = field(default=None, repr=False)
 
     def for_vocabulary(self, vocab: CatalogWords) -> IntentRouter:
         """The same router over another catalog, sharing the fitted examples."""
-        other = replace(self, vocab=vocab)
-        other._fitted = self._fit()
-        return other
+        return replace(self, vocab=vocab, _fitted=self._fit())
 
     def route(self, message: str) -> Parsed:
         """Route one message to an intent and read its references and constraints."""

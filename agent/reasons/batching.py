@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from finetune.generator import Generator
+from finetune.runtime.generator import Generator
 from prompts.render import Rendered
 
 log = logging.getLogger(__name__)

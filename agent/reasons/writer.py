@@ -14,7 +14,7 @@ from agent.grounding.matches import MatchedFact, matched_facts
 from agent.reasons.evidence import Titles, evidence_lines
 from agent.reasons.fallback import Asked, grounded_fallback
 from agent.untrusted import neutralise
-from finetune.generator import Generator
+from finetune.runtime.generator import Generator
 from prompts.render import PromptFile, Rendered, render
 from retrieval.items import Item
 from retrieval.retriever import Candidate, Evidence

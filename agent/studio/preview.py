@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from agent.reasons.writer import Reason, ReasonStats, ReasonWriter, reason_variables
-from finetune.data import XrecRow, xrec_variables
+from finetune.training.data import XrecRow, xrec_variables
 from prompts.render import PromptFile, parse_prompt, render
 from retrieval.catalog import demo_catalog_path, load_catalog
 from retrieval.items import Item

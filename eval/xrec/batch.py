@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from eval.xrec.batch_resume import read_done
-from finetune.data import (
+from finetune.runtime.generator import Generator, GuidedGenerator, SampleGenerator
+from finetune.training.data import (
     MAX_FIELD_WORDS,
     Audience,
     XrecRow,
@@ -22,7 +23,6 @@ from finetune.data import (
     xrec_contrast_prompt,
     xrec_prompt,
 )
-from finetune.generator import Generator, GuidedGenerator, SampleGenerator
 from prompts.render import Rendered
 from whythis.errors import ConfigError, DataError
 

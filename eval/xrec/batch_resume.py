@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from finetune.data import XrecRow
+from finetune.training.data import XrecRow
 from whythis.errors import DataError
 
 log = logging.getLogger(__name__)

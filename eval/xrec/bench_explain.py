@@ -14,9 +14,9 @@ from typing import Any
 
 from eval.xrec.batch import ANSWER_TOKENS, Candidates, explain_rows
 from eval.xrec.compare import held_out
-from finetune.config import TrainingConfig
-from finetune.data import XrecRow, xrec_prompt
-from finetune.generator import Generator
+from finetune.runtime.generator import Generator
+from finetune.training.config import TrainingConfig
+from finetune.training.data import XrecRow, xrec_prompt
 from whythis.errors import DataError
 
 

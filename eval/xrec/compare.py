@@ -10,10 +10,10 @@ from typing import Any
 
 from eval.reasons import evaluate_pairs, join, read_predictions
 from eval.xrec.batch import Candidates, explain_rows
-from finetune.backends import load_generator
-from finetune.config import TrainingConfig
-from finetune.data import XrecRow, read_xrec, split_rows, xrec_file
-from finetune.generator import Generator, GeneratorConfig
+from finetune.runtime.backends import load_generator
+from finetune.runtime.generator import Generator, GeneratorConfig
+from finetune.training.config import TrainingConfig
+from finetune.training.data import XrecRow, read_xrec, split_rows, xrec_file
 from retrieval.embedder import Embedder
 
 SHOWN = ("embedding_similarity", "bleu", "rouge1", "rouge2", "rougeL", "bertscore_f1", "usr",

@@ -13,8 +13,8 @@ from finetune.cli import RunsOpt, SetOpt, resolve_adapter_option
 
 if TYPE_CHECKING:
     from eval.xrec.batch import Candidates, Picker
-    from finetune.data import Audience, XrecRow
-    from finetune.generator import GeneratorConfig
+    from finetune.runtime.generator import GeneratorConfig
+    from finetune.training.data import Audience, XrecRow
     from retrieval.embedder import Embedder
 
 InputOpt = Annotated[Path, typer.Option("--input", help="JSONL rows as in xrec/<domain>/train.jsonl.")]
@@ -83,7 +83,7 @@ def explain_batch(
     from eval.xrec.batch import explain_rows, read_rows
     from eval.xrec.domains import load_item_domains, resolve_domains
     from eval.xrec.facts import fact_repair
-    from finetune.backends import load_generator
+    from finetune.runtime.backends import load_generator
 
     who = audience_option(audience)
     cfg = generator_config(adapter, batch_size, max_new_tokens, set_ or [], runs)
@@ -153,7 +153,7 @@ def generator_config(
 ) -> GeneratorConfig:
     """The generator settings of a batch run: batch defaults, then --set overrides, then the named options."""
     from eval.xrec.batch import ANSWER_TOKENS
-    from finetune.generator import GeneratorConfig
+    from finetune.runtime.generator import GeneratorConfig
     from whythis.config import load_config
 
     # Sampled candidates are seeded unless --set seed=... says otherwise: a rerun writes the same file.
@@ -161,5 +161,6 @@ def generator_config(
     if max_new_tokens is not None:
         overrides.append(f"max_new_tokens={max_new_tokens}")
     cfg = load_config(GeneratorConfig, None, overrides)
-    cfg.adapter = resolve_adapter_option(adapter if adapter is not None else cfg.adapter, runs)
-    return cfg
+    return cfg.model_copy(
+        update={"adapter": resolve_adapter_option(adapter if adapter is not None else cfg.adapter, runs)}
+    )

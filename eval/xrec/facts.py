@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from agent.grounding.check import GroundingChecker
 from eval.xrec.batch import Repair, clean_prediction
-from finetune.data import Audience, XrecRow
+from finetune.training.data import Audience, XrecRow
 from retrieval.items import Item
 from retrieval.shoppers import Shopper
 

@@ -20,7 +20,7 @@ from eval.reasons import (
     rouge,
     write_reasons_report,
 )
-from finetune.data import XrecRow
+from finetune.training.data import XrecRow
 from tests.fakes import KeywordEmbedder
 from whythis.errors import DataError, WhythisError
 
@@ -135,7 +135,7 @@ def test_evaluate_files_writes_run_json_report_and_plot(tmp_path: Path) -> None:
 def test_eval_reasons_cli_with_the_real_minilm(tmp_path: Path) -> None:
     import torch
 
-    from finetune.data import read_xrec, xrec_file
+    from finetune.training.data import read_xrec, xrec_file
     from whythis.cli import main
 
     torch.set_num_threads(1)

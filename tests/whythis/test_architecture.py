@@ -60,7 +60,7 @@ def violations(package: str, root: Path = ROOT) -> list[str]:
     """Imports in a top-level package that break the dependency direction."""
     bad = []
     for path in sorted((root / package).rglob("*.py")):
-        for name in imports_of(path):
+        for name in sorted(imports_of(path)):
             top = name.split(".")[0]
             if top not in OURS or (top == package and package != "whythis"):
                 continue
@@ -86,7 +86,7 @@ def agent_violations(root: Path = ROOT) -> list[str]:
         own = agent_part(_module(path, root))
         if own is None:
             continue
-        for name in imports_of(path):
+        for name in sorted(imports_of(path)):
             other = agent_part(name)
             if other is None or other == own:
                 continue

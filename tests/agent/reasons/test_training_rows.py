@@ -10,8 +10,8 @@ from agent.config import ReasonConfig
 from agent.grounding.check import GroundingChecker
 from agent.reasons.training_rows import amazon2023_rows, giftcards_rows
 from agent.reasons.writer import ReasonWriter
-from finetune.config import DataSource
-from finetune.sources import plugin_rows
+from finetune.training.config import DataSource
+from finetune.training.sources import plugin_rows
 from prompts.render import load_prompt, render
 from retrieval.items import Item
 from retrieval.shopper_loaders import amazon2023_heldout, load_amazon2023_users

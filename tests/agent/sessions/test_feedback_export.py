@@ -13,13 +13,13 @@ from agent.sessions.codec import item_from_dict, shopper_from_dict
 from agent.sessions.events import ItemCard
 from agent.sessions.feedback_export import export_feedback
 from agent.sessions.store import Store, open_store
-from finetune.config import DataSource, TrainingConfig
-from finetune.data import build_example, load_splits
-from finetune.sources import read_prompt_rows
+from finetune.training.config import DataSource, TrainingConfig
+from finetune.training.data import build_example, load_splits
+from finetune.training.sources import read_prompt_rows
 from prompts.render import load_prompt, render
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from tests.fakes import fake_agent
-from tests.finetune.test_data import CharTokenizer
+from tests.finetune.training.test_data import CharTokenizer
 from whythis.cli import main
 
 

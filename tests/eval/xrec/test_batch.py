@@ -12,7 +12,7 @@ import pytest
 from eval.xrec.batch import Candidates, Repair, clean_prediction, explain_rows, read_rows
 from eval.xrec.batch_resume import read_done
 from finetune.cli import resolve_adapter_option
-from finetune.data import XrecRow
+from finetune.training.data import XrecRow
 from prompts.render import Rendered
 from tests.fakes import GuidingGenerator, ScriptedGenerator
 from whythis.errors import ConfigError, DataError, ModelError
@@ -191,7 +191,7 @@ def test_missing_input_and_unknown_adapter_are_clear_errors(tmp_path: Path) -> N
 def test_explain_batch_cli_with_the_real_base_model(tmp_path: Path) -> None:
     import torch
 
-    from finetune.data import xrec_file
+    from finetune.training.data import xrec_file
     from whythis.cli import main
 
     torch.set_num_threads(1)

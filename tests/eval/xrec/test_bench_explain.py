@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from eval.xrec.bench_explain import ExplainBenchOptions, bench_rows, measure, results_table
-from finetune.config import DataSource, TrainingConfig
+from finetune.training.config import DataSource, TrainingConfig
 from tests.fakes import GuidingGenerator, ScriptedGenerator
 
 

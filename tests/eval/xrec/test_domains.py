@@ -9,7 +9,7 @@ import pytest
 
 from eval.xrec.domain_guess import DomainGuesser, item_text
 from eval.xrec.domains import DOMAINS, ItemDomains, domain_from_path, load_item_domains, resolve_domains
-from finetune.data import XrecRow
+from finetune.training.data import XrecRow
 from whythis.errors import ConfigError
 
 
@@ -79,7 +79,7 @@ def test_no_guess_without_two_domains_to_tell_apart(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_real_catalogs_tell_the_domain_of_items_they_were_not_fitted_on() -> None:
-    from finetune.data import read_xrec, xrec_file
+    from finetune.training.data import read_xrec, xrec_file
 
     held = {d: read_xrec(xrec_file(d))[-40:] for d in DOMAINS}
     texts = {item_text(r.title, r.item_profile) for rows in held.values() for r in rows}

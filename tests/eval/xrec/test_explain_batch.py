@@ -2,8 +2,8 @@ from pathlib import Path
 
 from eval.xrec.batch import ANSWER_TOKENS
 from eval.xrec.explain_batch import consensus_candidates, generator_config
-from finetune.data import XrecRow
-from finetune.generator import GeneratorConfig
+from finetune.runtime.generator import GeneratorConfig
+from finetune.training.data import XrecRow
 from tests.fakes import KeywordEmbedder
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from eval.xrec.compare import Variant, compare, comparison_markdown
-from finetune.config import TrainingConfig
-from finetune.generator import GeneratorConfig
+from finetune.runtime.generator import GeneratorConfig
+from finetune.training.config import TrainingConfig
 from tests.fakes import KeywordEmbedder, ScriptedGenerator
 
 
@@ -34,7 +34,7 @@ def test_compare_scores_each_variant_on_held_out_rows_only(tmp_path: Path) -> No
 @pytest.mark.slow
 def test_shipped_adapter_writes_xrec_style_explanations(tmp_path: Path) -> None:
     """One small evaluation of the shipped adapter against the base model (CI does not retrain it)."""
-    from finetune.adapters import DEFAULT, resolve_adapter
+    from finetune.runtime.adapters import DEFAULT, resolve_adapter
     from retrieval.embedder import load_embedder
 
     shipped = resolve_adapter(DEFAULT)

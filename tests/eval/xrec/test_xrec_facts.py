@@ -6,7 +6,7 @@ from pathlib import Path
 
 from eval.xrec.batch import explain_rows
 from eval.xrec.facts import fact_repair, facts_grounded, profile_fallback, xrec_checker
-from finetune.data import XrecRow
+from finetune.training.data import XrecRow
 from tests.fakes import ScriptedGenerator
 
 

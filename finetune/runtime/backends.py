@@ -1,19 +1,19 @@
 """The one place a generator is built: each backend is a module and a line here. A new engine is a
-new file implementing `finetune.generator.Generator` plus one entry in `_BACKENDS`."""
+new file implementing `finetune.runtime.generator.Generator` plus one entry in `_BACKENDS`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
 
-from finetune.generator import Generator, GeneratorConfig
+from finetune.runtime.generator import Generator, GeneratorConfig
 from whythis.errors import ConfigError
 
 # backend name -> (module, loader function); imported only when chosen, so a server client never
 # imports torch.
 _BACKENDS: dict[str, tuple[str, str]] = {
-    "transformers": ("finetune.transformers_backend", "load_transformers"),
-    "openai": ("finetune.remote", "OpenAIGenerator"),
+    "transformers": ("finetune.runtime.transformers_backend", "load_transformers"),
+    "openai": ("finetune.runtime.remote", "OpenAIGenerator"),
 }
 
 

@@ -14,9 +14,9 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from finetune.config import DataSource, TrainingConfig
-from finetune.generator import format_prompt
-from finetune.sources import PromptRow, plugin_rows, read_prompt_rows
+from finetune.runtime.generator import format_prompt
+from finetune.training.config import DataSource, TrainingConfig
+from finetune.training.sources import PromptRow, plugin_rows, read_prompt_rows
 from prompts.render import PromptFile, Rendered, load_prompt, render
 from whythis.errors import DataError, RowError
 from whythis.paths import DATA_ENV

@@ -7,11 +7,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from finetune.base import EMBEDDED_SMOLLM2
+from finetune.runtime.base import EMBEDDED_SMOLLM2
 from whythis.config import load_config
 
 Domain = Literal["amazon", "google", "yelp"]
-DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "finetune" / "default.toml"
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "configs" / "finetune" / "default.toml"
 
 
 class DataSource(BaseModel):

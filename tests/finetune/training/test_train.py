@@ -8,9 +8,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from finetune.config import DataSource, TrainingConfig
-from finetune.data import Splits, load_splits
-from finetune.train import check_output_dir, last_checkpoint, run_metrics, training_args, write_model_card
+from finetune.training.config import DataSource, TrainingConfig
+from finetune.training.data import Splits, load_splits
+from finetune.training.train import (
+    check_output_dir,
+    last_checkpoint,
+    run_metrics,
+    training_args,
+    write_model_card,
+)
 from prompts.render import load_prompt, render
 from whythis.errors import ConfigError
 
@@ -88,9 +94,9 @@ def test_neftune_noise_is_off_unless_asked_for(tmp_path: Path) -> None:
 def test_tiny_round_trip_trains_saves_resumes_and_generates(tmp_path: Path) -> None:
     import torch
 
-    from finetune.backends import load_generator
-    from finetune.generator import GeneratorConfig
-    from finetune.train import train
+    from finetune.runtime.backends import load_generator
+    from finetune.runtime.generator import GeneratorConfig
+    from finetune.training.train import train
 
     torch.set_num_threads(1)
     cfg = TrainingConfig(

@@ -6,7 +6,7 @@ import pytest
 import torch
 from langchain_core.messages import HumanMessage
 
-from finetune.generator import SampleGenerator, check_samples
+from finetune.runtime.generator import SampleGenerator, check_samples
 from whythis.errors import ModelError
 
 
@@ -20,8 +20,8 @@ def test_samples_need_a_count_and_a_temperature_that_samples() -> None:
 
 @pytest.mark.slow
 def test_samples_reuse_the_greedy_pass_cache_and_near_zero_temperature_gives_the_greedy_answer() -> None:
-    from finetune.backends import load_generator
-    from finetune.generator import GeneratorConfig
+    from finetune.runtime.backends import load_generator
+    from finetune.runtime.generator import GeneratorConfig
     from prompts.render import Rendered
 
     torch.set_num_threads(1)
@@ -56,8 +56,8 @@ def test_samples_reuse_the_greedy_pass_cache_and_near_zero_temperature_gives_the
 
 @pytest.mark.slow
 def test_bfloat16_casts_every_weight_and_still_answers() -> None:
-    from finetune.backends import load_generator
-    from finetune.generator import GeneratorConfig
+    from finetune.runtime.backends import load_generator
+    from finetune.runtime.generator import GeneratorConfig
     from prompts.render import Rendered
 
     prompt = Rendered(messages=(HumanMessage(content="Name a fruit."),), response_prefix="A fruit:")
@@ -69,8 +69,8 @@ def test_bfloat16_casts_every_weight_and_still_answers() -> None:
 
 @pytest.mark.slow
 def test_guided_answers_differ_from_greedy_and_padding_of_the_contrasts_changes_none() -> None:
-    from finetune.backends import load_generator
-    from finetune.generator import GeneratorConfig, GuidedGenerator
+    from finetune.runtime.backends import load_generator
+    from finetune.runtime.generator import GeneratorConfig, GuidedGenerator
     from prompts.render import Rendered
 
     torch.set_num_threads(1)

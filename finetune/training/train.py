@@ -9,11 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from finetune.adapters import WEIGHTS, resolve_adapter
-from finetune.base import resolve_base_model
-from finetune.config import TrainingConfig
-from finetune.data import Splits, build_dataset, load_splits
-from finetune.generator import load_tokenizer
+from finetune.runtime.adapters import WEIGHTS, resolve_adapter
+from finetune.runtime.base import resolve_base_model
+from finetune.runtime.generator import load_tokenizer
+from finetune.training.config import TrainingConfig
+from finetune.training.data import Splits, build_dataset, load_splits
 from whythis.errors import ConfigError, DataError, ModelError
 from whythis.runinfo import write_run
 
@@ -252,7 +252,7 @@ def write_model_card(
         f"# LoRA adapter: {output.name}",
         "",
         f"- Base model: `{config.base_model}`",
-        f"- Prompts: {prompts}, formatted by `finetune.generator.format_prompt`",
+        f"- Prompts: {prompts}, formatted by `finetune.runtime.generator.format_prompt`",
         f"- Data: {domains}; {sizes}",
         f"- LoRA: r={r}, alpha={alpha}, modules {modules}",
         *continued,

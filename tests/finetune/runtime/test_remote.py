@@ -19,8 +19,8 @@ from pydantic import ValidationError
 
 from agent.config import AgentConfig, load_agent_config
 from agent.recommender import load_agent
-from finetune.generator import GeneratorConfig
-from finetune.remote import OpenAIGenerator
+from finetune.runtime.generator import GeneratorConfig
+from finetune.runtime.remote import OpenAIGenerator
 from prompts.render import Rendered
 from retrieval.catalog import demo_catalog_path
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
@@ -29,7 +29,7 @@ from whythis.errors import ConfigError, ModelError
 
 ENDPOINT = "http://fake-vllm.test:8001/v1"
 PREFIX = "Recommended because"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def prompt(title: str, prefix: str = PREFIX) -> Rendered:
@@ -242,7 +242,8 @@ def test_config_names_the_missing_server_keys() -> None:
 def test_load_generator_picks_the_server_without_importing_torch() -> None:
     script = (
         "import sys\n"
-        "from finetune.backends import load_generator\nfrom finetune.generator import GeneratorConfig\n"
+        "from finetune.runtime.backends import load_generator\n"
+        "from finetune.runtime.generator import GeneratorConfig\n"
         "cfg = GeneratorConfig(backend='openai', endpoint='http://127.0.0.1:9/v1', served_model='whythis')\n"
         "gen = load_generator(cfg)\n"
         "print(type(gen).__name__, gen.name, 'torch' in sys.modules)\n"

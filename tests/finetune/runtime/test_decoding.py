@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from transformers import TemperatureLogitsWarper, TopPLogitsWarper
 
-from finetune.decoding import AnswerNoRepeatNGram, NucleusSampler
+from finetune.runtime.decoding import AnswerNoRepeatNGram, NucleusSampler
 
 
 def library_nucleus(scores: torch.Tensor, temperature: float, top_p: float) -> torch.Tensor:

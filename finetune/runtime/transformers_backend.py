@@ -10,10 +10,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from finetune.adapters import resolve_adapter
-from finetune.base import resolve_base_model
-from finetune.decoding import AnswerNoRepeatNGram, NucleusSampler
-from finetune.generator import GeneratorConfig, check_samples, format_prompt, load_tokenizer, pick_device
+from finetune.runtime.adapters import resolve_adapter
+from finetune.runtime.base import resolve_base_model
+from finetune.runtime.decoding import AnswerNoRepeatNGram, NucleusSampler
+from finetune.runtime.generator import (
+    GeneratorConfig,
+    check_samples,
+    format_prompt,
+    load_tokenizer,
+    pick_device,
+)
 from prompts.render import Rendered
 from whythis.errors import ModelError
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from finetune.adapters import (
+from finetune.runtime.adapters import (
     UnknownAdapterError,
     adapter_card,
     adapter_roots,
@@ -80,7 +80,7 @@ def test_cli_list_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_resolve_adapter_settings(tmp_path: Path) -> None:
-    from finetune.adapters import DEFAULT, SHIPPED, resolve_adapter
+    from finetune.runtime.adapters import DEFAULT, SHIPPED, resolve_adapter
 
     path = fake_adapter(tmp_path / "runs", "mine")
     assert resolve_adapter(None) is None and resolve_adapter("none") is None
@@ -94,7 +94,7 @@ def test_ship_halves_the_weights_and_keeps_config_run_and_card(tmp_path: Path) -
     import torch
     from safetensors.torch import load_file, save_file
 
-    from finetune.adapters import describe_adapter, ship_adapter
+    from finetune.runtime.adapters import describe_adapter, ship_adapter
 
     folder = fake_adapter(tmp_path, "trained")
     weights = {"lora_A": torch.randn(16, 64), "step": torch.tensor([3])}
@@ -111,13 +111,13 @@ def test_ship_halves_the_weights_and_keeps_config_run_and_card(tmp_path: Path) -
 
 
 def test_the_shipped_adapter_is_what_the_checked_in_configs_train_within_90_minutes() -> None:
-    from finetune.adapters import DEFAULT, resolve_adapter
-    from finetune.config import load_training_config
+    from finetune.runtime.adapters import DEFAULT, resolve_adapter
+    from finetune.training.config import load_training_config
 
     shipped = resolve_adapter(DEFAULT)
     assert shipped is not None, "the shipped adapter is missing from finetune/adapters/"
     run = json.loads((shipped / "run.json").read_text(encoding="utf-8"))
-    configs = Path(__file__).resolve().parents[2] / "configs" / "finetune"
+    configs = Path(__file__).resolve().parents[3] / "configs" / "finetune"
     stage2 = load_training_config(configs / "xrec-shop-smollm2.toml")
     stage1 = load_training_config(configs / "xrec-smollm2.toml")
     # Read through today's config model, so a key added since (at its default, i.e. off) still matches.

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from finetune.config import DataSource
+from finetune.training.config import DataSource
 from whythis.errors import ConfigError, RowError
 from whythis.validation import first_problem
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from finetune.base import EMBEDDED_SMOLLM2, resolve_base_model
+from finetune.runtime.base import EMBEDDED_SMOLLM2, resolve_base_model
 from whythis.errors import ModelError
 
 ADAPTER_CONFIG = "adapter_config.json"
-SHIPPED = Path(__file__).resolve().parent / "adapters"
+SHIPPED = Path(__file__).resolve().parents[1] / "adapters"
 DEFAULT = "default"
 DEFAULT_NAME = "xrec-shop-smollm2"
 RUN_KEYS = ("train_loss", "eval_loss", "best_eval_loss", "steps", "train_seconds", "tokens_per_second")

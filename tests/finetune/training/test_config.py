@@ -10,10 +10,10 @@ import typer
 from typer.testing import CliRunner
 
 from finetune.cli import finetune_command, register
-from finetune.config import DEFAULT_CONFIG, TrainingConfig, load_training_config
+from finetune.training.config import DEFAULT_CONFIG, TrainingConfig, load_training_config
 from whythis.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_checked_in_defaults_equal_the_code_defaults() -> None:

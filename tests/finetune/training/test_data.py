@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
-import finetune.data as data
-from finetune.config import DataSource, TrainingConfig
-from finetune.data import (
+import finetune.training.data as data
+from finetune.runtime.generator import GeneratorConfig, format_prompt
+from finetune.runtime.transformers_backend import TransformersGenerator
+from finetune.training.config import DataSource, TrainingConfig
+from finetune.training.data import (
     IGNORE,
     XrecRow,
     build_dataset,
@@ -28,8 +30,6 @@ from finetune.data import (
     xrec_prompt,
     xrec_prompt_row,
 )
-from finetune.generator import GeneratorConfig, format_prompt
-from finetune.transformers_backend import TransformersGenerator
 from prompts.render import load_prompt
 from whythis.errors import DataError, ModelError, RowError
 

@@ -1,6 +1,5 @@
 """The generator interface every backend implements, its config, and the prompt format training and
-inference share. The backends: finetune/transformers_backend.py, finetune/remote.py; the factory:
-finetune/backends.py."""
+inference share. The backends: transformers_backend.py, remote.py; the factory: backends.py."""
 
 from __future__ import annotations
 
@@ -10,8 +9,8 @@ from typing import Any, Literal, Protocol, Self, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from finetune.adapters import DEFAULT
-from finetune.base import EMBEDDED_SMOLLM2
+from finetune.runtime.adapters import DEFAULT
+from finetune.runtime.base import EMBEDDED_SMOLLM2
 from prompts.render import Rendered
 from whythis.errors import ModelError
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import httpx
 import openai
 
-from finetune.decoding import TOP_K, TOP_P
-from finetune.generator import GeneratorConfig, check_samples
+from finetune.runtime.decoding import TOP_K, TOP_P
+from finetune.runtime.generator import GeneratorConfig, check_samples
 from prompts.render import Rendered
 from whythis.errors import ConfigError, ModelError
 

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from finetune.config import DataSource, TrainingConfig
-from finetune.data import build_example, load_splits
-from finetune.sources import plugin_rows, read_prompt_rows, valid_sources
+from finetune.training.config import DataSource, TrainingConfig
+from finetune.training.data import build_example, load_splits
+from finetune.training.sources import plugin_rows, read_prompt_rows, valid_sources
 from prompts.render import load_prompt, render
-from tests.finetune.test_data import CharTokenizer, row, write_jsonl
+from tests.finetune.training.test_data import CharTokenizer, row, write_jsonl
 from whythis.errors import ConfigError, RowError
 
 REASON_VARS = {

@@ -38,6 +38,14 @@ AGENT_ALLOWED: dict[str, set[str]] = {
     "agent.cli": _CORE | {"agent.chat", "agent.sessions", "agent.studio", "agent.compose"},
 }
 
+# The LM's runtime never imports its training.
+FINETUNE_ALLOWED: dict[str, set[str]] = {
+    "finetune.runtime": set(),
+    "finetune.training": {"finetune.runtime"},
+    "finetune.cli": {"finetune.runtime", "finetune.training"},
+}
+PARTS = {"agent": AGENT_ALLOWED, "finetune": FINETUNE_ALLOWED}
+
 
 def imports_of(path: Path) -> set[str]:
     """Every module name a file imports (absolute imports only)."""
@@ -71,26 +79,26 @@ def violations(package: str, root: Path = ROOT) -> list[str]:
     return bad
 
 
-def agent_part(module: str) -> str | None:
-    """The part of agent/ a module belongs to (`agent.grounding`, `agent.cli`, ...), None outside it."""
+def part_of(module: str, package: str) -> str | None:
+    """The part of a package a module belongs to (`agent.grounding`, `agent.cli`, ...), None outside it."""
     parts = module.split(".")
-    if parts[0] != "agent" or len(parts) < 2 or parts[1] == "__init__":
+    if parts[0] != package or len(parts) < 2 or parts[1] == "__init__":
         return None
-    return f"agent.{parts[1]}"
+    return f"{package}.{parts[1]}"
 
 
-def agent_violations(root: Path = ROOT) -> list[str]:
-    """Imports between agent's parts that go against AGENT_ALLOWED (an unknown part is one too)."""
+def part_violations(package: str, allowed: dict[str, set[str]], root: Path = ROOT) -> list[str]:
+    """Imports between a package's parts that go against `allowed` (an unknown part is one too)."""
     bad = []
-    for path in sorted((root / "agent").rglob("*.py")):
-        own = agent_part(_module(path, root))
+    for path in sorted((root / package).rglob("*.py")):
+        own = part_of(_module(path, root), package)
         if own is None:
             continue
         for name in sorted(imports_of(path)):
-            other = agent_part(name)
+            other = part_of(name, package)
             if other is None or other == own:
                 continue
-            if own not in AGENT_ALLOWED or other not in AGENT_ALLOWED[own]:
+            if own not in allowed or other not in allowed[own]:
                 bad.append(f"{path.relative_to(root)} imports {name}")
     return bad
 
@@ -100,13 +108,15 @@ def test_dependency_direction(package: str) -> None:
     assert violations(package) == []
 
 
-def test_agent_parts_import_downwards_only() -> None:
-    assert agent_violations() == []
+@pytest.mark.parametrize("package", sorted(PARTS))
+def test_parts_import_downwards_only(package: str) -> None:
+    assert part_violations(package, PARTS[package]) == []
 
 
-def test_every_agent_part_is_known() -> None:
-    parts = {agent_part(_module(p, ROOT)) for p in (ROOT / "agent").rglob("*.py")} - {None}
-    assert parts == set(AGENT_ALLOWED)
+@pytest.mark.parametrize("package", sorted(PARTS))
+def test_every_part_is_known(package: str) -> None:
+    parts = {part_of(_module(p, ROOT), package) for p in (ROOT / package).rglob("*.py")} - {None}
+    assert parts == set(PARTS[package])
 
 
 def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -133,7 +143,9 @@ def test_checker_catches_an_upward_import_inside_agent(tmp_path: Path) -> None:
             "agent/sessions/store.py": "from agent.grounding.check import GroundingChecker\n",
         },
     )
-    assert agent_violations(root) == ["agent/grounding/check.py imports agent.sessions.store"]
+    assert part_violations("agent", AGENT_ALLOWED, root) == [
+        "agent/grounding/check.py imports agent.sessions.store"
+    ]
 
 
 def test_base_modules_import_nothing_of_ours() -> None:

@@ -25,19 +25,12 @@ _GENDER_FITS: dict[str, frozenset[str]] = {
 
 
 @dataclass(frozen=True)
-class Constraints:
-    """Every hard filter; an empty field does not filter."""
+class Constraints(Preferences):
+    """Every hard filter: the fields a shopper's preferences have, and what only a request states; an empty
+    field does not filter. Sizes hold only items that list sizes."""
 
-    budget_max: float | None = None
-    budget_min: float | None = None
-    gender: str | None = None
-    colours: tuple[str, ...] = ()
-    brands: tuple[str, ...] = ()
-    avoid_brands: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()  # what the product is ("Kurta"); broader kinds count ("Shoes")
     materials: tuple[str, ...] = ()
-    sizes: tuple[str, ...] = ()  # only items that list sizes are held to them
     exclude_ids: frozenset[str] = frozenset()
 
     @classmethod

@@ -7,6 +7,7 @@ import pytest
 from agent.reasons.writer import prompt_facts, reason_variables
 from agent.safety.output import (
     ReplyContext,
+    SafeReply,
     check_reply,
     leaks_secret,
     other_shopper_strings,
@@ -57,8 +58,7 @@ def test_markup_and_foreign_links_are_stripped(text: str, gone: str) -> None:
 
 def test_plain_replies_pass_unchanged_with_their_layout() -> None:
     text = "#1 Kestrel Stride 3 Running Shoe, Red - 119.95\n   Recommended because it is 20% off.\n  - a -> b"
-    assert check_reply(text, CONTEXT) == check_reply(text, CONTEXT)
-    assert check_reply(text, CONTEXT).text == text and not check_reply(text, CONTEXT).removed
+    assert check_reply(text, CONTEXT) == SafeReply(text)  # shown as written: not blocked, nothing removed
     assert strip_markup("[our sale](https://www.shop.example/sale)", ("shop.example",))[1] == ()
 
 

@@ -26,14 +26,6 @@ from retrieval.shoppers import Shopper
 
 
 @dataclass(frozen=True)
-class Batching:
-    """Micro-batching of concurrent LM calls: wait up to `window_ms` for up to `max_batch` prompts."""
-
-    window_ms: float
-    max_batch: int
-
-
-@dataclass(frozen=True)
 class Runtime:
     """The running agent: what a server or a terminal chat talks to."""
 
@@ -58,13 +50,17 @@ def build_runtime(
     skip_bad: bool = False,
     store: Store | None = None,
     shoppers: Mapping[str, Shopper] | None = None,
-    batching: Batching | None = None,
+    batch_window_ms: float = 0.0,
+    max_batch: int = 1,
     generator: Generator | None = None,
     embedder: Embedder | None = None,
 ) -> Runtime:
-    """Load the catalog and its index, then the LM (unless given), and assemble the running agent."""
+    """Load the catalog and its index, then the LM (unless given), and assemble the running agent.
+
+    With `batch_window_ms` > 0, concurrent LM calls wait that long for up to `max_batch` prompts."""
     shelf = load_catalog_index(config, catalog, mapping, skip_bad, embedder)
-    return assemble(shelf, generator or load_generator(config.generator), config, store, shoppers, batching)
+    lm = generator or load_generator(config.generator)
+    return assemble(shelf, lm, config, store, shoppers, batch_window_ms, max_batch)
 
 
 def assemble(
@@ -73,12 +69,13 @@ def assemble(
     config: AgentConfig,
     store: Store | None = None,
     shoppers: Mapping[str, Shopper] | None = None,
-    batching: Batching | None = None,
+    batch_window_ms: float = 0.0,
+    max_batch: int = 1,
 ) -> Runtime:
     """The running agent over a loaded catalog and LM; `store` adds prompt versions and persistence."""
     batcher = None
-    if batching is not None and batching.window_ms > 0:
-        batcher = BatchingGenerator(generator, window_ms=batching.window_ms, max_batch=batching.max_batch)
+    if batch_window_ms > 0:
+        batcher = BatchingGenerator(generator, window_ms=batch_window_ms, max_batch=max_batch)
     prompt = load_prompt(config.reasons.prompt)
     versions = None
     if store is not None:

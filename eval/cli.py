@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -38,8 +38,7 @@ def bench_e2e(
     metrics, files = run_e2e(cfg, options)
     folder = run_folder(out, "bench-e2e")
     report = save_result(folder, "bench-e2e", cfg.model_dump(mode="json"), files, metrics)
-    typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
-    typer.echo(f"report: {report}")
+    _print_result(metrics, report)
 
 
 @bench_app.command("retrieval")
@@ -59,9 +58,7 @@ def bench_retrieval(
     options = RetrievalBenchOptions(sizes=sizes, myntra=myntra, queries=queries)
     metrics, files = run_retrieval_bench(options)
     report = save_report(out, options, files, metrics)
-    typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
-    typer.echo(results_table(metrics))
-    typer.echo(f"report: {report}")
+    _print_result(metrics, report, results_table(metrics))
 
 
 @bench_app.command("chat")
@@ -80,8 +77,7 @@ def bench_chat(
     metrics, files = run_chat_bench(cfg, ChatBenchOptions(trials=trials, shopper=shopper, refine=refine))
     folder = run_folder(out, "bench-chat")
     report = save_result(folder, "bench-chat", cfg.model_dump(mode="json"), files, metrics)
-    typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
-    typer.echo(f"report: {report}")
+    _print_result(metrics, report)
 
 
 @bench_app.command("explain")
@@ -118,9 +114,7 @@ def bench_explain(
     folder = run_folder(out, "bench-explain")
     files = [xrec_file(s.domain, train_cfg.data_dir) for s in train_cfg.data if s.domain]
     report = save_result(folder, "bench-explain", gen.model_dump(mode="json"), files, metrics)
-    typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
-    typer.echo(results_table(metrics))
-    typer.echo(f"report: {report}")
+    _print_result(metrics, report, results_table(metrics))
 
 
 @bench_app.command("serve")
@@ -145,8 +139,7 @@ def bench_serve(
     folder = run_folder(out, "bench-serve")
     metrics, files = run_serve_bench(options, folder)
     report = save_result(folder, "bench-serve", options.settings(), files, metrics)
-    typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
-    typer.echo(f"report: {report}")
+    _print_result(metrics, report)
 
 
 @eval_app.command("reasons")
@@ -328,6 +321,14 @@ def eval_xrec(
     files = sorted(folder.glob("preds-*.jsonl"))
     markdown = comparison_markdown(metrics, [v.label for v in variants])
     _echo_report(save_result(folder, "eval-xrec", settings, files, metrics, markdown))
+
+
+def _print_result(metrics: dict[str, Any], report: Path, table: str | None = None) -> None:
+    """A run's metrics as JSON, its table when it has one, and where its report is."""
+    typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+    if table is not None:
+        typer.echo(table)
+    typer.echo(f"report: {report}")
 
 
 def _echo_report(report: Path) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 from prompts.render import Rendered
 
 if TYPE_CHECKING:
-    from agent.compose import Batching, Runtime
+    from agent.compose import Runtime
     from agent.recommender import Agent
     from agent.sessions.store import Store
     from retrieval.shoppers import Shopper
@@ -104,7 +104,8 @@ def fake_runtime(
     agent: Agent,
     store: Store | None = None,
     shoppers: Mapping[str, Shopper] | None = None,
-    batching: Batching | None = None,
+    batch_window_ms: float = 0.0,
+    max_batch: int = 1,
     generator: ScriptedGenerator | None = None,
 ) -> Runtime:
     """The running agent over a fake agent's catalog and index, built by the composition root."""
@@ -112,7 +113,8 @@ def fake_runtime(
     from agent.recommender import CatalogIndex
 
     shelf = CatalogIndex(agent.items, agent.retriever)
-    return assemble(shelf, generator or ScriptedGenerator(), agent.config, store, shoppers, batching)
+    lm = generator or ScriptedGenerator()
+    return assemble(shelf, lm, agent.config, store, shoppers, batch_window_ms, max_batch)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from agent.compose import Batching, Runtime, build_runtime
+from agent.compose import Runtime, build_runtime
 from agent.config import load_agent_config
 from agent.recommender import Agent
 from agent.sessions.known_shoppers import Shoppers, load_shoppers
@@ -82,11 +82,6 @@ class Services:
         self.store.close()
 
 
-def batching_of(config: ServeConfig) -> Batching:
-    """The server's micro-batching of LM calls (a window of 0 turns it off)."""
-    return Batching(window_ms=config.batch_window_ms, max_batch=config.max_batch)
-
-
 def load_services(config: ServeConfig) -> Services:
     """Load the agent (real models), the shoppers and the store named by the config."""
     auth = StaffAuth.from_config(config)  # a missing staff login fails before the models load
@@ -95,7 +90,12 @@ def load_services(config: ServeConfig) -> Services:
     store = open_store(config.resolved_db())
     try:
         runtime = build_runtime(
-            agent_cfg, config.catalog, store=store, shoppers=shoppers, batching=batching_of(config)
+            agent_cfg,
+            config.catalog,
+            store=store,
+            shoppers=shoppers,
+            batch_window_ms=config.batch_window_ms,
+            max_batch=config.max_batch,
         )
         return Services.over(runtime, store, shoppers, config, auth)
     except BaseException:

@@ -21,7 +21,7 @@ from tests.fakes import ScriptedGenerator, fake_agent, fake_runtime
 from ui.app import build_app
 from ui.auth import hash_password
 from ui.serve_config import ServeConfig, StaffUser
-from ui.services import Services, batching_of
+from ui.services import Services
 
 STAFF_USER, STAFF_PASSWORD = "alice", "correct horse battery"
 SHOP_ORIGIN = "https://shop.example"
@@ -98,7 +98,7 @@ def make_services(agent: Agent, shoppers: dict[str, Any]) -> Iterator[Callable[.
 
     def make(config: ServeConfig, generator: ScriptedGenerator | None = None) -> Services:
         store = open_store(config.resolved_db())
-        runtime = fake_runtime(agent, store, shoppers, batching_of(config), generator)
+        runtime = fake_runtime(agent, store, shoppers, config.batch_window_ms, config.max_batch, generator)
         services = Services.over(runtime, store, shoppers, config)
         made.append(services)
         return services

@@ -32,7 +32,7 @@ from tests.fakes import KeywordEmbedder, ScriptedGenerator, fake_runtime
 from ui.app import build_app
 from ui.auth import hash_password
 from ui.serve_config import ServeConfig, StaffUser
-from ui.services import Services, batching_of
+from ui.services import Services
 from ui.staff_ui import build_staff_uis
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -122,7 +122,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     shoppers = load_shoppers()
     store = open_store(config.resolved_db())
     services = Services.over(
-        fake_runtime(agent, store, shoppers, batching_of(config)), store, shoppers, config
+        fake_runtime(agent, store, shoppers, config.batch_window_ms, config.max_batch),
+        store,
+        shoppers,
+        config,
     )
     try:
         app = build_app(services, config, staff_uis=build_staff_uis(services))

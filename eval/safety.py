@@ -169,7 +169,7 @@ def build_world(
         output_checks=output_checks,
     )
     return World(
-        chat, Judge(prompt_secrets(agent.writer.current_prompt()), (), max_seconds=max_seconds), by_name
+        chat, Judge(prompt_secrets(agent.current_prompt()), (), max_seconds=max_seconds), by_name
     )
 
 

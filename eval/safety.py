@@ -168,9 +168,7 @@ def build_world(
         others=lambda current: other_shopper_strings(unique, current),
         output_checks=output_checks,
     )
-    return World(
-        chat, Judge(prompt_secrets(agent.current_prompt()), (), max_seconds=max_seconds), by_name
-    )
+    return World(chat, Judge(prompt_secrets(agent.current_prompt()), (), max_seconds=max_seconds), by_name)
 
 
 def _short(shopper: Shopper) -> str:

@@ -13,6 +13,8 @@ from retrieval.index_types import IndexSettings
 from retrieval.retriever import RetrieverConfig
 from whythis.config import load_config
 
+SERVING_BACKEND: Literal["ctranslate2"] = "ctranslate2"
+
 
 class ReasonConfig(BaseModel):
     """How reasons are written and checked."""
@@ -53,7 +55,8 @@ class AgentConfig(BaseModel):
 
     retriever: RetrieverConfig = Field(default_factory=RetrieverConfig)
     index: IndexSettings = Field(default_factory=IndexSettings)
-    generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
+    # The shop serves from the CTranslate2 engine; transformers stays the training backend and the reference.
+    generator: GeneratorConfig = Field(default_factory=lambda: GeneratorConfig(backend=SERVING_BACKEND))
     reasons: ReasonConfig = Field(default_factory=ReasonConfig)
     chat: ChatConfig = Field(default_factory=ChatConfig)
     collab: CollabSettings = Field(default_factory=CollabSettings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -78,6 +79,40 @@ def bench_chat(
     folder = run_folder(out, "bench-chat")
     report = save_result(folder, "bench-chat", cfg.model_dump(mode="json"), files, metrics)
     _print_result(metrics, report)
+
+
+@bench_app.command("engines")
+def bench_engines(
+    engine: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--engine",
+            help="Backend, repeatable; the first is the reference (default: transformers, ctranslate2).",
+        ),
+    ] = None,
+    batch_size: Annotated[
+        list[int] | None, typer.Option("--batch-size", help="Repeatable (default 1 5 16).")
+    ] = None,
+    prompts: Annotated[int, typer.Option(help="Reason prompts per batch size.")] = 16,
+    config: Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override.")] = None,
+    out: OutOpt = Path("runs"),
+) -> None:
+    """Generation engines side by side in one run: tokens/s per batch size, time to one checked reason."""
+    from eval.bench_engines import EngineBenchOptions, results_table, run_engine_bench
+
+    defaults = EngineBenchOptions()
+    options = EngineBenchOptions(
+        engines=tuple(engine or defaults.engines),
+        batch_sizes=tuple(batch_size or defaults.batch_sizes),
+        prompts=prompts,
+    )
+    cfg = load_agent_config(config, set_)
+    metrics = run_engine_bench(cfg, options)
+    folder = run_folder(out, "bench-engines")
+    settings = {"options": asdict(options), "agent": cfg.model_dump(mode="json")}
+    report = save_result(folder, "bench-engines", settings, [], metrics)
+    _print_result(metrics, report, results_table(metrics))
 
 
 @bench_app.command("explain")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shlex
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -62,7 +64,9 @@ def finetune_command(config: Path | None, overrides: list[str]) -> str:
 
 
 RunsOpt = Annotated[Path, typer.Option("--runs", help="Runs folder holding finetune/<adapter>.")]
-adapter_app = typer.Typer(help="Trained LoRA adapters: list, show, merge, ship.", no_args_is_help=True)
+adapter_app = typer.Typer(
+    help="Trained LoRA adapters: list, show, merge, ship, and their serving engine.", no_args_is_help=True
+)
 
 
 def resolve_adapter_option(value: str | None, runs: Path) -> str | None:
@@ -123,6 +127,31 @@ def adapter_ship(
     info = find_adapter(adapter, adapter_roots(runs))
     shipped = describe_adapter(ship_adapter(info, output))
     typer.echo(f"shipped {info.path} ({info.size_mb} MB) as {shipped.path} ({shipped.size_mb} MB)")
+
+
+@adapter_app.command("engine")
+def adapter_engine(
+    adapter: Annotated[
+        str, typer.Argument(help="Adapter folder or name; 'none' = the base model.")
+    ] = "default",
+    base_model: Annotated[str | None, typer.Option("--base-model", help="Default: the generator's.")] = None,
+    quantization: Annotated[str, typer.Option("--quantization", help="int8_float32, int8 or float32.")] = (
+        "int8_float32"
+    ),
+    runs: RunsOpt = Path("runs"),
+) -> None:
+    """The serving engine (CTranslate2) of an adapter: built now unless cached and current; its manifest."""
+    from finetune.runtime.engine_build import ensure_engine, read_manifest
+    from finetune.runtime.generator import GeneratorConfig
+
+    cfg = GeneratorConfig.model_validate(
+        {"adapter": resolve_adapter_option(adapter, runs), "quantization": quantization}
+        | ({"base_model": base_model} if base_model else {})
+    )
+    folder = ensure_engine(cfg.base_model, cfg.adapter, cfg.quantization)
+    typer.echo(f"engine: {folder}")
+    manifest = read_manifest(folder)
+    typer.echo(json.dumps(asdict(manifest) if manifest is not None else {}, indent=2))
 
 
 def register(app: typer.Typer) -> None:

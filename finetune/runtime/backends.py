@@ -13,6 +13,7 @@ from whythis.errors import ConfigError
 # imports torch.
 _BACKENDS: dict[str, tuple[str, str]] = {
     "transformers": ("finetune.runtime.transformers_backend", "load_transformers"),
+    "ctranslate2": ("finetune.runtime.ct2_backend", "load_ctranslate2"),
     "openai": ("finetune.runtime.remote", "OpenAIGenerator"),
 }
 

@@ -1,5 +1,6 @@
 """The generator interface every backend implements, its config, and the prompt format training and
-inference share. The backends: transformers_backend.py, remote.py; the factory: backends.py."""
+inference share. The backends: transformers_backend.py, ct2_backend.py, remote.py; the factory:
+backends.py."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class GeneratorConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    backend: Literal["transformers", "openai"] = "transformers"
+    backend: Literal["transformers", "ctranslate2", "openai"] = "transformers"
     base_model: str = EMBEDDED_SMOLLM2
     adapter: str | None = Field(
         default=DEFAULT, description="'default': the shipped adapter; 'none': the base model; or a path/name"
@@ -32,7 +33,18 @@ class GeneratorConfig(BaseModel):
         default="float32",
         description="weights and activations at inference; bfloat16 is faster on CPUs with AMX/AVX-512 bf16",
     )
-    threads: int | None = Field(default=None, ge=1, description="torch CPU threads; None keeps torch's")
+    threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="CPU threads: torch's (None keeps torch's); per ctranslate2 worker (None: 1)",
+    )
+    workers: int = Field(
+        default=2, ge=1, le=16, description="ctranslate2: replicas, each taking its own batch"
+    )
+    quantization: Literal["int8_float32", "int8", "float32"] = Field(
+        default="int8_float32",
+        description="ctranslate2: weights int8, activations float32 (or all int8/float32)",
+    )
     max_new_tokens: int = Field(default=48, ge=1, le=512)
     batch_size: int = Field(default=8, ge=1, le=128)
     # No penalty on repeated tokens: it punishes copying the item's own words, which true reasons do;

@@ -90,8 +90,8 @@ class FakeTokenizer:
 
 def test_greedy_sampled_and_streamed_answers_start_with_the_prefix_and_use_the_nucleus() -> None:
     engine = FakeEngine()
-    gen = CT2Generator(engine, FakeTokenizer(), GeneratorConfig(batch_size=5, workers=2, max_new_tokens=20))
-    assert gen.generate([PROMPT, PROMPT]) == ["A fruit: w1 w2 w3"] * 2
+    gen = CT2Generator(engine, FakeTokenizer(), GeneratorConfig(batch_size=8, workers=2, max_new_tokens=20))
+    assert gen.generate([PROMPT] * 5) == ["A fruit: w1 w2 w3"] * 5
     greedy = engine.calls[-1]
     assert (
         greedy["sampling_topk"] == 1 and greedy["max_length"] == 20 and not greedy["include_prompt_in_result"]

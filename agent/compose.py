@@ -1,8 +1,9 @@
 """The composition root: the running agent built whole, in order.
 
-generator -> batching -> reason writer (following the studio's active prompt) -> agent -> chat agent (with
-its forgetter and the other shoppers it must never quote) -> session manager. Nothing is assigned onto an
-object after it is built; the server, the terminal chat and the tests all build through here.
+generator -> batching -> reason writer (following the studio's active prompt, with a reason cache) ->
+agent -> chat agent (with its forgetter and the other shoppers it must never quote) -> session manager.
+Nothing is assigned onto an object after it is built; the server, the terminal chat and the tests all
+build through here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from agent.chat.agent import ChatAgent
 from agent.config import AgentConfig
 from agent.reasons.batching import BatchingGenerator
+from agent.reasons.cache import ReasonCache
 from agent.recommender import Agent, CatalogIndex, load_catalog_index, make_writer
 from agent.sessions.manager import LiveSessions, SessionManager, StoreForgetter
 from agent.sessions.store import Store
@@ -82,18 +84,23 @@ def assemble(
         # The configured prompt is what runs now, so it is the first stored version of its name.
         versions = open_prompt_versions(store.path, {**shipped_prompts(), prompt.name: prompt})
     source = versions.follower(prompt.name) if versions is not None else None
-    writer = make_writer(shelf.items, batcher or generator, config, prompt, source)
+    cache = ReasonCache(config.reasons.cache_entries) if config.reasons.cache_entries else None
+    writer = make_writer(shelf.items, batcher or generator, config, prompt, source, cache)
     agent = Agent(shelf.items, shelf.retriever, writer, config)
-    manager = session_manager(agent, store, others_of(shoppers) if shoppers is not None else None)
+    others = others_of(shoppers) if shoppers is not None else None
+    manager = session_manager(agent, store, others, cache.forget if cache is not None else None)
     return Runtime(agent, manager, versions, batcher)
 
 
 def session_manager(
-    agent: Agent, store: Store | None = None, others: Callable[[str], Sequence[str]] | None = None
+    agent: Agent,
+    store: Store | None = None,
+    others: Callable[[str], Sequence[str]] | None = None,
+    forget_reasons: Callable[[str], int] | None = None,
 ) -> SessionManager:
     """A session manager over an agent; its chat agent forgets through the same live sessions."""
     live = LiveSessions()
-    bot = ChatAgent.over(agent, forgetter=StoreForgetter(live, store), others=others)
+    bot = ChatAgent.over(agent, forgetter=StoreForgetter(live, store, forget_reasons), others=others)
     return SessionManager(bot, agent, live, store)
 
 

@@ -26,6 +26,7 @@ class ReasonConfig(BaseModel):
     retries: int = Field(default=1, ge=0, le=3)
     retry_temperature: float = Field(default=0.7, ge=0.0, le=2.0)
     max_sentences: int = Field(default=2, ge=1, le=5)
+    cache_entries: int = Field(default=2048, ge=0, description="checked reasons kept per process; 0: none")
 
 
 class ChatConfig(BaseModel):

@@ -12,6 +12,7 @@ from typing import Any
 
 from agent.config import AgentConfig, CollabSettings
 from agent.grounding.check import GroundingChecker
+from agent.reasons.cache import ReasonCache
 from agent.reasons.fallback import Asked
 from agent.reasons.writer import Reason, ReasonWriter, format_number
 from finetune.runtime.backends import load_generator
@@ -173,6 +174,7 @@ def make_writer(
     config: AgentConfig,
     prompt: PromptFile | None = None,
     prompt_source: Callable[[], PromptFile] | None = None,
+    cache: ReasonCache | None = None,
 ) -> ReasonWriter:
     """A reason writer whose grounding check knows every brand of the catalog; `prompt_source`: the
     studio's active version, read on every use."""
@@ -181,7 +183,7 @@ def make_writer(
     prompt = prompt or load_prompt(config.reasons.prompt)
     catalog = {i.item_id: i for i in items}
     return ReasonWriter(
-        generator, checker, prompt, config.reasons, catalog=catalog, prompt_source=prompt_source
+        generator, checker, prompt, config.reasons, catalog=catalog, prompt_source=prompt_source, cache=cache
     )
 
 

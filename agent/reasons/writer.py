@@ -11,6 +11,7 @@ from typing import Any
 from agent.config import ReasonConfig
 from agent.grounding.check import Claim, GroundingChecker
 from agent.grounding.matches import MatchedFact, matched_facts
+from agent.reasons.cache import ReasonCache, reason_key
 from agent.reasons.evidence import Titles, evidence_lines
 from agent.reasons.fallback import Asked, grounded_fallback
 from agent.untrusted import neutralise
@@ -145,6 +146,8 @@ class ReasonWriter:
     catalog: Mapping[str, Item] = field(default_factory=dict)
     # The prompt studio's active version, read on every use so that activating one needs no restart.
     prompt_source: Callable[[], PromptFile] | None = None
+    # Checked reasons by their rendered prompt: a reason already written is not generated again.
+    cache: ReasonCache | None = None
 
     def current_prompt(self) -> PromptFile:
         """The prompt in force now: the active studio version when there is a source, else the loaded one."""
@@ -160,8 +163,34 @@ class ReasonWriter:
         """A grounded reason per candidate, in order; `asked` is what the shopper asked for in the chat."""
         who = audience or self.config.audience
         asked = asked or Asked()
-        items = [c.item for c in candidates]
         prompts = [self.render_for(shopper, c.item, who, c.evidence) for c in candidates]
+        cache = self.cache
+        current = self.current_prompt()
+        version = f"{current.name}@{current.version}"
+        keys = [reason_key(p, version, self.generator.name, asked) for p in prompts]
+        reasons: list[Reason | None] = [cache.get(k) if cache is not None else None for k in keys]
+        fresh = [i for i, r in enumerate(reasons) if r is None]
+        written = self._write_fresh(
+            shopper, [candidates[i] for i in fresh], [prompts[i] for i in fresh], who, asked
+        )
+        for i, reason in zip(fresh, written, strict=True):
+            reasons[i] = reason
+            if cache is not None:
+                cache.put(keys[i], shopper.shopper_id, reason)
+        return [r for r in reasons if r is not None]
+
+    def _write_fresh(
+        self,
+        shopper: Shopper,
+        candidates: Sequence[Candidate],
+        prompts: Sequence[Rendered],
+        who: str,
+        asked: Asked,
+    ) -> list[Reason]:
+        """Generate, check, retry and fall back: a grounded reason per candidate, in order."""
+        if not candidates:
+            return []
+        items = [c.item for c in candidates]
         texts = self.generator.generate(prompts)
         reasons: list[Reason | None] = [None] * len(items)
         rejected: list[list[str]] = [[] for _ in items]

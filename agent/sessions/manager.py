@@ -112,10 +112,14 @@ class StoreForgetter:
 
     live: LiveSessions
     store: Store | None = None
+    # Drops the shopper's cached reasons (not counted: a cache is not a record kept about them).
+    forget_reasons: Callable[[str], int] | None = None
 
     def __call__(self, conv: Conversation) -> dict[str, int] | None:
         """Counts of what was forgotten, or None when nothing was kept anywhere."""
         shopper_id = conv.state.shopper.shopper_id
+        if self.forget_reasons is not None:
+            self.forget_reasons(shopper_id)
         ended = self.live.drop_shopper(shopper_id, keep=conv)
         if self.store is None and not ended:
             return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import pytest
 
 from agent.compose import session_manager
 from agent.intents.parse import Parsed
+from agent.reasons.cache import ReasonCache
 from agent.recommender import Agent, Recommendation
 from agent.sessions.events import (
     DoneEvent,
@@ -222,3 +223,18 @@ def test_feedback_records_prompt_adapter_evidence_and_text(agent: Agent, tmp_pat
         manager.feedback(session_id, "NOPE", 1)
     with pytest.raises(DataError, match="rating"):
         manager.feedback(session_id, None, 0)
+
+
+def test_forget_me_drops_the_shoppers_cached_reasons_and_only_theirs(agent: Agent) -> None:
+    cache = ReasonCache()
+    cached = Agent(agent.items, agent.retriever, replace(agent.writer, cache=cache), agent.config)
+    manager = session_manager(cached, None, None, cache.forget)
+    maya, stream = manager.open(demo("maya"))
+    list(stream)
+    _, other = manager.open(demo("jonas"))
+    list(other)
+    kept = len(cache)
+    assert kept >= 2
+    list(manager.send(maya, "forget me"))
+    assert next(e for e in manager.send(maya, "yes") if isinstance(e, DoneEvent)).intent == "forgotten"
+    assert 0 < len(cache) < kept  # jonas's reasons stay

@@ -143,11 +143,10 @@ def adapter_engine(
     """The serving engine (CTranslate2) of an adapter: built now unless cached and current; its manifest."""
     from finetune.runtime.engine_build import ensure_engine, read_manifest
     from finetune.runtime.generator import GeneratorConfig
+    from whythis.config import load_config
 
-    cfg = GeneratorConfig.model_validate(
-        {"adapter": resolve_adapter_option(adapter, runs), "quantization": quantization}
-        | ({"base_model": base_model} if base_model else {})
-    )
+    sets = [f"quantization={quantization}", f"adapter={resolve_adapter_option(adapter, runs)}"]
+    cfg = load_config(GeneratorConfig, None, sets + ([f"base_model={base_model}"] if base_model else []))
     folder = ensure_engine(cfg.base_model, cfg.adapter, cfg.quantization)
     typer.echo(f"engine: {folder}")
     manifest = read_manifest(folder)

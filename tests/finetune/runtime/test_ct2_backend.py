@@ -128,3 +128,19 @@ def test_a_real_engine_is_built_once_and_answers_like_its_stream(tmp_path: Path)
     answer = generator.generate([PROMPT])[0]
     assert answer.startswith("A fruit:") and len(answer) > len("A fruit:")
     assert "".join(again.stream(PROMPT, max_new_tokens=12)) == answer
+
+
+def test_the_engine_command_names_a_bad_quantisation_before_building_anything(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from finetune.cli import register
+    from whythis.errors import ConfigError
+
+    app = typer.Typer()
+    register(app)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WHYTHIS_CACHE_DIR", str(tmp_path))
+        result = CliRunner().invoke(app, ["adapter", "engine", "none", "--quantization", "int4"])
+    assert isinstance(result.exception, ConfigError) and "quantization" in str(result.exception)
+    assert not (tmp_path / "engines").exists()

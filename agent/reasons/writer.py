@@ -165,18 +165,19 @@ class ReasonWriter:
         asked = asked or Asked()
         prompts = [self.render_for(shopper, c.item, who, c.evidence) for c in candidates]
         cache = self.cache
+        if cache is None:
+            return self._write_fresh(shopper, candidates, prompts, who, asked)
         current = self.current_prompt()
         version = f"{current.name}@{current.version}"
         keys = [reason_key(p, version, self.generator.name, asked) for p in prompts]
-        reasons: list[Reason | None] = [cache.get(k) if cache is not None else None for k in keys]
+        reasons: list[Reason | None] = [cache.get(k) for k in keys]
         fresh = [i for i, r in enumerate(reasons) if r is None]
         written = self._write_fresh(
             shopper, [candidates[i] for i in fresh], [prompts[i] for i in fresh], who, asked
         )
         for i, reason in zip(fresh, written, strict=True):
             reasons[i] = reason
-            if cache is not None:
-                cache.put(keys[i], shopper.shopper_id, reason)
+            cache.put(keys[i], shopper.shopper_id, reason)
         return [r for r in reasons if r is not None]
 
     def _write_fresh(

@@ -45,7 +45,9 @@ class CT2Generator:
         if not prompts:
             return []
         results = self.engine.generate_batch(
-            [self._tokens(p) for p in prompts], **self._options(max_new_tokens, temperature, len(prompts))
+            [self._tokens(p) for p in prompts],
+            **self._decoding(max_new_tokens, temperature),
+            **self._split(len(prompts)),
         )
         return [self._answer(p, r.sequences_ids[0]) for p, r in zip(prompts, results, strict=True)]
 
@@ -59,8 +61,10 @@ class CT2Generator:
         """Per prompt, the greedy answer and `samples` sampled ones (one request for all the samples)."""
         check_samples(samples, temperature)
         greedy = self.generate(prompts, max_new_tokens)
-        options = {**self._options(max_new_tokens, temperature, len(prompts)), "num_hypotheses": samples}
-        results = self.engine.generate_batch([self._tokens(p) for p in prompts], **options)
+        options = {**self._decoding(max_new_tokens, temperature), **self._split(len(prompts))}
+        results = self.engine.generate_batch(
+            [self._tokens(p) for p in prompts], num_hypotheses=samples, **options
+        )
         sampled = [
             [self._answer(p, ids) for ids in r.sequences_ids] for p, r in zip(prompts, results, strict=True)
         ]
@@ -70,12 +74,9 @@ class CT2Generator:
         """Yield the prefix, then the text each new token adds."""
         if prompt.response_prefix:
             yield prompt.response_prefix
-        options = self._options(max_new_tokens, 0.0, 1)
-        for key in ("max_batch_size", "include_prompt_in_result", "num_hypotheses"):
-            options.pop(key, None)
         ids: list[int] = []
         shown = ""
-        for step in self.engine.generate_tokens(self._tokens(prompt), **options):
+        for step in self.engine.generate_tokens(self._tokens(prompt), **self._decoding(max_new_tokens, 0.0)):
             ids.append(step.token_id)
             text = self.tokenizer.decode(ids, skip_special_tokens=True)
             if len(text) > len(shown):
@@ -91,19 +92,21 @@ class CT2Generator:
         text: str = self.tokenizer.decode(list(ids), skip_special_tokens=True)
         return prompt.response_prefix + text
 
-    def _options(self, max_new_tokens: int | None, temperature: float, count: int) -> dict[str, Any]:
+    def _decoding(self, max_new_tokens: int | None, temperature: float) -> dict[str, Any]:
+        """Options of one answer: length, penalty, greedy or the nucleus."""
         sampling: dict[str, Any] = {"sampling_topk": 1}
         if temperature > 0:
             sampling = {"sampling_topk": TOP_K, "sampling_topp": TOP_P, "sampling_temperature": temperature}
-        # Each worker takes an even slice of the call's prompts (5 run as 3 + 2 on two workers).
-        share = max(1, min(self.config.batch_size, -(-count // self.config.workers)))
         return {
-            "max_batch_size": share,
             "max_length": max_new_tokens or self.config.max_new_tokens,
-            "include_prompt_in_result": False,
             "repetition_penalty": self.config.repetition_penalty,
             **sampling,
         }
+
+    def _split(self, count: int) -> dict[str, Any]:
+        """Options of a batch: each worker takes an even slice (5 prompts run as 3 + 2 on two workers)."""
+        share = max(1, min(self.config.batch_size, -(-count // self.config.workers)))
+        return {"max_batch_size": share, "include_prompt_in_result": False}
 
 
 def load_ctranslate2(config: GeneratorConfig) -> CT2Generator:

@@ -74,11 +74,9 @@ def _base_digest(base: str) -> str:
 
 def engine_key(base: str, adapter: Path | None, quantization: str) -> tuple[str, str, str | None]:
     """(key, base digest, adapter digest) of an engine build."""
-    import ctranslate2
-
     base_digest = _base_digest(base)
     adapter_digest = _adapter_digest(adapter) if adapter is not None else None
-    text = f"{ENGINE_FORMAT}|{ctranslate2.__version__}|{base_digest}|{adapter_digest}|{quantization}"
+    text = f"{ENGINE_FORMAT}|{_ct2_version()}|{base_digest}|{adapter_digest}|{quantization}"
     return hashlib.sha256(text.encode()).hexdigest(), base_digest, adapter_digest
 
 

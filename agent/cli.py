@@ -10,12 +10,11 @@ from typing import Annotated
 
 import typer
 
-from agent.chat.explain import item_line
-from agent.chat.state import Conversation
 from agent.compose import build_runtime
 from agent.config import AgentConfig, load_agent_config
+from agent.reasons.writer import format_number
 from agent.recommender import Agent, build_retriever, index_folder, load_agent
-from agent.sessions.events import DoneEvent, ErrorEvent, Event, ItemCard, TextChunk
+from agent.sessions.events import DoneEvent, ErrorEvent, Event, ItemCard, ReasonEvent, TextChunk
 from agent.sessions.feedback_export import export_feedback
 from agent.sessions.store import default_db_path, open_store
 from retrieval.catalog import demo_catalog_path, load_catalog
@@ -90,14 +89,19 @@ def recommend(
 ) -> None:
     """Print the top-k items for a shopper, each with its score and a grounded reason."""
     agent = _open(catalog, mapping, skip_bad, config, set_, adapter)
-    recs = agent.recommend(_shopper(shopper), k)
+    who = _shopper(shopper)
     if as_json:
+        recs = agent.recommend(who, k)
         typer.echo(json.dumps({"items": [r.to_json() for r in recs]}, indent=2, ensure_ascii=False))
         return
-    for n, rec in enumerate(recs, start=1):
-        price = f"{rec.item.price:g}" if rec.item.price is not None else "-"
-        typer.echo(f"#{n} [{rec.candidate.score:.4f}] {rec.item.title} ({rec.item.item_id}) {price}")
-        typer.echo(f"   {rec.reason.text}")
+    found = agent.candidates(who, k)
+    for n, c in enumerate(found, start=1):  # the list at once, then each reason as it is written
+        price = f"{c.item.price:g}" if c.item.price is not None else "-"
+        typer.echo(f"#{n} [{c.score:.4f}] {c.item.title} ({c.item.item_id}) {price}")
+    sys.stdout.flush()
+    for index, reason in agent.reasons(who, found):
+        typer.echo(f"   #{index + 1} {reason.text}")
+        sys.stdout.flush()
 
 
 def _messages(script: Path | None) -> Iterator[str]:
@@ -129,30 +133,44 @@ def chat(
     runtime = build_runtime(cfg, catalog or demo_catalog_path(), mapping=mapping, skip_bad=skip_bad)
     manager = runtime.manager
     session_id, events = manager.open(_shopper(shopper))
-    if _show(events, manager.conversation(session_id)):
+    if print_turn(events):
         return
     for message in _messages(script):
-        if _show(manager.send(session_id, message), manager.conversation(session_id)):
+        if print_turn(manager.send(session_id, message)):
             return
 
 
-def _show(events: Iterator[Event], conv: Conversation) -> bool:
-    """Print a turn's events as the terminal's reply; True when the shopper said goodbye."""
-    lines: list[str] = []
-    text = ""
-    ended = False
+def print_turn(events: Iterator[Event]) -> bool:
+    """Print a turn's events as they come, as the widget shows them: the text, the cards, then each
+    card's reason when it is written; True when the shopper said goodbye."""
+    text, ended = "", False
     for event in events:
         if isinstance(event, TextChunk):
             text += event.text
-        elif isinstance(event, ErrorEvent):
+            continue
+        if text and isinstance(event, ItemCard | ReasonEvent | DoneEvent):
+            typer.echo(text)
+            text = ""
+        if isinstance(event, ErrorEvent):
             text = event.message
         elif isinstance(event, ItemCard):
-            lines.append(item_line(event.position, conv.recommendations[event.item_id]))
+            typer.echo(card_line(event))
+        elif isinstance(event, ReasonEvent):
+            typer.echo(f"   #{event.position} {event.reason}")
         elif isinstance(event, DoneEvent):
             ended = event.ended
-    typer.echo("\n".join([text, *lines]) if lines else text)
-    sys.stdout.flush()
+        sys.stdout.flush()
+    if text:
+        typer.echo(text)
     return ended
+
+
+def card_line(card: ItemCard) -> str:
+    """A card as one line: #n, title, brand, price (and its reason when it came with the card)."""
+    brand = f" by {card.brand}" if card.brand else ""
+    price = format_number(card.price) if card.price is not None else "price not listed"
+    line = f"#{card.position} {card.title}{brand} - {price}"
+    return f"{line}\n   #{card.position} {card.reason}" if card.reason is not None else line
 
 
 index_app = typer.Typer(help="Build and inspect the FAISS index of a catalog.", no_args_is_help=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,6 +113,20 @@ class Agent:
         found = self.candidates(shopper, k, text, constraints, like_item_id, keywords)
         reasons = self.writer.write(shopper, found, asked=asked)
         return [Recommendation(c, r) for c, r in zip(found, reasons, strict=True)]
+
+    def reasons(
+        self,
+        shopper: Shopper,
+        candidates: Sequence[Candidate],
+        asked: Asked | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Iterator[tuple[int, Reason]]:
+        """(index, grounded reason) per candidate as each is ready (see ReasonWriter.stream)."""
+        return self.writer.stream(shopper, candidates, asked=asked, cancelled=cancelled)
+
+    def fallback(self, shopper: Shopper, candidate: Candidate, asked: Asked | None = None) -> Reason:
+        """The grounded template reason for a candidate."""
+        return self.writer.fallback(shopper, candidate, asked)
 
 
 def index_folder(catalog_path: Path, embedder_name: str) -> Path:

@@ -2,12 +2,14 @@
 
 Starts `whythis serve --dev` as a subprocess on a free port (with the real models unless `--set` says
 otherwise), waits for /api/health, then N shoppers at once each run T turns: open a session, "why #1?",
-"something cheaper", then more follow-ups. A turn is timed from its request to its `done` event; a 503
-is retried after its Retry-After and counted. The server's log is kept next to the report.
+"something cheaper", then more follow-ups. A turn is timed from its request to its `done` event, and a
+list turn also to its cards, its first reason and all its reasons as the events stream in; a 503 is
+retried after its Retry-After and counted. The server's log is kept next to the report.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -25,6 +27,7 @@ from typing import Any
 import httpx
 
 from eval.timing import percentiles
+from eval.turn_times import TurnClock, stream_summary
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from whythis.errors import DataError
 
@@ -70,6 +73,7 @@ class TurnSample:
     done: bool
     busy: int = 0
     waited_ms: float = 0.0
+    clock: TurnClock | None = None
 
 
 def turn_plan(turns: int) -> list[tuple[str, str | None]]:
@@ -103,6 +107,7 @@ def summarize(samples: Sequence[TurnSample]) -> dict[str, Any]:
         "per_kind": {kind: percentiles(ms) for kind, ms in sorted(by_kind.items())},
         "overall": percentiles([s.ms for s in ok]),
         "overall_with_retries": percentiles([s.ms + s.waited_ms for s in ok]),
+        "stream": stream_summary([s.clock for s in ok if s.clock is not None]),
         "busy_503": sum(s.busy for s in samples),
         "errors": sum(1 for s in samples if s.status != 200 or not s.done),
         "error_statuses": dict(sorted(Counter(str(s.status) for s in samples if s.status != 200).items())),
@@ -129,18 +134,36 @@ def _post_turn(
     # Like the widget, a shopper retries a busy server after Retry-After until the turn's budget is spent.
     deadline = time.perf_counter() + budget_s
     while True:
-        start = time.perf_counter()
-        response = http.post(url, json=body, headers=headers)
-        ms = (time.perf_counter() - start) * 1000
-        if response.status_code != 503 or time.perf_counter() >= deadline:
+        clock = TurnClock()
+        with http.stream("POST", url, json=body, headers=headers) as response:
+            status = response.status_code
+            events = read_events(response, clock) if status == 200 else []
+            if status != 200:
+                response.read()
+        ms = (time.perf_counter() - clock.start) * 1000
+        if status != 503 or time.perf_counter() >= deadline:
             break
         busy += 1
         pause = float(response.headers.get("Retry-After", "1"))
         waited += ms + pause * 1000
         time.sleep(pause)
-    events = parse_sse(response.text) if response.status_code == 200 else []
     done = bool(events) and events[-1][0] == "done"
-    return TurnSample(kind, ms, response.status_code, done, busy, waited), events
+    return TurnSample(kind, ms, status, done, busy, waited, clock), events
+
+
+def read_events(response: httpx.Response, clock: TurnClock) -> list[tuple[str, dict[str, Any]]]:
+    """The SSE events of a streamed response, each noted on the clock as it arrives."""
+    events: list[tuple[str, dict[str, Any]]] = []
+    block: list[str] = []
+    for line in itertools.chain(response.iter_lines(), [""]):  # lazily: each event timed as it comes
+        if line:
+            block.append(line)
+            continue
+        for name, data in parse_sse("\n".join(block)):
+            clock.saw(name, data)
+            events.append((name, data))
+        block = []
+    return events
 
 
 def run_shopper(

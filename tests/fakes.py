@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +53,7 @@ class ScriptedGenerator:
     name: str = "fake:scripted"
     seen: list[Rendered] = field(default_factory=list)
     temperatures: list[float] = field(default_factory=list)
+    broken: bool = False  # every call raises, as a backend whose server is down does
 
     def _next(self, prompt: Rendered) -> str:
         self.seen.append(prompt)
@@ -69,6 +70,8 @@ class ScriptedGenerator:
     ) -> list[str]:
         """One scripted answer per prompt."""
         self.temperatures.append(temperature)
+        if self.broken:
+            raise RuntimeError("the LM is down")
         return [self._next(p) for p in prompts]
 
     def stream(self, prompt: Rendered, max_new_tokens: int | None = None) -> Iterator[str]:
@@ -133,3 +136,22 @@ class GuidingGenerator(ScriptedGenerator):
     ) -> list[str]:
         self.guided.append((scale, [str(c.messages[-1].content) for c in contrasts]))
         return [f"guided {str(p.messages[-1].content).split('number ')[1][0]}" for p in prompts]
+
+
+@dataclass
+class SteppedGenerator(ScriptedGenerator):
+    """A scripted generator that finishes a batch's prompts one at a time, last prompt first (as an
+    engine's shortest answer comes out first), and skips a prompt cancelled before its turn."""
+
+    def generate_each(
+        self,
+        prompts: Sequence[Rendered],
+        max_new_tokens: int | None = None,
+        temperature: float = 0.0,
+        cancelled: Callable[[int], bool] | None = None,
+    ) -> Iterator[tuple[int, str]]:
+        """(index, scripted answer), last prompt first."""
+        self.temperatures.append(temperature)
+        for index in reversed(range(len(prompts))):
+            if cancelled is None or not cancelled(index):
+                yield index, self._next(prompts[index])

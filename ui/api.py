@@ -1,8 +1,9 @@
 """The HTTP routes: the shopper API (JSON in, SSE out) and the staff JSON API (HTTP Basic).
 
-A turn streams as Server-Sent Events whose `event:` is the agent event's type. Everything that can
-refuse a turn (token, session, size, a full pool) is checked in dependencies, before the stream starts,
-so a refusal is a plain JSON error with its status; the turn itself then runs on the turn pool.
+A turn streams as Server-Sent Events whose `event:` is the agent event's type, each sent as soon as the
+turn makes it (cards first, then each checked reason). Everything that can refuse a turn (token,
+session, size, a full pool) is checked in dependencies, before the stream starts, so a refusal is a plain
+JSON error with its status; the turn itself then runs on the turn pool.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ui.api_models import (
     TurnOut,
 )
 from ui.errors_http import INTERNAL_MESSAGE, bad_request, forbidden, too_large, unauthorized
+from ui.handoff import Handoff
 from ui.pool import Busy, TurnPool
 from ui.services import Services
 from whythis.errors import SessionNotFound
@@ -58,30 +60,40 @@ _basic = HTTPBasic(auto_error=False, realm="whythis staff")
 
 @dataclass
 class PendingTurn:
-    """A turn submitted to the pool, streamed as SSE when it is done."""
+    """A turn submitted to the pool, its events streamed as SSE while it runs."""
 
-    pool: TurnPool
-    future: Future[list[Event]]
+    future: Future[None]
+    handoff: Handoff
     first: ServerSentEvent | None = None
     on_cancel: Callable[[], None] | None = None
 
     async def events(self) -> AsyncIterator[ServerSentEvent]:
-        """The SSE events: `first` at once, then the turn's events; a client gone while queued cancels."""
+        """`first` at once, then each event as the turn makes it; a client gone while queued cancels the
+        turn, a client gone while it runs stops its generation (the turn is still stored)."""
         if self.first is not None:
             yield self.first
         try:
-            events: list[Event] = await self.pool.result(self.future)
-        except asyncio.CancelledError:
-            if self.future.cancelled() and self.on_cancel is not None:
+            async for event in self.handoff.events():
+                yield ServerSentEvent(event=event.type, data=event)
+            return
+        except (asyncio.CancelledError, GeneratorExit):
+            if self.future.cancel() and self.on_cancel is not None:
                 self.on_cancel()
             raise
         except SessionNotFound as exc:  # forgotten between the check and the turn
-            events = _failed("not_found", str(exc))
+            failed = _failed("not_found", str(exc))
         except Exception:
             log.exception("chat turn failed")
-            events = _failed("internal", INTERNAL_MESSAGE)
-        for event in events:
+            failed = _failed("internal", INTERNAL_MESSAGE)
+        for event in failed:
             yield ServerSentEvent(event=event.type, data=event)
+
+
+def _submit(pool: TurnPool, handoff: Handoff, stream: Iterator[Event]) -> Future[None]:
+    """Queue the turn on the pool (`Busy` when full); a job dropped unstarted ends the reader's wait."""
+    future = pool.submit(lambda: handoff.run(stream))
+    future.add_done_callback(lambda f: handoff.never_ran() if f.cancelled() else None)
+    return future
 
 
 def _failed(code: str, message: str) -> list[Event]:
@@ -120,23 +132,25 @@ def start_open(body: OpenSessionIn, services: ServicesDep) -> PendingTurn:
         shopper = services.shoppers.get(body.shopper_id)
         if shopper is None:
             raise bad_request(f"shopper_id {body.shopper_id!r} is not a shopper this server knows; send null")
-    manager = services.manager
-    session_id, stream = manager.open(shopper, body.message)
+    manager, handoff = services.manager, Handoff()
+    session_id, stream = manager.open(shopper, body.message, cancelled=handoff.cancelled)
     try:
-        future = services.pool.submit(lambda: list(stream))
+        future = _submit(services.pool, handoff, stream)
     except Busy:
         manager.close(session_id)  # nothing ran: the session never existed for the client
         raise
     created = SessionCreated(session_id=session_id, token=services.tokens.token(session_id))
     first = ServerSentEvent(event="session", data=created)
-    return PendingTurn(services.pool, future, first, lambda: manager.close(session_id))
+    return PendingTurn(future, handoff, first, lambda: manager.close(session_id))
 
 
 def start_send(body: MessageIn, session_id: SessionDep, services: ServicesDep) -> PendingTurn:
     """Queue the turn answering one message (404 unknown session, 503 when the pool is full)."""
     _check_message(services, body.message)
-    stream = services.manager.send(session_id, body.message)  # SessionNotFound here, before any work
-    return PendingTurn(services.pool, services.pool.submit(lambda: list(stream)))
+    handoff = Handoff()
+    # SessionNotFound here, before any work
+    stream = services.manager.send(session_id, body.message, cancelled=handoff.cancelled)
+    return PendingTurn(_submit(services.pool, handoff, stream), handoff)
 
 
 router = APIRouter(tags=["shopper"], responses=ERROR_RESPONSES)
@@ -172,7 +186,7 @@ def get_session(session_id: SessionDep, services: ServicesDep) -> SessionOut:
     turns = [TurnOut.model_validate(t) for t in saved["turns"]]
     messages = [MessageOut(role=role, text=text) for role, text in _messages(saved["messages"])]
     shown = services.manager.conversation(session_id).shown_recommendations()
-    cards = [item_card(rec, n) for n, rec in enumerate(shown, start=1)]
+    cards = [item_card(rec.item, n, rec) for n, rec in enumerate(shown, start=1)]
     cards_turn = next((t.turn for t in reversed(turns) if t.items), None)
     return SessionOut(
         session_id=session_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from agent.chat import answers, refine
@@ -14,10 +14,13 @@ from agent.intents.parse import CatalogWords, Parsed, focus_text, search_text
 from agent.intents.router import IntentRouter, build_router
 from agent.intents.rules import route
 from agent.reasons.fallback import Asked
+from agent.reasons.writer import Reason
 from agent.recommender import Agent, Recommendation
 from agent.safety.guard import screen
 from agent.safety.output import ReplyContext, check_reply, prompt_secrets
 from retrieval.filters import Constraints
+from retrieval.items import Item
+from retrieval.retriever import Candidate
 from retrieval.shoppers import Shopper
 from whythis.errors import WhythisError
 
@@ -40,7 +43,8 @@ class Reply:
     """What the agent says back: text, the items it shows, the items it explains, whether the chat is over.
 
     `lead` is the text before the list when `items` is a new list (a UI shows it above the cards);
-    `error` is a short code when the turn failed; `reset` means the conversation started over.
+    `error` is a short code when the turn failed; `reset` means the conversation started over; `cards`
+    is a new list whose reasons are still to be written (see `ChatAgent.begin`).
     """
 
     text: str
@@ -51,6 +55,15 @@ class Reply:
     lead: str = ""
     error: str | None = None
     reset: bool = False
+    cards: Cards | None = None
+
+
+@dataclass(frozen=True)
+class Cards:
+    """A new list on screen whose reasons are still being written: the candidates and what was asked."""
+
+    candidates: tuple[Candidate, ...]
+    asked: Asked
 
 
 @dataclass
@@ -81,55 +94,123 @@ class ChatAgent:
     def start(self, shopper: Shopper, first_message: str | None = None) -> tuple[Conversation, Reply]:
         """Open a conversation: the first message's answer, else picks (known) or a question (cold)."""
         conv = Conversation(ChatState(shopper, wants=(first_message or "").strip()))
-        return conv, self.opening(conv, first_message)
+        return conv, self.finish(conv, self.opening(conv, first_message))
 
     def opening(self, conv: Conversation, first_message: str | None = None) -> Reply:
-        """The first reply of a new conversation."""
+        """The first reply of a new conversation (a list comes as cards: see `begin`)."""
         if first_message and first_message.strip():
-            return self.respond(conv, first_message, opening=True)
+            return self.begin(conv, first_message, opening=True)
         if conv.state.shopper.is_cold:
             reply = Reply("Hi! What are you looking for today? (type 'help' for what I can do)", "greet")
         else:
             reply = self._safely(lambda: self._recommend(conv, "Here are my picks for you:"), "opening")
-        reply = self._safe(conv, reply)
-        conv.add_ai(reply.text)
-        return reply
+        return self._said(conv, reply)
 
     def respond(
         self, conv: Conversation, message: str, parsed: Parsed | None = None, opening: bool = False
     ) -> Reply:
-        """Answer one message (routed unless `parsed` is given); a failure becomes an apology."""
+        """Answer one message whole, reasons included (routed unless `parsed` is given)."""
+        return self.finish(conv, self.begin(conv, message, parsed, opening))
+
+    def begin(
+        self, conv: Conversation, message: str, parsed: Parsed | None = None, opening: bool = False
+    ) -> Reply:
+        """Answer one message; a new list comes back as `cards` at once, before any reason is written
+        (then `reasons` writes them and `finish` completes the reply). A failure becomes an apology."""
         screened = screen(message, self.agent.config.chat.max_message_chars)
         conv.add_user(screened.text or "[refused message]")
         if screened.refusal:
             reply = Reply(screened.refusal, "refused")
         else:
             reply = self._safely(lambda: self._turn(conv, screened.text, parsed, opening), screened.text)
+        return self._said(conv, reply)
+
+    def reasons(
+        self, conv: Conversation, reply: Reply, cancelled: Callable[[], bool] | None = None
+    ) -> Iterator[Recommendation]:
+        """Each card's reason as soon as it is written and checked (grounded, then safe to show), in the
+        order they are ready; after a failure or `cancelled()`, the rest get the grounded template."""
+        if reply.cards is None:
+            return
+        shopper, cards = conv.state.shopper, reply.cards
+        left = {c.item.item_id: c for c in cards.candidates}
+        try:
+            for index, reason in self.agent.reasons(shopper, cards.candidates, cards.asked, cancelled):
+                candidate = cards.candidates[index]
+                del left[candidate.item.item_id]
+                yield self._shown(conv, candidate, reason, cards)
+        except Exception:  # the LM failing must not cost the shopper the list: templates fill in
+            log.exception("writing reasons failed; %d cards get the grounded template", len(left))
+        for candidate in list(left.values()):
+            del left[candidate.item.item_id]
+            yield self._shown(conv, candidate, self.agent.fallback(shopper, candidate, cards.asked), cards)
+
+    def finish(self, conv: Conversation, reply: Reply) -> Reply:
+        """The whole reply: for a list, its lines with the reasons (written now if not yet), checked and
+        recorded in the conversation; any other reply as it is."""
+        if reply.cards is None:
+            return reply
+        ids = [c.item.item_id for c in reply.cards.candidates]
+        if any(i not in conv.recommendations for i in ids):
+            for _ in self.reasons(conv, reply):
+                pass
+        recs = tuple(conv.recommendations[i] for i in ids)
+        lines = [reply.lead] + [item_line(n, r) for n, r in enumerate(recs, start=1)]
+        done = Reply("\n".join(lines), reply.intent, recs, lead=reply.lead)
+        return self._said(conv, done)
+
+    def _said(self, conv: Conversation, reply: Reply) -> Reply:
+        """A finished reply made safe and recorded; cards wait for `finish`."""
+        if reply.cards is not None:
+            return reply
         reply = self._safe(conv, reply)
         conv.add_ai(reply.text)
         return reply
+
+    def _shown(
+        self, conv: Conversation, candidate: Candidate, reason: Reason, cards: Cards
+    ) -> Recommendation:
+        """The recommendation of a card with a reason safe to render (else the grounded template's)."""
+        items = [c.item for c in cards.candidates]
+        if self._safe_text(conv, reason.text, items) != reason.text:
+            reason = self.agent.fallback(conv.state.shopper, candidate, cards.asked)
+            if self._safe_text(conv, reason.text, items) != reason.text:
+                reason = replace(reason, text="")  # nothing safe to say about it: the card stands alone
+        rec = Recommendation(candidate, reason)
+        conv.recommendations[candidate.item.item_id] = rec
+        return rec
 
     def _safe(self, conv: Conversation, reply: Reply) -> Reply:
         """The reply as the widget may render it: no markup, leaks or unbacked offers (else replaced)."""
         if not self.output_checks:
             return reply
+        shown = (*conv.shown_recommendations(), *reply.items, *reply.explained)
+        safe = check_reply(reply.text, self._context(conv, [r.item for r in shown]))
+        if safe.blocked:
+            return Reply(safe.text, "blocked")
+        return replace(reply, text=safe.text)
+
+    def _safe_text(self, conv: Conversation, text: str, items: Sequence[Item]) -> str | None:
+        """The text as it may be rendered beside these items, or None when it must not be shown."""
+        if not self.output_checks:
+            return text
+        shown = [r.item for r in conv.shown_recommendations()]
+        safe = check_reply(text, self._context(conv, [*shown, *items]))
+        return None if safe.blocked else safe.text
+
+    def _context(self, conv: Conversation, items: Sequence[Item]) -> ReplyContext:
         prompt = self.agent.current_prompt()
         # Cached per prompt version: a newly activated studio version brings its own secrets.
         if self._secrets is None or self._secrets[0] != (prompt.name, prompt.version):
             self._secrets = ((prompt.name, prompt.version), prompt_secrets(prompt))
-        shown = (*conv.shown_recommendations(), *reply.items, *reply.explained)
         shopper = conv.state.shopper
-        context = ReplyContext(
-            items=tuple({r.item.item_id: r.item for r in shown}.values()),
+        return ReplyContext(
+            items=tuple({i.item_id: i for i in items}.values()),
             shopper=shopper,
             other_shoppers=tuple(self.others(shopper.shopper_id)) if self.others else (),
             secrets=self._secrets[1],
             allowed_domains=self.allowed_domains,
         )
-        safe = check_reply(reply.text, context)
-        if safe.blocked:
-            return Reply(safe.text, "blocked")
-        return replace(reply, text=safe.text)
 
     def _safely(self, turn: Callable[[], Reply], what: str) -> Reply:
         try:
@@ -285,7 +366,7 @@ class ChatAgent:
         before = conv.state
         conv.state, header = refine.different(before, conv.shown_recommendations())
         reply = self._recommend(conv, header)
-        if reply.items:
+        if reply.cards is not None:
             return reply
         # Every other category is exhausted: anything not seen yet is still different.
         conv.state, header = refine.others(replace(before, like_item_id=None, wants=""))
@@ -331,10 +412,8 @@ class ChatAgent:
         )
         if missing:
             header = f"Nothing here is listed as {missing}, so these come closest:"
-        recs = self.agent.recommend(state.shopper, k, wanted, constraints, state.like_item_id, focus, asked)
-        if not recs:
+        found = self.agent.candidates(state.shopper, k, wanted, constraints, state.like_item_id, focus)
+        if not found:
             return Reply("Nothing in the catalog fits all of that. Try loosening a constraint.", "empty")
-        conv.recommendations.update({r.item.item_id: r for r in recs})
-        conv.state = state.showing(tuple(r.item.item_id for r in recs))
-        lines = [header] + [item_line(n, r) for n, r in enumerate(recs, start=1)]
-        return Reply("\n".join(lines), "recommend", tuple(recs), lead=header)
+        conv.state = state.showing(tuple(c.item.item_id for c in found))
+        return Reply(header, "recommend", lead=header, cards=Cards(tuple(found), asked))

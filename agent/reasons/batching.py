@@ -1,9 +1,11 @@
-"""Micro-batching of generation calls from concurrent threads into fewer, larger calls of one generator.
+"""Continuous batching of generation calls from concurrent turns into fewer, larger calls of one generator.
 
 Chat turns run on several threads and each asks the LM for a handful of reasons. Batched generation costs
 little more than a single prompt, so one background thread gathers the requests that arrive within a
 short window (or until `max_batch` prompts), calls the wrapped generator once, and hands every caller its
-own slice. Only requests with the same `max_new_tokens` and `temperature` are merged.
+own answers as each one finishes. Only requests with the same `max_new_tokens` and `temperature` are
+merged; first answers (greedy) go before retries (sampled), so a new turn's reasons never wait behind
+another turn's second tries. A caller that stops reading (its shopper left) cancels its prompts.
 """
 
 from __future__ import annotations
@@ -13,23 +15,34 @@ import queue
 import threading
 import time
 from collections import deque
+from collections.abc import Generator as Gen
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 
-from finetune.runtime.generator import Generator
+from finetune.runtime.generator import Cancelled, Generator, answers_as_done
 from prompts.render import Rendered
 
 log = logging.getLogger(__name__)
 
 _Key = tuple[int | None, float]
+_END = object()
 
 
 @dataclass
 class _Request:
     prompts: Sequence[Rendered]
     key: _Key
-    future: Future[list[str]] = field(default_factory=Future)
+    cancelled: Cancelled | None = None
+    answers: queue.Queue[tuple[int, str] | BaseException | object] = field(default_factory=queue.Queue)
+    abandoned: bool = False
+
+    def gone(self, index: int) -> bool:
+        """True when the answer to this request's prompt at `index` is no longer wanted."""
+        return self.abandoned or (self.cancelled is not None and self.cancelled(index))
+
+    def wanted(self) -> bool:
+        """True while some answer of this request is still wanted."""
+        return not all(self.gone(i) for i in range(len(self.prompts)))
 
 
 _STOP = object()
@@ -37,7 +50,7 @@ _STOP = object()
 
 @dataclass
 class BatchingGenerator:
-    """A Generator that merges concurrent `generate` calls into batched calls of `inner`."""
+    """A Generator that merges concurrent calls into batched calls of `inner`."""
 
     inner: Generator
     window_ms: float = 10.0
@@ -63,13 +76,30 @@ class BatchingGenerator:
         temperature: float = 0.0,
     ) -> list[str]:
         """Answer every prompt, possibly in one inner call together with other threads' prompts."""
+        answers = dict(self.generate_each(prompts, max_new_tokens, temperature))
+        return [answers[i] for i in range(len(prompts))]
+
+    def generate_each(
+        self,
+        prompts: Sequence[Rendered],
+        max_new_tokens: int | None = None,
+        temperature: float = 0.0,
+        cancelled: Cancelled | None = None,
+    ) -> Gen[tuple[int, str], None, None]:
+        """(index, answer) as each is finished, batched with other threads' prompts."""
         if not prompts:
-            return []
-        request = _Request(list(prompts), (max_new_tokens, temperature))
+            return
+        request = _Request(list(prompts), (max_new_tokens, temperature), cancelled)
         with self._lock:  # enqueued with a live thread, never behind a stop
             self._ensure_thread()
             self._queue.put(request)
-        return request.future.result()
+        try:
+            while (got := request.answers.get()) is not _END:
+                if isinstance(got, BaseException):
+                    raise got
+                yield got  # type: ignore[misc]
+        finally:
+            request.abandoned = True
 
     def stream(self, prompt: Rendered, max_new_tokens: int | None = None) -> Iterator[str]:
         """Streaming is one prompt by nature: passed straight to the inner generator."""
@@ -101,29 +131,58 @@ class BatchingGenerator:
                 thread.join()
 
     def _loop(self) -> None:
+        stopping = False
         while True:
-            first = self._held.popleft() if self._held else self._queue.get()
-            if not isinstance(first, _Request):
-                self._serve_held()
-                return
-            batch, stopping = self._collect(first)
+            if not self._held and not stopping:
+                stopping = not self._hold(self._queue.get())
+            stopping = self._drain() or stopping
+            first = self._pick()
+            if first is None:
+                if stopping:  # everything queued before the stop has been served
+                    return
+                continue
+            batch, stop_seen = self._collect(first, wait=not stopping)
             self._run(batch)
-            if stopping:
-                self._serve_held()
-                return
+            stopping = stopping or stop_seen
 
-    def _collect(self, first: _Request) -> tuple[list[_Request], bool]:
-        """The first request plus compatible ones arriving within the window; True if told to stop."""
+    def _hold(self, item: _Request | object) -> bool:
+        """Set a request aside for picking; False for the stop sign."""
+        if isinstance(item, _Request):
+            self._held.append(item)
+            return True
+        return False
+
+    def _drain(self) -> bool:
+        """Hold everything queued now; True if the stop sign was among it."""
+        stop = False
+        while True:
+            try:
+                stop = not self._hold(self._queue.get_nowait()) or stop
+            except queue.Empty:
+                return stop
+
+    def _pick(self) -> _Request | None:
+        """The oldest greedy request (first answers before retries), else the oldest; drops unwanted."""
+        for request in [r for r in self._held if not r.wanted()]:
+            self._held.remove(request)
+            request.answers.put(_END)
+        if not self._held:
+            return None
+        first = next((r for r in self._held if r.key[1] == 0.0), self._held[0])
+        self._held.remove(first)
+        return first
+
+    def _collect(self, first: _Request, wait: bool) -> tuple[list[_Request], bool]:
+        """The first request plus compatible ones held or arriving within the window; True on a stop."""
         batch, size = [first], len(first.prompts)
-        deadline = time.monotonic() + self.window_ms / 1000
-        for other in list(self._held):
+        for other in [r for r in self._held if r.key == first.key]:
             if size >= self.max_batch:
                 return batch, False
-            if other.key == first.key:
-                self._held.remove(other)
-                batch.append(other)
-                size += len(other.prompts)
-        while size < self.max_batch:
+            self._held.remove(other)
+            batch.append(other)
+            size += len(other.prompts)
+        deadline = time.monotonic() + self.window_ms / 1000
+        while wait and size < self.max_batch:
             left = deadline - time.monotonic()
             try:
                 item = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
@@ -140,28 +199,19 @@ class BatchingGenerator:
 
     def _run(self, batch: list[_Request]) -> None:
         prompts = [p for r in batch for p in r.prompts]
+        owners = [(r, i) for r in batch for i in range(len(r.prompts))]
         max_new_tokens, temperature = batch[0].key
         self.calls += 1
         try:
-            answers = self.inner.generate(prompts, max_new_tokens=max_new_tokens, temperature=temperature)
-            if len(answers) != len(prompts):
-                raise RuntimeError(f"{self.inner.name} gave {len(answers)} answers to {len(prompts)} prompts")
+            for index, answer in answers_as_done(
+                self.inner, prompts, max_new_tokens, temperature, lambda g: owners[g][0].gone(owners[g][1])
+            ):
+                request, own = owners[index]
+                request.answers.put((own, answer))
         except Exception as exc:  # every caller of the batch gets the error; the thread goes on
             log.warning("batched generation failed for %d prompts: %s", len(prompts), exc)
             for request in batch:
-                request.future.set_exception(exc)
+                request.answers.put(exc)
             return
-        start = 0
         for request in batch:
-            end = start + len(request.prompts)
-            request.future.set_result(list(answers[start:end]))
-            start = end
-
-    def _serve_held(self) -> None:
-        # Requests set aside before a stop are still served: a caller must never wait forever.
-        while self._held:
-            first = self._held.popleft()
-            same = [r for r in self._held if r.key == first.key]
-            for request in same:
-                self._held.remove(request)
-            self._run([first, *same])
+            request.answers.put(_END)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,7 @@ from agent.reasons.cache import ReasonCache, reason_key
 from agent.reasons.evidence import Titles, evidence_lines
 from agent.reasons.fallback import Asked, grounded_fallback
 from agent.untrusted import neutralise
-from finetune.runtime.generator import Generator
+from finetune.runtime.generator import Generator, answers_as_done
 from prompts.render import PromptFile, Rendered, render
 from retrieval.items import Item
 from retrieval.retriever import Candidate, Evidence
@@ -134,6 +134,21 @@ def tidy(text: str, max_sentences: int) -> str:
     return " ".join(sentences[:max_sentences])
 
 
+@dataclass(frozen=True)
+class _Turn:
+    """The reasons one call still has to generate: for whom, which candidates, their prompts."""
+
+    shopper: Shopper
+    candidates: Sequence[Candidate]
+    prompts: Sequence[Rendered]
+    who: str
+    asked: Asked
+
+
+def _never() -> bool:
+    return False
+
+
 @dataclass
 class ReasonWriter:
     """Writes one grounded reason per candidate with the LM, the checker and the fallback."""
@@ -161,79 +176,73 @@ class ReasonWriter:
         asked: Asked | None = None,
     ) -> list[Reason]:
         """A grounded reason per candidate, in order; `asked` is what the shopper asked for in the chat."""
-        who = audience or self.config.audience
-        asked = asked or Asked()
-        prompts = [self.render_for(shopper, c.item, who, c.evidence) for c in candidates]
-        cache = self.cache
-        if cache is None:
-            return self._write_fresh(shopper, candidates, prompts, who, asked)
-        current = self.current_prompt()
-        version = f"{current.name}@{current.version}"
-        keys = [reason_key(p, version, self.generator.name, asked) for p in prompts]
-        reasons: list[Reason | None] = [cache.get(k) for k in keys]
-        fresh = [i for i, r in enumerate(reasons) if r is None]
-        written = self._write_fresh(
-            shopper, [candidates[i] for i in fresh], [prompts[i] for i in fresh], who, asked
-        )
-        for i, reason in zip(fresh, written, strict=True):
-            reasons[i] = reason
-            cache.put(keys[i], shopper.shopper_id, reason)
-        return [r for r in reasons if r is not None]
+        done = dict(self.stream(shopper, candidates, audience, asked))
+        return [done[i] for i in range(len(candidates))]
 
-    def _write_fresh(
+    def stream(
         self,
         shopper: Shopper,
         candidates: Sequence[Candidate],
-        prompts: Sequence[Rendered],
-        who: str,
-        asked: Asked,
-    ) -> list[Reason]:
-        """Generate, check, retry and fall back: a grounded reason per candidate, in order."""
-        if not candidates:
-            return []
-        items = [c.item for c in candidates]
-        texts = self.generator.generate(prompts)
-        reasons: list[Reason | None] = [None] * len(items)
-        rejected: list[list[str]] = [[] for _ in items]
-        todo = list(range(len(items)))
-        evidence = [c.evidence for c in candidates]
-        for attempt in range(self.config.retries + 1):
-            todo = self._accept(shopper, items, texts, todo, reasons, rejected, attempt, evidence, asked, who)
-            if not todo or attempt == self.config.retries:
-                break
-            again = self.generator.generate(
-                [prompts[i] for i in todo], temperature=self.config.retry_temperature
-            )
-            texts = list(texts)
-            for i, text in zip(todo, again, strict=True):
-                texts[i] = text
-        for i in todo:
-            reasons[i] = self._fallback(shopper, candidates[i], who, tuple(rejected[i]), asked)
-        return [r for r in reasons if r is not None]
-
-    def _accept(
-        self,
-        shopper: Shopper,
-        items: Sequence[Item],
-        texts: Sequence[str],
-        todo: list[int],
-        reasons: list[Reason | None],
-        rejected: list[list[str]],
-        attempt: int,
-        evidence: Sequence[Sequence[Evidence]],
-        asked: Asked,
-        audience: str,
-    ) -> list[int]:
-        left = []
-        for i in todo:
-            source = "model" if attempt == 0 else "model-retry"
-            reason = self.check(shopper, items[i], texts[i], source, evidence[i], asked.said, audience)
-            if reason is None:
-                rejected[i].append(texts[i])
-                left.append(i)
+        audience: str | None = None,
+        asked: Asked | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Iterator[tuple[int, Reason]]:
+        """(index, grounded reason) for every candidate as each is ready: cached ones first, then each
+        first answer that passes the check as it finishes, then the retries, then the fallback. Once
+        `cancelled()` is true nothing more is generated and the rest get the fallback."""
+        who = audience or self.config.audience
+        asked = asked or Asked()
+        prompts = [self.render_for(shopper, c.item, who, c.evidence) for c in candidates]
+        keys = self._cache_keys(prompts, asked)
+        fresh = []
+        for i, key in enumerate(keys):
+            cached = self.cache.get(key) if self.cache is not None and key else None
+            if cached is None:
+                fresh.append(i)
             else:
-                reasons[i] = reason
-        return left
+                yield i, cached
+        turn = _Turn(shopper, [candidates[i] for i in fresh], [prompts[i] for i in fresh], who, asked)
+        for j, reason, keep in self._fresh(turn, cancelled or _never):
+            if keep and self.cache is not None and keys[fresh[j]]:
+                self.cache.put(keys[fresh[j]], shopper.shopper_id, reason)
+            yield fresh[j], reason
+
+    def _cache_keys(self, prompts: Sequence[Rendered], asked: Asked) -> list[str]:
+        if self.cache is None:
+            return [""] * len(prompts)
+        current = self.current_prompt()
+        version = f"{current.name}@{current.version}"
+        return [reason_key(p, version, self.generator.name, asked) for p in prompts]
+
+    def _fresh(self, turn: _Turn, cancelled: Callable[[], bool]) -> Iterator[tuple[int, Reason, bool]]:
+        """Generate, check, retry and fall back: (index, reason, worth caching) as each is decided."""
+        rejected: list[list[str]] = [[] for _ in turn.candidates]
+        todo = list(range(len(turn.candidates)))
+        for attempt in range(self.config.retries + 1):
+            if not todo or cancelled():
+                break
+            temperature = 0.0 if attempt == 0 else self.config.retry_temperature
+            source = "model" if attempt == 0 else "model-retry"
+            left = set(todo)
+            for j, text in answers_as_done(
+                self.generator,
+                [turn.prompts[i] for i in todo],
+                temperature=temperature,
+                cancelled=lambda _: cancelled(),
+            ):
+                i = todo[j]
+                c = turn.candidates[i]
+                reason = self.check(turn.shopper, c.item, text, source, c.evidence, turn.asked.said, turn.who)
+                if reason is None:
+                    rejected[i].append(text)
+                else:
+                    left.discard(i)
+                    yield i, reason, True
+            todo = [i for i in todo if i in left]
+        stopped = cancelled()
+        for i in todo:
+            reason = self.fallback(turn.shopper, turn.candidates[i], turn.asked, turn.who, tuple(rejected[i]))
+            yield i, reason, not stopped
 
     def check(
         self,
@@ -258,10 +267,18 @@ class ReasonWriter:
         log.info("rejected reason for %s: %r (failures: %s)", item.item_id, text, result.failures)
         return None
 
-    def _fallback(
-        self, shopper: Shopper, candidate: Candidate, audience: str, rejected: tuple[str, ...], asked: Asked
+    def fallback(
+        self,
+        shopper: Shopper,
+        candidate: Candidate,
+        asked: Asked | None = None,
+        audience: str | None = None,
+        rejected: tuple[str, ...] = (),
     ) -> Reason:
+        """The grounded template reason for a candidate (`rejected`: the model's texts it replaces)."""
         self.stats.fallbacks += 1
+        asked = asked or Asked()
+        audience = audience or self.config.audience
         context = self.context(shopper)
         item, evidence = candidate.item, candidate.evidence
         text = grounded_fallback(item, shopper, audience, context, evidence, asked, self._title)

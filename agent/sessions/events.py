@@ -1,4 +1,4 @@
-"""The typed events a chat turn streams: text chunks, item cards, evidence, errors, and done.
+"""The typed events a chat turn streams: text chunks, item cards, their reasons, evidence, errors, done.
 
 Each event is a pydantic model with a `type` discriminator, so a server can send `model_dump_json()` as
 one SSE message and a client can read any of them back with `parse_event`.
@@ -6,13 +6,14 @@ one SSE message and a client can read any of them back with `parse_event`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from agent.recommender import Recommendation
+from retrieval.items import Item
 from retrieval.retriever import Evidence
 
 # Retrieval signals built from other shoppers' purchases ("bought together with X by N shoppers").
@@ -32,7 +33,8 @@ class TextChunk(_Event):
 
 
 class ItemCard(_Event):
-    """One recommended item as a card: what to show, its short reason, and how to ask for more."""
+    """One recommended item as a card, sent as soon as retrieval is done: what to show and how to ask for
+    more; its reason follows in a `reason` event (or is here when it was already written)."""
 
     type: Literal["item_card"] = "item_card"
     item_id: str
@@ -41,9 +43,19 @@ class ItemCard(_Event):
     brand: str | None = None
     price: float | None = None
     currency: str | None = None
+    reason: str | None = Field(default=None, description="None: a `reason` event for this card follows")
+    reason_source: Literal["model", "fallback"] | None = None
+    explain: str = Field(description="the message that asks for this card's evidence")
+
+
+class ReasonEvent(_Event):
+    """The checked reason of a card already sent, as soon as it is written: the widget fills the card."""
+
+    type: Literal["reason"] = "reason"
+    item_id: str
+    position: int = Field(ge=1)
     reason: str
     reason_source: Literal["model", "fallback"]
-    explain: str = Field(description="the message that asks for this card's evidence")
 
 
 class MatchedFactView(BaseModel):
@@ -113,7 +125,7 @@ class DoneEvent(_Event):
 
 
 Event = Annotated[
-    TextChunk | ItemCard | EvidenceEvent | ErrorEvent | DoneEvent,
+    TextChunk | ItemCard | ReasonEvent | EvidenceEvent | ErrorEvent | DoneEvent,
     Field(discriminator="type"),
 ]
 
@@ -145,9 +157,8 @@ def source_of(rec: Recommendation) -> Literal["model", "fallback"]:
     return "model" if rec.reason.source.startswith("model") else "fallback"
 
 
-def item_card(rec: Recommendation, position: int) -> ItemCard:
-    """The card of a recommendation shown at #position."""
-    item = rec.item
+def item_card(item: Item, position: int, rec: Recommendation | None = None) -> ItemCard:
+    """The card of an item shown at #position, with its reason when `rec` has been written."""
     currency = dict(item.extra).get("currency", "").strip() or None
     return ItemCard(
         item_id=item.item_id,
@@ -156,10 +167,29 @@ def item_card(rec: Recommendation, position: int) -> ItemCard:
         brand=item.brand,
         price=item.price,
         currency=currency,
-        reason=rec.reason.text,
-        reason_source=source_of(rec),
+        reason=rec.reason.text if rec is not None else None,
+        reason_source=source_of(rec) if rec is not None else None,
         explain=f"why #{position}?",
     )
+
+
+def reason_event(rec: Recommendation, position: int) -> ReasonEvent:
+    """The reason of the card at #position."""
+    return ReasonEvent(
+        item_id=rec.item.item_id, position=position, reason=rec.reason.text, reason_source=source_of(rec)
+    )
+
+
+def filled_cards(events: Iterable[Event]) -> list[ItemCard]:
+    """A turn's cards in order, each with its reason filled in from its `reason` event."""
+    cards: dict[str, ItemCard] = {}
+    for event in events:
+        if isinstance(event, ItemCard):
+            cards[event.item_id] = event
+        elif isinstance(event, ReasonEvent) and event.item_id in cards:
+            filled = {"reason": event.reason, "reason_source": event.reason_source}
+            cards[event.item_id] = cards[event.item_id].model_copy(update=filled)
+    return sorted(cards.values(), key=lambda c: c.position)
 
 
 def is_collaborative(evidence: Evidence) -> bool:

@@ -1,9 +1,10 @@
 """Chat sessions for an HTTP API or a UI: open, send (a stream of typed events), save, restore, feedback.
 
 A session id (unguessable, `secrets.token_urlsafe`) is the only key to its session: every call takes one
-and touches that session alone. A turn runs as its events are consumed. Reasons are shown only after the
-grounding check has passed them, so the LM's tokens are never streamed as they come: the stream carries
-the checked reply in chunks, then the item cards and, for "why" turns, the evidence.
+and touches that session alone. A turn runs as its events are consumed: the reply's text in chunks, a new
+list's item cards as soon as retrieval is done, then each card's reason in its own event as soon as it is
+written and checked, and for "why" turns the evidence. The LM's tokens are never streamed as they come:
+only reasons that passed the grounding and output checks are. The turn is stored whole when it ends.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from agent.chat.agent import ChatAgent, Reply
 from agent.chat.state import ChatState, Conversation, anonymous_shopper
 from agent.recommender import Agent
 from agent.sessions.codec import ConversationFile, conversation_from_file, conversation_to_dict, validated
-from agent.sessions.events import DoneEvent, ErrorEvent, Event, evidence_event, item_card, text_chunks
+from agent.sessions.events import (
+    DoneEvent,
+    ErrorEvent,
+    Event,
+    evidence_event,
+    item_card,
+    reason_event,
+    text_chunks,
+)
 from agent.sessions.feedback import StaffFeedbackIn, feedback_record
 from agent.sessions.store import Store
 from retrieval.shoppers import Shopper
@@ -140,18 +149,26 @@ class SessionManager:
     store: Store | None = None
 
     def open(
-        self, shopper: Shopper | None = None, first_message: str | None = None
+        self,
+        shopper: Shopper | None = None,
+        first_message: str | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> tuple[str, Iterator[Event]]:
-        """A new session and the events of its first turn; no shopper means an anonymous cold one."""
+        """A new session and the events of its first turn; no shopper means an anonymous cold one.
+        `cancelled()` true (the shopper left) stops generating: the rest of the cards get templates."""
         who = shopper or anonymous_shopper()
         conv = Conversation(ChatState(who, wants=(first_message or "").strip()))
         session = self.live.add(Session(new_session_id(), conv))
-        return session.session_id, self._run(session, lambda: self.bot.opening(conv, first_message))
+        opening = self._run(session, lambda: self.bot.opening(conv, first_message), cancelled)
+        return session.session_id, opening
 
-    def send(self, session_id: str, message: str) -> Iterator[Event]:
-        """The events of the reply to one message; SessionNotFound for an unknown id."""
+    def send(
+        self, session_id: str, message: str, cancelled: Callable[[], bool] | None = None
+    ) -> Iterator[Event]:
+        """The events of the reply to one message; SessionNotFound for an unknown id; `cancelled`: see
+        `open`."""
         session = self._get(session_id)
-        return self._run(session, lambda: self.bot.respond(session.conv, message))
+        return self._run(session, lambda: self.bot.begin(session.conv, message), cancelled)
 
     def save(self, session_id: str) -> dict[str, Any]:
         """The whole session as plain JSON (see SessionFile)."""
@@ -207,17 +224,23 @@ class SessionManager:
             raise SessionNotFound("no such chat session (it may have ended or been forgotten)")
         return self.live.add(_load(session_id, row.state))
 
-    def _run(self, session: Session, produce: Callable[[], Reply]) -> Iterator[Event]:
-        with session.lock:
+    def _run(
+        self, session: Session, produce: Callable[[], Reply], cancelled: Callable[[], bool] | None
+    ) -> Iterator[Event]:
+        with session.lock:  # held until the turn is stored: one turn at a time per session
             reply = produce()
+            yield from self._events(session, reply)
+            if reply.cards is not None:
+                positions = _positions(session)
+                for rec in self.bot.reasons(session.conv, reply, cancelled):
+                    yield reason_event(rec, positions[rec.item.item_id])
+                reply = self.bot.finish(session.conv, reply)
             session.turn += 1
             if reply.reset:
                 session.turns.clear()
             session.turns.append(_log(session, reply))
-            events = self._events(session, reply)
             problem = self._persist(session)
             done = DoneEvent(intent=reply.intent, turn=session.turn, ended=reply.done)
-        yield from events
         if problem is not None:
             yield problem
         yield done
@@ -227,9 +250,11 @@ class SessionManager:
         if reply.error is not None:
             out.append(ErrorEvent(code=reply.error, message=reply.text))
         else:
-            out.extend(text_chunks(reply.lead if reply.items else reply.text))
-        positions = {item_id: n for n, item_id in enumerate(session.conv.state.shown, start=1)}
-        out.extend(item_card(r, positions[r.item.item_id]) for r in reply.items)
+            out.extend(text_chunks(reply.lead if reply.items or reply.cards else reply.text))
+        positions = _positions(session)
+        if reply.cards is not None:
+            out.extend(item_card(c.item, positions[c.item.item_id]) for c in reply.cards.candidates)
+        out.extend(item_card(r.item, positions[r.item.item_id], r) for r in reply.items)
         out.extend(evidence_event(r, positions.get(r.item.item_id), self._title) for r in reply.explained)
         return out
 
@@ -252,6 +277,10 @@ class SessionManager:
             log.exception("saving session failed")
             return ErrorEvent(code="store", message="Your chat goes on, but I couldn't save it just now.")
         return None
+
+
+def _positions(session: Session) -> dict[str, int]:
+    return {item_id: n for n, item_id in enumerate(session.conv.state.shown, start=1)}
 
 
 def _learned(conv: Conversation) -> dict[str, Any]:

@@ -12,14 +12,22 @@ those 50 greedy answers equal the transformers backend's (answer-only ban) in fl
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from finetune.runtime.decoding import TOP_K, TOP_P
 from finetune.runtime.engine_build import ensure_engine
-from finetune.runtime.generator import GeneratorConfig, check_samples, format_prompt, load_tokenizer
+from finetune.runtime.generator import (
+    Cancelled,
+    GeneratorConfig,
+    check_samples,
+    format_prompt,
+    load_tokenizer,
+)
 from prompts.render import Rendered
 from whythis.errors import ModelError
 
@@ -50,6 +58,67 @@ class CT2Generator:
             **self._split(len(prompts)),
         )
         return [self._answer(p, r.sequences_ids[0]) for p, r in zip(prompts, results, strict=True)]
+
+    def generate_each(
+        self,
+        prompts: Sequence[Rendered],
+        max_new_tokens: int | None = None,
+        temperature: float = 0.0,
+        cancelled: Cancelled | None = None,
+    ) -> Iterator[tuple[int, str]]:
+        """(index, answer) as each sequence of the batch ends; a cancelled one stops at its next token."""
+        if not prompts:
+            return
+        finished: queue.Queue[tuple[int, list[int]]] = queue.Queue()
+        tokens: dict[int, list[int]] = {}
+        gone = [False]  # the caller stopped reading: every sequence stops
+
+        def on_token(step: Any) -> bool:
+            # Called from the engine's worker threads, one batch index per thread at a time.
+            ids = tokens.setdefault(step.batch_id, [])
+            ids.append(step.token_id)
+            if step.is_last:
+                finished.put((step.batch_id, ids))
+            return gone[0] or (cancelled is not None and cancelled(step.batch_id))
+
+        results = self.engine.generate_batch(
+            [self._tokens(p) for p in prompts],
+            **self._decoding(max_new_tokens, temperature),
+            **self._split(len(prompts)),
+            asynchronous=True,
+            callback=on_token,
+        )
+        try:
+            yield from self._as_finished(prompts, results, finished, cancelled)
+        finally:
+            gone[0] = True
+            # Every sequence stops at its next token; wait for that so no work outlives the call.
+            for result in results:
+                with contextlib.suppress(Exception):  # a failure was raised above, or nobody reads it
+                    result.result()
+
+    def _as_finished(
+        self,
+        prompts: Sequence[Rendered],
+        results: Sequence[Any],
+        finished: queue.Queue[tuple[int, list[int]]],
+        cancelled: Cancelled | None,
+    ) -> Iterator[tuple[int, str]]:
+        left = set(range(len(prompts)))
+        while left:
+            try:
+                index, ids = finished.get(timeout=0.05)
+            except queue.Empty:
+                if all(r.done() for r in results):
+                    break
+                continue
+            if index in left and not (cancelled is not None and cancelled(index)):
+                left.discard(index)
+                yield index, self._answer(prompts[index], ids)
+        for index in sorted(left):  # ended without a last-token call, or failed: the result says which
+            result = results[index].result()
+            if not (cancelled is not None and cancelled(index)):
+                yield index, self._answer(prompts[index], result.sequences_ids[0])
 
     def generate_samples(
         self,

@@ -5,7 +5,7 @@ backends.py."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal, Protocol, Self, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -100,6 +100,43 @@ class Generator(Protocol):
     def stream(self, prompt: Rendered, max_new_tokens: int | None = None) -> Iterator[str]:
         """Yield the answer to one prompt in pieces as they are produced."""
         ...
+
+
+# Whether the answer to the prompt at an index is no longer wanted (its turn was cancelled).
+Cancelled = Callable[[int], bool]
+
+
+@runtime_checkable
+class EachGenerator(Protocol):
+    """A backend that hands out each answer as soon as it is finished, and stops the cancelled ones."""
+
+    def generate_each(
+        self,
+        prompts: Sequence[Rendered],
+        max_new_tokens: int | None = None,
+        temperature: float = 0.0,
+        cancelled: Cancelled | None = None,
+    ) -> Iterator[tuple[int, str]]:
+        """(index, answer) per prompt in the order they finish; a cancelled prompt may be left out."""
+        ...
+
+
+def answers_as_done(
+    generator: Generator,
+    prompts: Sequence[Rendered],
+    max_new_tokens: int | None = None,
+    temperature: float = 0.0,
+    cancelled: Cancelled | None = None,
+) -> Iterator[tuple[int, str]]:
+    """(index, answer) as each is finished when the backend can tell, else all at once in order."""
+    if isinstance(generator, EachGenerator):
+        yield from generator.generate_each(prompts, max_new_tokens, temperature, cancelled)
+        return
+    wanted = [i for i in range(len(prompts)) if cancelled is None or not cancelled(i)]
+    answers = generator.generate([prompts[i] for i in wanted], max_new_tokens, temperature) if wanted else []
+    if len(answers) != len(wanted):
+        raise ModelError(f"{generator.name} gave {len(answers)} answers to {len(wanted)} prompts")
+    yield from zip(wanted, answers, strict=True)
 
 
 def format_prompt(tokenizer: Any, rendered: Rendered) -> str:

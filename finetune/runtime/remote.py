@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -12,7 +12,7 @@ import httpx
 import openai
 
 from finetune.runtime.decoding import TOP_K, TOP_P
-from finetune.runtime.generator import GeneratorConfig, check_samples
+from finetune.runtime.generator import Cancelled, GeneratorConfig, check_samples
 from prompts.render import Rendered
 from whythis.errors import ConfigError, ModelError
 
@@ -98,6 +98,33 @@ class OpenAIGenerator:
     ) -> list[str]:
         """One answer per prompt, in order; the server batches the concurrent requests."""
         return self._each(prompts, lambda p: self._answers(p, max_new_tokens, temperature)[0])
+
+    def generate_each(
+        self,
+        prompts: Sequence[Rendered],
+        max_new_tokens: int | None = None,
+        temperature: float = 0.0,
+        cancelled: Cancelled | None = None,
+    ) -> Iterator[tuple[int, str]]:
+        """(index, answer) as each request returns; a prompt cancelled before its request is not sent."""
+
+        def ask(index: int) -> tuple[int, str | None]:
+            if cancelled is not None and cancelled(index):
+                return index, None
+            return index, self._answers(prompts[index], max_new_tokens, temperature)[0]
+
+        if not prompts:
+            return
+        workers = min(len(prompts), self.config.max_concurrency)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="whythis-openai")
+        try:
+            for future in as_completed([pool.submit(ask, i) for i in range(len(prompts))]):
+                index, answer = future.result()
+                if answer is not None:
+                    yield index, answer
+        finally:
+            # A reader that stopped early does not wait for the requests already sent.
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def generate_samples(
         self,

@@ -19,3 +19,8 @@ def test_chat_bench_times_every_turn(tmp_path: Path, monkeypatch: pytest.MonkeyP
     for turn in ("first_recommendation_turn", "why_turn", "cheaper_turn"):
         assert metrics[turn]["n"] == 2 and metrics[turn]["p95_ms"] >= metrics[turn]["p50_ms"] > 0
     assert metrics["reason_sources"] == {"model": 10}
+    for stream in ("first_recommendation_stream", "cheaper_stream"):
+        times = metrics[stream]
+        assert times["turns_with_cards"] == 2 and times["reasons_shown"] == 10
+        assert times["reasons_by_model"] == 10 and times["model_share"] == 1.0
+        assert times["cards"]["p50_ms"] <= times["first_reason"]["p50_ms"] <= times["all_reasons"]["p50_ms"]

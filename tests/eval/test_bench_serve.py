@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
-from eval.bench_serve import TurnSample, demo_shopper_ids, parse_sse, summarize, turn_plan
+from eval.bench_serve import TurnSample, demo_shopper_ids, parse_sse, read_events, summarize, turn_plan
+from eval.turn_times import TurnClock
 from whythis.errors import DataError
 
 
@@ -43,3 +45,15 @@ def test_summary_has_percentiles_per_kind_503s_and_errors() -> None:
     }
     assert "cheaper" not in summary["per_kind"] and summary["overall"]["n"] == 3
     assert summary["overall_with_retries"]["p95_ms"] > summary["overall"]["p95_ms"]
+
+
+def test_a_streamed_turn_is_read_event_by_event_onto_its_clock() -> None:
+    body = (
+        'event: item_card\ndata: {"type": "item_card", "reason": null}\n\n'
+        'event: reason\ndata: {"type": "reason", "reason_source": "model"}\n\n'
+        'event: done\ndata: {"type": "done"}'
+    )
+    clock = TurnClock()
+    events = read_events(httpx.Response(200, content=body.encode()), clock)
+    assert [name for name, _ in events] == ["item_card", "reason", "done"]
+    assert clock.sources == ["model"] and clock.done_ms is not None and clock.cards_ms is not None

@@ -156,7 +156,7 @@ def test_chat_coverage_counts_failing_turns(
         def fail(*args: object, **kwargs: object) -> list[object]:
             raise RuntimeError("index on fire")
 
-        monkeypatch.setattr(agent, "recommend", fail)
+        monkeypatch.setattr(agent, "candidates", fail)
         return agent
 
     result = chat_coverage(broken, load_dialogues(mg_folder), mg_folder)

@@ -56,6 +56,25 @@ class BlockingGenerator(ScriptedGenerator):
         return super().generate(prompts, max_new_tokens, temperature)
 
 
+@dataclass
+class GatedGenerator(ScriptedGenerator):
+    """Finishes one prompt per `step` released (last prompt first); skips the prompts cancelled by then."""
+
+    steps: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
+
+    def generate_each(
+        self,
+        prompts: Sequence[Rendered],
+        max_new_tokens: int | None = None,
+        temperature: float = 0.0,
+        cancelled: Callable[[int], bool] | None = None,
+    ) -> Iterator[tuple[int, str]]:
+        for index in reversed(range(len(prompts))):
+            self.steps.acquire()
+            if cancelled is None or not cancelled(index):
+                yield index, self._next(prompts[index])
+
+
 @pytest.fixture(scope="session")
 def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
     return fake_agent(tmp_path_factory.mktemp("cache"))
@@ -135,6 +154,21 @@ class Turn:
     def of(self, name: str) -> list[dict[str, Any]]:
         """The data of every event with this name."""
         return [data for n, data in self.events if n == name]
+
+    def cards(self) -> list[dict[str, Any]]:
+        """The item cards, each with the reason its `reason` event brought."""
+        reasons = {r["item_id"]: r for r in self.of("reason")}
+        return [
+            {
+                **c,
+                **{
+                    k: reasons[c["item_id"]][k]
+                    for k in ("reason", "reason_source")
+                    if c["item_id"] in reasons
+                },
+            }
+            for c in self.of("item_card")
+        ]
 
 
 @dataclass

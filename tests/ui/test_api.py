@@ -38,10 +38,11 @@ def test_opening_streams_session_text_cards_and_done(shopper: ShopperClient) -> 
     assert turn.status == 200 and turn.headers["content-type"].startswith("text/event-stream")
     names = turn.names()
     assert names[0] == "session" and names[-1] == "done"
-    assert names[1:-1] == ["text"] * names.count("text") + ["item_card"] * 5
+    assert names[1:-1] == ["text"] * names.count("text") + ["item_card"] * 5 + ["reason"] * 5
     session = turn.of("session")[0]
     assert set(session) == {"session_id", "token"} and len(session["token"]) == 43
-    cards = turn.of("item_card")
+    assert all(c["reason"] is None for c in turn.of("item_card"))  # cards first, reasons after
+    cards = turn.cards()
     assert [c["position"] for c in cards] == [1, 2, 3, 4, 5]
     first = cards[0]
     assert first["title"] and first["price"] > 0 and first["currency"] == "EUR"
@@ -51,7 +52,7 @@ def test_opening_streams_session_text_cards_and_done(shopper: ShopperClient) -> 
 
 
 def test_why_streams_the_evidence_of_the_card_shown(shopper: ShopperClient) -> None:
-    cards = shopper.open(shopper_id="jonas").of("item_card")
+    cards = shopper.open(shopper_id="jonas").cards()
     turn = shopper.send(cards[0]["explain"])
     assert turn.status == 200 and turn.names()[-2:] == ["evidence", "done"]
     evidence = turn.of("evidence")[0]
@@ -71,7 +72,7 @@ def test_anonymous_opening_greets_and_a_first_message_searches(shopper: ShopperC
 def test_feedback_is_stored_and_the_session_can_be_redrawn(
     shopper: ShopperClient, client: TestClient
 ) -> None:
-    cards = shopper.open(shopper_id="maya").of("item_card")
+    cards = shopper.open(shopper_id="maya").cards()
     shopper.send("why #2?")
     url = f"/api/sessions/{shopper.session_id}"
     body = {"item_id": cards[1]["item_id"], "rating": 1, "comment": "nice", "turn": 1}
@@ -151,7 +152,7 @@ def test_tokens_grant_their_own_session_only(
 
 
 def test_staff_api_needs_a_login(shopper: ShopperClient, client: TestClient) -> None:
-    cards = shopper.open(shopper_id="maya").of("item_card")
+    cards = shopper.open(shopper_id="maya").cards()
     client.post(
         f"/api/sessions/{shopper.session_id}/feedback",
         json={"item_id": cards[0]["item_id"], "rating": -1},

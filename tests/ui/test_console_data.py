@@ -9,7 +9,7 @@ import pytest
 
 from agent.compose import session_manager
 from agent.recommender import Agent
-from agent.sessions.events import ItemCard
+from agent.sessions.events import ItemCard, filled_cards
 from agent.sessions.manager import SessionManager
 from agent.sessions.store import Store, open_store
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
@@ -38,7 +38,7 @@ def demo(name: str) -> Shopper:
 def jonas_session(agent: Agent, store: Store) -> tuple[SessionManager, str, list[ItemCard]]:
     manager = session_manager(agent, store)
     session_id, stream = manager.open(demo("jonas"))
-    cards = [e for e in stream if isinstance(e, ItemCard)]
+    cards = filled_cards(stream)
     list(manager.send(session_id, "why #2?"))
     return manager, session_id, cards
 

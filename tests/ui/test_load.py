@@ -1,7 +1,9 @@
-"""The server on real sockets: 20 concurrent shoppers, 3 turns each, and a client that leaves while queued."""
+"""The server on real sockets: 20 concurrent shoppers, 3 turns each, cards sent before their reasons, and
+clients that leave while queued or while their reasons are written."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -16,7 +18,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from tests.ui.conftest import BlockingGenerator, parse_sse
+from tests.ui.conftest import BlockingGenerator, GatedGenerator, parse_sse
 from ui.app import build_app
 from ui.serve_config import ServeConfig
 from ui.services import Services
@@ -144,3 +146,26 @@ def test_a_client_leaving_while_queued_frees_its_slot_and_its_session(
             generator.release.set()
             running.join()
         assert services.pool.in_flight == 0
+
+
+def test_cards_arrive_before_any_reason_and_a_client_leaving_mid_turn_stops_generation(
+    make_config: Callable[..., ServeConfig], make_services: Callable[..., Services]
+) -> None:
+    generator = GatedGenerator()
+    config = make_config(workers=1, queue_size=1)
+    services = make_services(config, generator)
+    with serving(build_app(services, config)) as base:
+        shopper = httpx.Client(base_url=base, timeout=WAIT_S)
+        with shopper, shopper.stream("POST", "/api/sessions", json={"shopper_id": "jonas"}) as turn:
+            data = (json.loads(line[5:]) for line in turn.iter_lines() if line.startswith("data:"))
+            session_id = next(data)["session_id"]
+            seen = [next(data)["type"] for _ in range(6)]  # the lead and five cards: no reason written yet
+            assert seen == ["text"] + ["item_card"] * 5 and not generator.seen
+            generator.steps.release()
+            first = next(data)
+            assert first["type"] == "reason" and first["position"] == 5 and first["reason_source"] == "model"
+        generator.steps.release(10)  # the shopper left: what is still to come is not generated
+        wait_for(lambda: services.pool.in_flight == 0, "the turn to end")
+    assert len(generator.seen) == 1
+    saved = services.manager.save(session_id)
+    assert len(saved["turns"]) == 1 and len(saved["turns"][0]["items"]) == 5

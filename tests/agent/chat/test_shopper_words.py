@@ -34,8 +34,8 @@ def widget_strings(reply: Reply) -> list[str]:
     """The strings whythis.js shows for a reply: the text, each card, each card's evidence."""
     out = [reply.lead, reply.text]
     for n, rec in enumerate(reply.items, start=1):
-        card = item_card(rec, n)
-        out += [card.title, card.brand or "", card.reason]
+        card = item_card(rec.item, n, rec)
+        out += [card.title, card.brand or "", card.reason or ""]
     for rec in reply.explained:
         ev = evidence_event(rec, None, lambda _: None)
         out += [s.detail for s in ev.signals]

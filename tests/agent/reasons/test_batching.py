@@ -1,9 +1,11 @@
-"""Micro-batching: concurrent callers share inner calls, each gets its own answers, errors reach all."""
+"""Continuous batching: concurrent callers share inner calls, each gets its own answers as they finish,
+first answers go before retries, errors reach all, a caller that left stops its prompts."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -12,6 +14,7 @@ from langchain_core.messages import HumanMessage
 
 from agent.reasons.batching import BatchingGenerator
 from prompts.render import Rendered
+from whythis.errors import ModelError
 
 # A window far longer than the test needs: batches close when max_batch prompts are in, not on time.
 LONG_WINDOW_MS = 10_000.0
@@ -54,7 +57,7 @@ def ask_concurrently(gen: BatchingGenerator, calls: list[list[str]], **kwargs: o
         start.wait()
         try:
             return gen.generate([prompt(t) for t in texts], **kwargs)  # type: ignore[arg-type]
-        except RuntimeError as exc:
+        except (RuntimeError, ModelError) as exc:
             return exc
 
     with ThreadPoolExecutor(len(calls)) as pool:
@@ -123,7 +126,7 @@ def test_a_wrong_answer_count_is_an_error_not_a_misdelivery() -> None:
             return super().generate(prompts, max_new_tokens, temperature)[:-1]
 
     gen = BatchingGenerator(Short(), window_ms=0.0)
-    with pytest.raises(RuntimeError, match="1 answers to 2 prompts"):
+    with pytest.raises(ModelError, match="1 answers to 2 prompts"):
         gen.generate([prompt("a"), prompt("b")])
     gen.stop()
 
@@ -131,3 +134,75 @@ def test_a_wrong_answer_count_is_an_error_not_a_misdelivery() -> None:
 def test_bad_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="max_batch"):
         BatchingGenerator(RecordingGenerator(), max_batch=0)
+
+
+@dataclass
+class SteppedGenerator(RecordingGenerator):
+    """Finishes its prompts one at a time, in reverse order, each when the test releases a step;
+    records which prompts it was asked to generate (not cancelled at the start)."""
+
+    steps: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
+    generated: list[str] = field(default_factory=list)
+
+    def generate_each(
+        self,
+        prompts: Sequence[Rendered],
+        max_new_tokens: int | None = None,
+        temperature: float = 0.0,
+        cancelled: Callable[[int], bool] | None = None,
+    ) -> Iterator[tuple[int, str]]:
+        self.batches.append(len(prompts))
+        self.settings.append((max_new_tokens, temperature))
+        for index in reversed(range(len(prompts))):
+            self.steps.acquire()
+            if cancelled is not None and cancelled(index):
+                continue
+            text = str(prompts[index].messages[0].content)
+            self.generated.append(text)
+            yield index, f"Because {text}"
+
+
+def test_answers_reach_their_caller_as_each_is_finished_not_when_the_batch_is() -> None:
+    inner = SteppedGenerator()
+    gen = BatchingGenerator(inner, window_ms=0.0)
+    answers = gen.generate_each([prompt("a"), prompt("b"), prompt("c")])
+    inner.steps.release()
+    assert next(answers) == (2, "Because c")  # the others are not finished yet, and not waited for
+    inner.steps.release(2)
+    assert list(answers) == [(1, "Because b"), (0, "Because a")]
+    inner.steps.release(3)
+    assert gen.generate([prompt("x"), prompt("y"), prompt("z")]) == ["Because x", "Because y", "Because z"]
+    gen.stop()
+
+
+def test_cancelled_prompts_are_not_generated_and_a_reader_that_leaves_stops_the_rest() -> None:
+    inner = SteppedGenerator()
+    gen = BatchingGenerator(inner, window_ms=0.0)
+    inner.steps.release(3)
+    kept = list(gen.generate_each([prompt("a"), prompt("b"), prompt("c")], cancelled=lambda i: i == 1))
+    assert kept == [(2, "Because c"), (0, "Because a")] and inner.generated == ["c", "a"]
+    leaving = gen.generate_each([prompt("d"), prompt("e"), prompt("f")])
+    inner.steps.release()
+    assert next(leaving) == (2, "Because f")
+    leaving.close()  # the shopper left
+    inner.steps.release(2)
+    gen.stop()
+    assert inner.generated == ["c", "a", "f"]
+
+
+def test_first_answers_of_a_new_turn_go_before_the_retries_already_waiting() -> None:
+    inner = SteppedGenerator()
+    gen = BatchingGenerator(inner, window_ms=0.0, max_batch=1)
+    with ThreadPoolExecutor(3) as pool:
+        busy = pool.submit(gen.generate, [prompt("busy")])  # holds the batching thread until released
+        while not inner.batches:
+            time.sleep(0.01)
+        retry = pool.submit(gen.generate, [prompt("retry")], None, 0.7)
+        time.sleep(0.05)  # ordering, not timing: the retry is queued before the new turn's prompt
+        first = pool.submit(gen.generate, [prompt("first")])
+        time.sleep(0.05)
+        inner.steps.release(3)
+        assert busy.result() == ["Because busy"]
+        assert first.result() == ["Because first"] and retry.result() == ["Because retry"]
+    gen.stop()
+    assert inner.generated == ["busy", "first", "retry"]

@@ -10,7 +10,7 @@ import pytest
 from agent.compose import session_manager
 from agent.recommender import Agent
 from agent.sessions.codec import item_from_dict, shopper_from_dict
-from agent.sessions.events import ItemCard
+from agent.sessions.events import ItemCard, filled_cards
 from agent.sessions.feedback_export import export_feedback
 from agent.sessions.store import Store, open_store
 from finetune.training.config import DataSource, TrainingConfig
@@ -33,7 +33,7 @@ def filled_store(agent: Agent, path: Path) -> tuple[Store, list[ItemCard]]:
     manager = session_manager(agent, store)
     jonas = load_shopper(next(p for p in demo_shopper_paths() if p.stem.startswith("jonas")))
     session_id, stream = manager.open(jonas)
-    cards = [e for e in stream if isinstance(e, ItemCard)]
+    cards = filled_cards(stream)
     item = agent.item(cards[2].item_id)
     assert item is not None
     manager.feedback(session_id, cards[0].item_id, 1, comment="yes, exactly")

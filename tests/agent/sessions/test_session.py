@@ -22,6 +22,7 @@ from agent.sessions.events import (
     ItemCard,
     TextChunk,
     evidence_event,
+    filled_cards,
 )
 from agent.sessions.store import open_store
 from retrieval.retriever import Evidence
@@ -53,11 +54,14 @@ def test_known_shopper_opens_with_text_then_cards_then_done(agent: Agent) -> Non
     session_id, stream = manager.open(demo("jonas"))
     events = list(stream)
     kinds = [e.type for e in events]
-    assert kinds == ["text"] * kinds.count("text") + ["item_card"] * 5 + ["done"]
+    assert kinds == ["text"] * kinds.count("text") + ["item_card"] * 5 + ["reason"] * 5 + ["done"]
+    assert all(isinstance(e, ItemCard) and e.reason is None for e in events if e.type == "item_card")
     assert text_of(events) == "Here are my picks for you:"
-    cards = [e for e in events if isinstance(e, ItemCard)]
+    cards = filled_cards(events)
     assert [c.position for c in cards] == [1, 2, 3, 4, 5] and cards[1].explain == "why #2?"
-    assert all(c.reason.startswith("Recommended because") and c.reason_source == "model" for c in cards)
+    assert all(
+        (c.reason or "").startswith("Recommended because") and c.reason_source == "model" for c in cards
+    )
     assert events[-1] == DoneEvent(intent="recommend", turn=1)
     assert len(session_id) >= 32
 
@@ -65,7 +69,7 @@ def test_known_shopper_opens_with_text_then_cards_then_done(agent: Agent) -> Non
 def test_anonymous_session_searches_for_its_first_message(agent: Agent) -> None:
     manager = session_manager(agent)
     session_id, stream = manager.open(None, "a waterproof jacket under 150")
-    cards = [e for e in stream if isinstance(e, ItemCard)]
+    cards = filled_cards(stream)
     assert cards and all((c.price or 0) <= 150 for c in cards)
     saved = manager.save(session_id)
     assert (
@@ -79,7 +83,7 @@ def test_anonymous_session_searches_for_its_first_message(agent: Agent) -> None:
 def test_why_turn_streams_structured_evidence(agent: Agent) -> None:
     manager = session_manager(agent)
     session_id, stream = manager.open(demo("jonas"))
-    cards = [e for e in stream if isinstance(e, ItemCard)]
+    cards = filled_cards(stream)
     events = list(manager.send(session_id, "why #2?"))
     assert [e.type for e in events][-2:] == ["evidence", "done"]
     evidence = events[-2]
@@ -136,10 +140,10 @@ def test_a_bad_turn_is_an_error_event_and_the_session_goes_on(
     session_id, stream = manager.open(demo("jonas"))
     list(stream)
 
-    def broken(*args: object, **kwargs: object) -> list[Recommendation]:
+    def broken(*args: object, **kwargs: object) -> list[object]:
         raise RuntimeError("index on fire")
 
-    monkeypatch.setattr(agent, "recommend", broken)
+    monkeypatch.setattr(agent, "candidates", broken)
     events = list(manager.send(session_id, "something cheaper"))
     assert [e.type for e in events] == ["error", "done"]
     error = events[0]
@@ -189,7 +193,7 @@ def test_store_backed_sessions_resume_by_id_and_forget_deletes_everything(
     store = open_store(tmp_path / "chat.db")
     manager = session_manager(agent, store)
     session_id, stream = manager.open(demo("maya"))
-    cards = [e for e in stream if isinstance(e, ItemCard)]
+    cards = filled_cards(stream)
     other, rest = manager.open(demo("maya"))
     list(rest)
     manager.feedback(session_id, cards[0].item_id, 1, comment="lovely")
@@ -210,7 +214,7 @@ def test_feedback_records_prompt_adapter_evidence_and_text(agent: Agent, tmp_pat
     store = open_store(tmp_path / "chat.db")
     manager = session_manager(agent, store)
     session_id, stream = manager.open(demo("jonas"))
-    cards = [e for e in stream if isinstance(e, ItemCard)]
+    cards = filled_cards(stream)
     list(manager.send(session_id, "why #2?"))
     manager.feedback(session_id, cards[1].item_id, -1, comment="meh", turn=1)
     manager.feedback(session_id, None, 1)

@@ -29,6 +29,7 @@ from agent.sessions.known_shoppers import load_shoppers
 from agent.sessions.store import open_store
 from retrieval.catalog import demo_catalog_path
 from tests.fakes import KeywordEmbedder, ScriptedGenerator, fake_runtime
+from tests.ui.conftest import GatedGenerator
 from ui.app import build_app
 from ui.auth import hash_password
 from ui.serve_config import ServeConfig, StaffUser
@@ -484,3 +485,42 @@ def check_widget_uses(browser: Any, served: Served, tmp_path: Path, version: int
         assert [(r["rating"], r["prompt_version"]) for r in rows] == [(-1, version)]
     finally:
         shop.close()
+
+
+def test_cards_show_before_their_reasons_and_each_reason_fills_its_card_in_place(
+    browser: Any, tmp_path: Path
+) -> None:
+    generator = GatedGenerator()  # writes one reason per step the test releases
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WHYTHIS_CACHE_DIR", str(tmp_path / "cache"))
+        agent = load_agent(
+            AgentConfig(), demo_catalog_path(), generator=generator, embedder=KeywordEmbedder()
+        )
+    staff = StaffUser(username=STAFF_USER, password_hash=hash_password(STAFF_PASSWORD, n=2**10))
+    config = ServeConfig(data_dir=tmp_path / "data", staff_users=[staff], batch_window_ms=1.0)
+    store = open_store(config.resolved_db())
+    runtime = fake_runtime(agent, store, {}, config.batch_window_ms, config.max_batch, generator)
+    services = Services.over(runtime, store, {}, config)
+    try:
+        with running(build_app(services, config)) as base:
+            page = browser.new_page()
+            with shot_on_failure(page, tmp_path, "streamed-reasons"):
+                open_widget(page, base)
+                page.fill("#whythis-input", ASK)
+                page.press("#whythis-input", "Enter")
+                cards = page.locator(".whythis-card")
+                pending = page.locator(".whythis-card .whythis-reason.whythis-pending")
+                expect(cards).to_have_count(5)  # all on screen while no reason has been written
+                expect(pending).to_have_count(5)
+                last = cards.nth(4).element_handle()
+                generator.steps.release()  # the engine finishes one answer: the last card's
+                expect(pending).to_have_count(4)
+                assert last.get_attribute("data-reason-source") == "model"
+                assert "Recommended because" in last.inner_text() and cards.count() == 5
+                generator.steps.release(20)
+                expect(pending).to_have_count(0)
+                wait_idle(page)
+                expect(cards.first).to_have_attribute("aria-busy", "false")
+                screenshot(page, tmp_path, "streamed-reasons")
+    finally:
+        services.close()

@@ -261,11 +261,29 @@
     }
     if (card.brand) meta.appendChild(el("span", "whythis-brand", card.brand));
     node.appendChild(meta);
-    node.appendChild(el("p", "whythis-reason", card.reason));
+    // The card comes as soon as the item is found; its reason follows once written and checked.
+    const reason = el("p", "whythis-reason");
+    node.appendChild(reason);
+    fillReason(node, card);
     node.appendChild(cardActions(turn, node, card));
     turn.box.appendChild(node);
     scrollDown();
     return node;
+  }
+
+  function fillReason(node, data) {
+    const reason = node.querySelector(".whythis-reason");
+    const pending = data.reason === null || data.reason === undefined;
+    reason.textContent = pending ? "Writing a reason…" : String(data.reason);
+    reason.classList.toggle("whythis-pending", pending);
+    node.setAttribute("aria-busy", pending ? "true" : "false");
+    if (!pending) node.setAttribute("data-reason-source", String(data.reason_source || ""));
+  }
+
+  function reasonArrived(turn, data) {
+    const id = String(data.item_id);
+    const node = turn.cards.find((c) => c.getAttribute("data-item-id") === id);
+    if (node) fillReason(node, data);
   }
 
   function cardActions(turn, node, card) {
@@ -328,6 +346,7 @@
     if (name === "session") remember(data);
     else if (name === "text") appendText(turn, data.text);
     else if (name === "item_card") turn.cards.push(renderCard(turn, data));
+    else if (name === "reason") reasonArrived(turn, data);
     else if (name === "evidence") renderEvidence(turn, data);
     else if (name === "error") notice(turn.box, String(data.message || POLITE.internal));
     else if (name === "done") finishTurn(turn, data);

@@ -57,7 +57,9 @@ class AgentConfig(BaseModel):
     retriever: RetrieverConfig = Field(default_factory=RetrieverConfig)
     index: IndexSettings = Field(default_factory=IndexSettings)
     # The shop serves from the CTranslate2 engine; transformers stays the training backend and the reference.
-    generator: GeneratorConfig = Field(default_factory=lambda: GeneratorConfig(backend=SERVING_BACKEND))
+    generator: GeneratorConfig = Field(
+        default_factory=lambda: GeneratorConfig(backend=SERVING_BACKEND, reuse_prefix=True)
+    )
     reasons: ReasonConfig = Field(default_factory=ReasonConfig)
     chat: ChatConfig = Field(default_factory=ChatConfig)
     collab: CollabSettings = Field(default_factory=CollabSettings)

@@ -45,6 +45,12 @@ class GeneratorConfig(BaseModel):
         default="int8_float32",
         description="ctranslate2: weights int8, activations float32 (or all int8/float32)",
     )
+    reuse_prefix: bool = Field(
+        default=False,
+        description="ctranslate2: read the beginning a batch's prompts share once (a shopper's cards share "
+        "the instructions and the shopper part); faster, but on near-ties a greedy answer may differ from "
+        "the one-prompt-at-a-time answer, so the reference runs leave it off",
+    )
     max_new_tokens: int = Field(default=48, ge=1, le=512)
     batch_size: int = Field(default=8, ge=1, le=128)
     # No penalty on repeated tokens: it punishes copying the item's own words, which true reasons do;

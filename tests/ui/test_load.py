@@ -164,7 +164,8 @@ def test_cards_arrive_before_any_reason_and_a_client_leaving_mid_turn_stops_gene
             generator.steps.release()
             first = next(data)
             assert first["type"] == "reason" and first["position"] == 5 and first["reason_source"] == "model"
-        generator.steps.release(10)  # the shopper left: what is still to come is not generated
+        wait_for(generator.left, "the server to notice the shopper left")
+        generator.steps.release(10)  # what is still to come is not generated
         wait_for(lambda: services.pool.in_flight == 0, "the turn to end")
     assert len(generator.seen) == 1
     saved = services.manager.save(session_id)

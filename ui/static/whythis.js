@@ -277,7 +277,6 @@
     reason.textContent = pending ? "Writing a reason…" : String(data.reason);
     reason.classList.toggle("whythis-pending", pending);
     node.setAttribute("aria-busy", pending ? "true" : "false");
-    if (!pending) node.setAttribute("data-reason-source", String(data.reason_source || ""));
   }
 
   function reasonArrived(turn, data) {

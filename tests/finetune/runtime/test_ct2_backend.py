@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import HumanMessage
 
-from finetune.runtime.ct2_backend import CT2Generator
+from finetune.runtime.ct2_backend import CT2Generator, shared_prefix
 from finetune.runtime.engine_build import MANIFEST, engine_key, read_manifest
 from finetune.runtime.generator import GeneratorConfig
 from prompts.render import Rendered
@@ -55,6 +55,19 @@ class _Result:
 @dataclass
 class _Step:
     token_id: int
+    batch_id: int = 0
+    is_last: bool = False
+
+
+@dataclass
+class _Async:
+    value: _Result
+
+    def done(self) -> bool:
+        return True
+
+    def result(self) -> _Result:
+        return self.value
 
 
 @dataclass
@@ -63,8 +76,14 @@ class FakeEngine:
 
     calls: list[dict[str, Any]] = field(default_factory=list)
 
-    def generate_batch(self, tokens: Sequence[Sequence[str]], **options: Any) -> list[_Result]:
-        self.calls.append({"prompts": len(tokens), **options})
+    def generate_batch(self, tokens: Sequence[Sequence[str]], **options: Any) -> list[Any]:
+        self.calls.append({"prompts": len(tokens), "tokens": [list(t) for t in tokens], **options})
+        if options.get("asynchronous"):  # the last prompt finishes first; a True from the callback stops one
+            for index in reversed(range(len(tokens))):
+                for token in (1, 2, 3):
+                    if options["callback"](_Step(token, index, token == 3)):
+                        break
+            return [_Async(_Result([[1, 2, 3]])) for _ in tokens]
         return [_Result([[1, 2, 3]] * options.get("num_hypotheses", 1)) for _ in tokens]
 
     def generate_tokens(self, tokens: Sequence[str], **options: Any) -> Iterator[_Step]:
@@ -110,6 +129,32 @@ def test_greedy_sampled_and_streamed_answers_start_with_the_prefix_and_use_the_n
     assert samples == [["A fruit: w1 w2 w3"] * 2] and engine.calls[-1]["num_hypotheses"] == 2
     assert "".join(gen.stream(PROMPT)) == "A fruit: w1 w2 w3"
     assert gen.generate([]) == []
+
+
+def test_answers_come_as_each_sequence_ends_and_a_cancelled_one_is_left_out() -> None:
+    engine = FakeEngine()
+    gen = CT2Generator(engine, FakeTokenizer(), GeneratorConfig(workers=2))
+    assert list(gen.generate_each([PROMPT] * 3)) == [
+        (2, "A fruit: w1 w2 w3"),
+        (1, "A fruit: w1 w2 w3"),
+        (0, "A fruit: w1 w2 w3"),
+    ]
+    assert [i for i, _ in gen.generate_each([PROMPT] * 3, cancelled=lambda i: i == 1)] == [2, 0]
+    assert engine.calls[-1]["asynchronous"] and list(gen.generate_each([])) == []
+
+
+def test_the_shared_beginning_of_a_batch_is_read_once_only_when_asked() -> None:
+    long = Rendered(messages=(HumanMessage(content=" ".join(["word"] * 30)),), response_prefix="A:")
+    engine = FakeEngine()
+    CT2Generator(engine, FakeTokenizer(), GeneratorConfig()).generate([long, long])
+    assert "static_prompt" not in engine.calls[-1]  # the reference path reads every prompt whole
+    CT2Generator(engine, FakeTokenizer(), GeneratorConfig(reuse_prefix=True)).generate([long, long])
+    call = engine.calls[-1]
+    assert call["static_prompt"] == [f"t{i}" for i in range(29)] and not call["cache_static_prompt"]
+    assert call["tokens"] == [["t29"], ["t29"]]  # each keeps a token of its own
+    CT2Generator(engine, FakeTokenizer(), GeneratorConfig(reuse_prefix=True)).generate([PROMPT, PROMPT])
+    assert "static_prompt" not in engine.calls[-1]  # too short to be worth a separate pass
+    assert shared_prefix([["a", "b", "c"], ["a", "b", "d"]]) == 2 and shared_prefix([]) == 0
 
 
 @pytest.mark.slow

@@ -270,3 +270,49 @@ def test_agent_recommends_end_to_end_on_the_server_backend(
     model_written = [r for r in recs if r.reason.source == "model"]
     assert model_written, [r.reason for r in recs]
     assert all(r.reason.text.startswith(PREFIX) and r.item.title in r.reason.text for r in model_written)
+
+
+def test_answers_come_as_each_request_returns_and_a_cancelled_prompt_is_never_sent() -> None:
+    n = 3
+    barrier = threading.Barrier(n, timeout=20)
+    done = [threading.Event() for _ in range(n)]
+
+    def answer(body: dict[str, Any]) -> str:
+        index = int(title_of(body).removeprefix("item-"))
+        barrier.wait()
+        for later in done[index + 1 :]:
+            assert later.wait(timeout=20)
+        done[index].set()
+        return f" it is item-{index}."
+
+    gen = FakeServer(answer=answer).generator(max_concurrency=n)
+    got = list(gen.generate_each([prompt(f"item-{i}") for i in range(n)]))
+    assert [i for i, _ in got] == [2, 1, 0] and got[0][1] == f"{PREFIX} it is item-2."
+    server = FakeServer()
+    kept = list(server.generator().generate_each([prompt("a"), prompt("b")], cancelled=lambda i: i == 0))
+    assert [i for i, _ in kept] == [1] and [title_of(r) for r in server.requests] == ["b"]
+
+
+def test_a_chat_turn_streams_cards_then_checked_reasons_on_the_server_backend(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agent.compose import session_manager
+    from agent.sessions.events import ItemCard, ReasonEvent
+
+    monkeypatch.setenv("WHYTHIS_CACHE_DIR", str(tmp_path))
+    server = FakeServer()
+    generator = server.generator()
+    agent = load_agent(
+        AgentConfig(generator=generator.config),
+        demo_catalog_path(),
+        generator=generator,
+        embedder=KeywordEmbedder(),
+    )
+    shopper = load_shopper(next(p for p in demo_shopper_paths() if p.stem.startswith("maya")))
+    _, stream = session_manager(agent).open(shopper)
+    events = list(stream)
+    cards = [e for e in events if isinstance(e, ItemCard)]
+    reasons = [e for e in events if isinstance(e, ReasonEvent)]
+    assert len(cards) == 5 and all(c.reason is None for c in cards)
+    assert events.index(cards[-1]) < events.index(reasons[0]) and len(reasons) == 5
+    assert any(r.reason_source == "model" for r in reasons) and len(server.requests) >= 5

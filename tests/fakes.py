@@ -16,6 +16,7 @@ from prompts.render import Rendered
 
 if TYPE_CHECKING:
     from agent.compose import Runtime
+    from agent.config import AgentConfig
     from agent.recommender import Agent
     from agent.sessions.store import Store
     from retrieval.shoppers import Shopper
@@ -80,7 +81,9 @@ class ScriptedGenerator:
             yield word + " "
 
 
-def fake_agent(cache: Path, generator: ScriptedGenerator | None = None) -> Agent:
+def fake_agent(
+    cache: Path, generator: ScriptedGenerator | None = None, config: AgentConfig | None = None
+) -> Agent:
     """A real agent over the demo catalog with the fast fakes, its index cached under `cache`."""
     # Imported here: the agent package is what the fakes stand in for, not what they are built from.
     from agent.config import AgentConfig
@@ -91,7 +94,7 @@ def fake_agent(cache: Path, generator: ScriptedGenerator | None = None) -> Agent
     os.environ["WHYTHIS_CACHE_DIR"] = str(cache)
     try:
         return load_agent(
-            AgentConfig(),
+            config or AgentConfig(),
             demo_catalog_path(),
             generator=generator or ScriptedGenerator(),
             embedder=KeywordEmbedder(),

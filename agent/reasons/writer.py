@@ -188,8 +188,9 @@ class ReasonWriter:
         cancelled: Callable[[], bool] | None = None,
     ) -> Iterator[tuple[int, Reason]]:
         """(index, grounded reason) for every candidate as each is ready: cached ones first, then each
-        first answer that passes the check as it finishes, then the retries, then the fallback. Once
-        `cancelled()` is true nothing more is generated and the rest get the fallback."""
+        first answer that passes the check as it finishes, then the retries; an answer rejected on its
+        last try gets the fallback at once. Once `cancelled()` is true nothing more is generated and the
+        rest get the fallback."""
         who = audience or self.config.audience
         asked = asked or Asked()
         prompts = [self.render_for(shopper, c.item, who, c.evidence) for c in candidates]
@@ -235,7 +236,9 @@ class ReasonWriter:
                 reason = self.check(turn.shopper, c.item, text, source, c.evidence, turn.asked.said, turn.who)
                 if reason is None:
                     rejected[i].append(text)
-                else:
+                if reason is None and attempt == self.config.retries:  # no try left: the template now
+                    reason = self.fallback(turn.shopper, c, turn.asked, turn.who, tuple(rejected[i]))
+                if reason is not None:
                     left.discard(i)
                     yield i, reason, True
             todo = [i for i in todo if i in left]

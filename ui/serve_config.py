@@ -42,7 +42,13 @@ class ServeConfig(BaseModel):
     cors_origins: list[str] = Field(default_factory=list, description="shop origins allowed to call the API")
     staff_users: list[StaffUser] = Field(default_factory=list)
     max_body_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
-    workers: int = Field(default=8, ge=1, le=64, description="chat turns computed at once")
+    workers: int = Field(
+        default=24,
+        ge=1,
+        le=64,
+        description="chat turns at once; mostly waiting on the batched engine, so enough for each shopper "
+        "to get cards at once",
+    )
     queue_size: int = Field(default=32, ge=0, le=10000, description="turns waiting beyond the workers")
     retry_after_seconds: int = Field(default=2, ge=1, le=3600)
     batch_window_ms: float = Field(default=10.0, ge=0.0, le=1000.0, description="0: no micro-batching")

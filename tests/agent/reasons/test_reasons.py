@@ -25,7 +25,7 @@ MAYA = Shopper("maya", "runs a lot", Preferences(budget_max=80, colours=("Blue",
 def writer(answers: list[str]) -> tuple[ReasonWriter, ScriptedGenerator]:
     gen = ScriptedGenerator(answers=answers)
     checker = GroundingChecker(known_brands=frozenset({"Solano", "Kestrel"}))
-    return ReasonWriter(gen, checker, load_prompt("reason"), ReasonConfig()), gen
+    return ReasonWriter(gen, checker, load_prompt("reason"), ReasonConfig(retries=1)), gen
 
 
 def test_tidy_keeps_whole_sentences_only() -> None:

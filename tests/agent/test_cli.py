@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from agent.cli import print_turn
+from agent.sessions.events import DoneEvent, ItemCard, ReasonEvent, TextChunk
 from whythis.cli import main
 
 
@@ -42,9 +44,10 @@ def test_demo_chat_script_with_the_real_models(tmp_path: Path, capsys: pytest.Ca
     script.write_text("why #2?\nsomething cheaper\nmore like #1\nwhat do you know about me?\nquit\n")
     assert main(["chat", "--script", str(script), "--set", "generator.threads=2"]) == 0
     out = capsys.readouterr().out
-    # 5 picks, the explained #2, and at least one card for each refinement, each with its reason.
-    cards = re.findall(r"^#\d .+\n {3}\S.+$", out, re.MULTILINE)
-    assert len(cards) >= 8, out
+    # 5 picks and at least one card for each refinement, each card first, its reason when written.
+    cards = re.findall(r"^#(\d) .+ - .+$", out, re.MULTILINE)
+    reasons = re.findall(r"^ {3}#(\d) \S.+$", out, re.MULTILINE)
+    assert len(reasons) >= 7 and len(cards) >= len(reasons) and set(reasons) <= set(cards), out
     assert "What I matched" in out and "Here are cheaper options" in out and "Bye" in out
 
 
@@ -57,3 +60,24 @@ def test_index_build_then_reuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert "unchanged, reused" in capsys.readouterr().out
     assert main(["index", "info"]) == 0
     assert json.loads(capsys.readouterr().out)["items"] == 90
+
+
+def test_the_terminal_prints_the_cards_first_then_each_reason_as_it_comes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    events = [
+        TextChunk(text="Here is what I found:"),
+        ItemCard(item_id="a", position=1, title="Red Lamp", brand="Lumo", price=19.5, explain="why #1?"),
+        ItemCard(item_id="b", position=2, title="Blue Mug", price=None, explain="why #2?"),
+        ReasonEvent(item_id="b", position=2, reason="It is blue.", reason_source="model"),
+        ReasonEvent(item_id="a", position=1, reason="It is red.", reason_source="fallback"),
+        DoneEvent(intent="recommend", turn=1),
+    ]
+    assert print_turn(iter(events)) is False
+    assert capsys.readouterr().out.splitlines() == [
+        "Here is what I found:",
+        "#1 Red Lamp by Lumo - 19.50",
+        "#2 Blue Mug - price not listed",
+        "   #2 It is blue.",
+        "   #1 It is red.",
+    ]

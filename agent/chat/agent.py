@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from agent.chat import answers, refine
 from agent.chat.explain import explain_why, explain_why_not, help_text, item_line
+from agent.chat.guard import OutputGuard
 from agent.chat.state import ChatState, Conversation, anonymous_shopper
 from agent.intents.parse import CatalogWords, Parsed, focus_text, search_text
 from agent.intents.router import IntentRouter, build_router
@@ -17,7 +18,6 @@ from agent.reasons.fallback import Asked
 from agent.reasons.writer import Reason
 from agent.recommender import Agent, Recommendation
 from agent.safety.guard import screen
-from agent.safety.output import ReplyContext, check_reply, prompt_secrets
 from retrieval.filters import Constraints
 from retrieval.items import Item
 from retrieval.retriever import Candidate
@@ -78,7 +78,10 @@ class ChatAgent:
     others: Callable[[str], Sequence[str]] | None = None
     allowed_domains: tuple[str, ...] = ()
     output_checks: bool = True  # off only to measure what the checks stop
-    _secrets: tuple[tuple[str, int], tuple[str, ...]] | None = field(default=None, init=False, repr=False)
+    _guard: OutputGuard = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._guard = OutputGuard(self.agent.current_prompt, self.others, self.allowed_domains)
 
     @classmethod
     def over(
@@ -184,8 +187,7 @@ class ChatAgent:
         """The reply as the widget may render it: no markup, leaks or unbacked offers (else replaced)."""
         if not self.output_checks:
             return reply
-        shown = (*conv.shown_recommendations(), *reply.items, *reply.explained)
-        safe = check_reply(reply.text, self._context(conv, [r.item for r in shown]))
+        safe = self._guard.check(conv, reply.text, [r.item for r in (*reply.items, *reply.explained)])
         if safe.blocked:
             return Reply(safe.text, "blocked")
         return replace(reply, text=safe.text)
@@ -194,23 +196,8 @@ class ChatAgent:
         """The text as it may be rendered beside these items, or None when it must not be shown."""
         if not self.output_checks:
             return text
-        shown = [r.item for r in conv.shown_recommendations()]
-        safe = check_reply(text, self._context(conv, [*shown, *items]))
+        safe = self._guard.check(conv, text, items)
         return None if safe.blocked else safe.text
-
-    def _context(self, conv: Conversation, items: Sequence[Item]) -> ReplyContext:
-        prompt = self.agent.current_prompt()
-        # Cached per prompt version: a newly activated studio version brings its own secrets.
-        if self._secrets is None or self._secrets[0] != (prompt.name, prompt.version):
-            self._secrets = ((prompt.name, prompt.version), prompt_secrets(prompt))
-        shopper = conv.state.shopper
-        return ReplyContext(
-            items=tuple({i.item_id: i for i in items}.values()),
-            shopper=shopper,
-            other_shoppers=tuple(self.others(shopper.shopper_id)) if self.others else (),
-            secrets=self._secrets[1],
-            allowed_domains=self.allowed_domains,
-        )
 
     def _safely(self, turn: Callable[[], Reply], what: str) -> Reply:
         try:
@@ -372,23 +359,6 @@ class ChatAgent:
         conv.state, header = refine.others(replace(before, like_item_id=None, wants=""))
         return self._recommend(conv, header)
 
-    def _loosened(
-        self, shopper: Shopper, k: int, wanted: str, c: Constraints, like: str | None, focus: str | None
-    ) -> tuple[Constraints, str]:
-        """The constraints, or with the first of material, colour, size dropped that lets something
-        through ("cotton nightwear" where no nightwear says its fabric), and what was dropped."""
-        if self.agent.candidates(shopper, k, wanted, c, like, focus):
-            return c, ""
-        options = (
-            (c.materials, replace(c, materials=()), "made of {}"),
-            (c.colours, replace(c, colours=()), "{}"),
-            (c.sizes, replace(c, sizes=()), "size {}"),
-        )
-        for values, looser, words in options:
-            if values and self.agent.candidates(shopper, k, wanted, looser, like, focus):
-                return looser, words.format(" or ".join(values))
-        return c, ""
-
     def _others(self, conv: Conversation, parsed: Parsed) -> Reply:
         conv.state, header = refine.others(conv.state)
         return self._recommend(conv, header)
@@ -407,8 +377,9 @@ class ChatAgent:
         wanted = search_text(state.wants)
         focus = focus_text(state.wants, self.vocab, constraints)
         asked = Asked(state.wants, state.constraints)
-        constraints, missing = self._loosened(
-            state.shopper, k, wanted, constraints, state.like_item_id, focus
+        constraints, missing = refine.loosened(
+            constraints,
+            lambda c: bool(self.agent.candidates(state.shopper, k, wanted, c, state.like_item_id, focus)),
         )
         if missing:
             header = f"Nothing here is listed as {missing}, so these come closest:"

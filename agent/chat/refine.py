@@ -7,7 +7,7 @@ the header of the list to show; the chat then retrieves for that state.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -168,6 +168,22 @@ def _changes(parsed: Parsed) -> list[str]:
         out.append(f"in {', '.join(parsed.colours)}")
     out += [f"not by {b}" for b in parsed.avoid_brands]
     return out
+
+
+def loosened(c: Constraints, finds: Callable[[Constraints], bool]) -> tuple[Constraints, str]:
+    """The constraints, or with the first of material, colour, size dropped that lets `finds` find
+    something ("cotton nightwear" where no nightwear says its fabric), and the words for what was dropped."""
+    if finds(c):
+        return c, ""
+    options = (
+        (c.materials, replace(c, materials=()), "made of {}"),
+        (c.colours, replace(c, colours=()), "{}"),
+        (c.sizes, replace(c, sizes=()), "size {}"),
+    )
+    for values, looser, words in options:
+        if values and finds(looser):
+            return looser, words.format(" or ".join(values))
+    return c, ""
 
 
 def avoided_ids(items: Sequence[Item], state: ChatState) -> frozenset[str]:

@@ -22,7 +22,7 @@ import contextlib
 import logging
 import queue
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from finetune.runtime.decoding import TOP_K, TOP_P
@@ -40,6 +40,29 @@ from whythis.errors import ModelError
 log = logging.getLogger(__name__)
 # A shared beginning shorter than this is not worth a separate pass.
 MIN_SHARED_TOKENS = 16
+
+
+@dataclass
+class _Ends:
+    """Collects each sequence's tokens from the engine's callback and hands on each finished one."""
+
+    cancelled: Cancelled | None
+    finished: queue.Queue[tuple[int, list[int]]] = field(default_factory=queue.Queue)
+    produced: dict[int, list[int]] = field(default_factory=dict)
+    gone: bool = False  # the reader stopped: every sequence stops
+
+    def on_token(self, step: Any) -> bool:
+        """The engine's per-token callback (from its worker threads); True stops that sequence."""
+        # An error escaping here would abort the process, so it stops the sequence instead.
+        try:
+            ids = self.produced.setdefault(step.batch_id, [])
+            ids.append(step.token_id)
+            if step.is_last:
+                self.finished.put((step.batch_id, ids))
+            return self.gone or (self.cancelled is not None and self.cancelled(step.batch_id))
+        except Exception:
+            log.exception("stopping sequence %s after an error in the token callback", step.batch_id)
+            return True
 
 
 @dataclass
@@ -76,23 +99,7 @@ class CT2Generator:
         """(index, answer) as each sequence of the batch ends; a cancelled one stops at its next token."""
         if not prompts:
             return
-        finished: queue.Queue[tuple[int, list[int]]] = queue.Queue()
-        produced: dict[int, list[int]] = {}
-        gone = [False]  # the caller stopped reading: every sequence stops
-
-        def on_token(step: Any) -> bool:
-            # Called from the engine's worker threads, one batch index per thread at a time; an error
-            # escaping here would abort the process, so it stops the sequence instead.
-            try:
-                ids = produced.setdefault(step.batch_id, [])
-                ids.append(step.token_id)
-                if step.is_last:
-                    finished.put((step.batch_id, ids))
-                return gone[0] or (cancelled is not None and cancelled(step.batch_id))
-            except Exception:
-                log.exception("stopping sequence %s after an error in the token callback", step.batch_id)
-                return True
-
+        ends = _Ends(cancelled)
         tokens, shared = self._inputs(prompts)
         results = self.engine.generate_batch(
             tokens,
@@ -100,12 +107,12 @@ class CT2Generator:
             **self._decoding(max_new_tokens, temperature),
             **self._split(len(prompts)),
             asynchronous=True,
-            callback=on_token,
+            callback=ends.on_token,
         )
         try:
-            yield from self._as_finished(prompts, results, finished, cancelled)
+            yield from self._as_finished(prompts, results, ends.finished, cancelled)
         finally:
-            gone[0] = True
+            ends.gone = True
             # Every sequence stops at its next token; wait for that so no work outlives the call.
             for result in results:
                 with contextlib.suppress(Exception):  # a failure was raised above, or nobody reads it

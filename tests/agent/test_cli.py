@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from agent.cli import print_turn
-from agent.sessions.events import DoneEvent, ItemCard, ReasonEvent, TextChunk
+from agent.sessions.events import DoneEvent, Event, ItemCard, ReasonEvent, TextChunk
 from whythis.cli import main
 
 
@@ -65,7 +65,7 @@ def test_index_build_then_reuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 def test_the_terminal_prints_the_cards_first_then_each_reason_as_it_comes(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    events = [
+    events: list[Event] = [
         TextChunk(text="Here is what I found:"),
         ItemCard(item_id="a", position=1, title="Red Lamp", brand="Lumo", price=19.5, explain="why #1?"),
         ItemCard(item_id="b", position=2, title="Blue Mug", price=None, explain="why #2?"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,5 +157,30 @@ class SteppedGenerator(ScriptedGenerator):
         """(index, scripted answer), last prompt first."""
         self.temperatures.append(temperature)
         for index in reversed(range(len(prompts))):
+            if cancelled is None or not cancelled(index):
+                yield index, self._next(prompts[index])
+
+
+@dataclass
+class GatedGenerator(ScriptedGenerator):
+    """Finishes one prompt per `step` released (last prompt first); skips the prompts cancelled by then."""
+
+    steps: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
+    asked: list[Callable[[int], bool]] = field(default_factory=list)  # each call's cancelled callback
+
+    def left(self) -> bool:
+        """True once the latest call's caller no longer wants its first prompt (the shopper left)."""
+        return bool(self.asked) and self.asked[-1](0)
+
+    def generate_each(
+        self,
+        prompts: Sequence[Rendered],
+        max_new_tokens: int | None = None,
+        temperature: float = 0.0,
+        cancelled: Callable[[int], bool] | None = None,
+    ) -> Iterator[tuple[int, str]]:
+        self.asked.append(cancelled or (lambda _: False))
+        for index in reversed(range(len(prompts))):
+            self.steps.acquire()
             if cancelled is None or not cancelled(index):
                 yield index, self._next(prompts[index])

@@ -56,31 +56,6 @@ class BlockingGenerator(ScriptedGenerator):
         return super().generate(prompts, max_new_tokens, temperature)
 
 
-@dataclass
-class GatedGenerator(ScriptedGenerator):
-    """Finishes one prompt per `step` released (last prompt first); skips the prompts cancelled by then."""
-
-    steps: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
-    asked: list[Callable[[int], bool]] = field(default_factory=list)  # each call's cancelled callback
-
-    def left(self) -> bool:
-        """True once the latest call's caller no longer wants its first prompt (the shopper left)."""
-        return bool(self.asked) and self.asked[-1](0)
-
-    def generate_each(
-        self,
-        prompts: Sequence[Rendered],
-        max_new_tokens: int | None = None,
-        temperature: float = 0.0,
-        cancelled: Callable[[int], bool] | None = None,
-    ) -> Iterator[tuple[int, str]]:
-        self.asked.append(cancelled or (lambda _: False))
-        for index in reversed(range(len(prompts))):
-            self.steps.acquire()
-            if cancelled is None or not cancelled(index):
-                yield index, self._next(prompts[index])
-
-
 @pytest.fixture(scope="session")
 def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
     return fake_agent(tmp_path_factory.mktemp("cache"))

@@ -28,8 +28,7 @@ from agent.recommender import load_agent
 from agent.sessions.known_shoppers import load_shoppers
 from agent.sessions.store import open_store
 from retrieval.catalog import demo_catalog_path
-from tests.fakes import KeywordEmbedder, ScriptedGenerator, fake_runtime
-from tests.ui.conftest import GatedGenerator
+from tests.fakes import GatedGenerator, KeywordEmbedder, ScriptedGenerator, fake_runtime
 from ui.app import build_app
 from ui.auth import hash_password
 from ui.serve_config import ServeConfig, StaffUser

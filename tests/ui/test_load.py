@@ -18,7 +18,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from tests.ui.conftest import BlockingGenerator, GatedGenerator, parse_sse
+from tests.fakes import GatedGenerator
+from tests.ui.conftest import BlockingGenerator, parse_sse
 from ui.app import build_app
 from ui.serve_config import ServeConfig
 from ui.services import Services
@@ -118,7 +119,7 @@ def test_twenty_concurrent_shoppers_all_finish_every_turn(
     assert len(tally.statuses) == SHOPPERS * (1 + len(TURNS))
     assert set(tally.statuses) == {200} and set(tally.last_events) == {"done"}
     assert tally.busy > 0  # 20 at once against room for 4: the 503 path was taken and retried
-    assert services.pool.in_flight == 0
+    wait_for(lambda: services.pool.in_flight == 0, "the finished turns to free their slots")
 
 
 def test_a_client_leaving_while_queued_frees_its_slot_and_its_session(
@@ -145,7 +146,7 @@ def test_a_client_leaving_while_queued_frees_its_slot_and_its_session(
         finally:
             generator.release.set()
             running.join()
-        assert services.pool.in_flight == 0
+        wait_for(lambda: services.pool.in_flight == 0, "the finished turn to free its slot")
 
 
 def test_cards_arrive_before_any_reason_and_a_client_leaving_mid_turn_stops_generation(

@@ -18,12 +18,13 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import ValidationError
 
 from agent.config import AgentConfig, load_agent_config
-from agent.recommender import load_agent
+from agent.recommender import Agent, load_agent
 from finetune.runtime.generator import GeneratorConfig
 from finetune.runtime.remote import OpenAIGenerator
 from prompts.render import Rendered
 from retrieval.catalog import demo_catalog_path
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
+from retrieval.shoppers import Shopper
 from tests.fakes import KeywordEmbedder
 from whythis.errors import ConfigError, ModelError
 
@@ -254,16 +255,23 @@ def test_load_generator_picks_the_server_without_importing_torch() -> None:
     assert done.stdout.split() == ["OpenAIGenerator", "openai:whythis", "False"]
 
 
+def agent_on(server: FakeServer) -> Agent:
+    """The demo shop's agent generating on the fake server."""
+    generator = server.generator()
+    config = AgentConfig(generator=generator.config)
+    return load_agent(config, demo_catalog_path(), generator=generator, embedder=KeywordEmbedder())
+
+
+def maya() -> Shopper:
+    return load_shopper(next(p for p in demo_shopper_paths() if p.stem.startswith("maya")))
+
+
 def test_agent_recommends_end_to_end_on_the_server_backend(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WHYTHIS_CACHE_DIR", str(tmp_path))
     server = FakeServer()
-    generator = server.generator()
-    config = AgentConfig(generator=generator.config)
-    agent = load_agent(config, demo_catalog_path(), generator=generator, embedder=KeywordEmbedder())
-    shopper = load_shopper(next(p for p in demo_shopper_paths() if p.stem.startswith("maya")))
-    recs = agent.recommend(shopper, 2)
+    recs = agent_on(server).recommend(maya(), 2)
     assert len(recs) == 2 and len(server.requests) >= 2
     for rec in recs:
         assert rec.reason.source in ("model", "model-retry", "fallback") and rec.reason.text
@@ -303,15 +311,7 @@ def test_a_chat_turn_streams_cards_then_checked_reasons_on_the_server_backend(
 
     monkeypatch.setenv("WHYTHIS_CACHE_DIR", str(tmp_path))
     server = FakeServer()
-    generator = server.generator()
-    agent = load_agent(
-        AgentConfig(generator=generator.config),
-        demo_catalog_path(),
-        generator=generator,
-        embedder=KeywordEmbedder(),
-    )
-    shopper = load_shopper(next(p for p in demo_shopper_paths() if p.stem.startswith("maya")))
-    _, stream = session_manager(agent).open(shopper)
+    _, stream = session_manager(agent_on(server)).open(maya())
     events = list(stream)
     cards = [e for e in events if isinstance(e, ItemCard)]
     reasons = [e for e in events if isinstance(e, ReasonEvent)]

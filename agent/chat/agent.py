@@ -377,13 +377,12 @@ class ChatAgent:
         wanted = search_text(state.wants)
         focus = focus_text(state.wants, self.vocab, constraints)
         asked = Asked(state.wants, state.constraints)
-        constraints, missing = refine.loosened(
+        constraints, missing, found = refine.loosened(
             constraints,
-            lambda c: bool(self.agent.candidates(state.shopper, k, wanted, c, state.like_item_id, focus)),
+            lambda c: self.agent.candidates(state.shopper, k, wanted, c, state.like_item_id, focus),
         )
         if missing:
             header = f"Nothing here is listed as {missing}, so these come closest:"
-        found = self.agent.candidates(state.shopper, k, wanted, constraints, state.like_item_id, focus)
         if not found:
             return Reply("Nothing in the catalog fits all of that. Try loosening a constraint.", "empty")
         conv.state = state.showing(tuple(c.item.item_id for c in found))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from agent.chat.state import ChatState
 from agent.intents.parse import Parsed
@@ -18,6 +18,7 @@ from agent.recommender import Recommendation
 from retrieval.filters import Constraints
 from retrieval.items import Item
 
+T = TypeVar("T")
 _NOT_THIS_BRAND = re.compile(r"\b(not|no|other than|another|different|other)\b[^.]{0,20}\bbrands?\b")
 _OTHER_COLOUR = re.compile(r"\b(another|other|different)\s+colou?rs?\b")
 _LIKE_THIS = re.compile(r"\b(like|similar|same)\b")
@@ -170,20 +171,22 @@ def _changes(parsed: Parsed) -> list[str]:
     return out
 
 
-def loosened(c: Constraints, finds: Callable[[Constraints], bool]) -> tuple[Constraints, str]:
-    """The constraints, or with the first of material, colour, size dropped that lets `finds` find
-    something ("cotton nightwear" where no nightwear says its fabric), and the words for what was dropped."""
-    if finds(c):
-        return c, ""
+def loosened(c: Constraints, search: Callable[[Constraints], list[T]]) -> tuple[Constraints, str, list[T]]:
+    """The constraints, or with the first of material, colour, size dropped that lets `search` find
+    something ("cotton nightwear" where no nightwear says its fabric); the words for what was dropped,
+    and what was found."""
+    found = search(c)
+    if found:
+        return c, "", found
     options = (
         (c.materials, replace(c, materials=()), "made of {}"),
         (c.colours, replace(c, colours=()), "{}"),
         (c.sizes, replace(c, sizes=()), "size {}"),
     )
     for values, looser, words in options:
-        if values and finds(looser):
-            return looser, words.format(" or ".join(values))
-    return c, ""
+        if values and (looser_found := search(looser)):
+            return looser, words.format(" or ".join(values)), looser_found
+    return c, "", []
 
 
 def avoided_ids(items: Sequence[Item], state: ChatState) -> frozenset[str]:

@@ -250,11 +250,10 @@ class SessionManager:
         if reply.error is not None:
             out.append(ErrorEvent(code=reply.error, message=reply.text))
         else:
-            out.extend(text_chunks(reply.lead if reply.items or reply.cards else reply.text))
+            out.extend(text_chunks(reply.lead if reply.cards else reply.text))
         positions = _positions(session)
         if reply.cards is not None:
             out.extend(item_card(c.item, positions[c.item.item_id]) for c in reply.cards.candidates)
-        out.extend(item_card(r.item, positions[r.item.item_id], r) for r in reply.items)
         out.extend(evidence_event(r, positions.get(r.item.item_id), self._title) for r in reply.explained)
         return out
 

@@ -1,4 +1,4 @@
-"""CLI commands of the agent: recommend, chat, index build|info, feedback."""
+"""CLI commands of the agent: recommend, chat, index build|info, feedback, reasons self-train."""
 
 from __future__ import annotations
 
@@ -12,16 +12,23 @@ import typer
 
 from agent.compose import build_runtime
 from agent.config import AgentConfig, load_agent_config
+from agent.reasons.batching import BatchingGenerator
+from agent.reasons.selftrain import SelfTrainConfig, SelfTrainReport, self_train_rows, shop_pairs, write_rows
+from agent.reasons.training_rows import giftcards_pairs
 from agent.reasons.writer import format_number
 from agent.recommender import Agent, build_retriever, index_folder, load_agent
 from agent.sessions.events import DoneEvent, ErrorEvent, Event, ItemCard, ReasonEvent, TextChunk
 from agent.sessions.feedback_export import export_feedback
 from agent.sessions.store import default_db_path, open_store
+from finetune.runtime.backends import load_generator
 from retrieval.catalog import demo_catalog_path, load_catalog
+from retrieval.datasets import dataset_path
 from retrieval.index import read_manifest
-from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
+from retrieval.shopper_loaders import demo_shopper_paths, load_amazon2023_users, load_shopper
 from retrieval.shoppers import Shopper
+from whythis.config import load_config
 from whythis.errors import DataError
+from whythis.runinfo import write_run
 
 CatalogOpt = Annotated[
     Path | None, typer.Option("--catalog", "-c", help="Catalog CSV/JSONL (default: the demo shop).")
@@ -241,9 +248,51 @@ def feedback_export(
     typer.echo(json.dumps({**report.as_dict(), "output": str(output)}, indent=2))
 
 
+reasons_app = typer.Typer(help="Reasons as training data.", no_args_is_help=True)
+SELF_TRAIN = Path(__file__).resolve().parents[1] / "configs" / "selftrain.toml"
+
+
+@reasons_app.command("self-train")
+def reasons_self_train(
+    config: Annotated[Path, typer.Option("--config", help="Self-training config TOML.")] = SELF_TRAIN,
+    set_: SetOpt = None,
+) -> None:
+    """Draw the first-stage model's reasons for real shoppers, keep the verified ones as prompt rows."""
+    cfg = load_config(SelfTrainConfig, config, set_)
+    if not Path(cfg.adapter).is_dir():
+        raise DataError(f"no adapter folder at {cfg.adapter}; train it first: {STAGE_ONE}")
+    catalog, users = dataset_path("myntra", "products.csv"), dataset_path("amazon2023", "train.jsonl")
+    settings = load_agent_config(None, self_train_settings(cfg))
+    batcher = BatchingGenerator(load_generator(settings.generator), max_batch=cfg.threads * 3)
+    agent = load_agent(settings, catalog, "myntra", generator=batcher)
+    pairs = shop_pairs(load_amazon2023_users(users), agent.candidates, giftcards_pairs(None), cfg)
+    report = SelfTrainReport()
+    output = Path(cfg.output)
+    try:
+        write_rows(self_train_rows(agent.writer, pairs, report, cfg.threads), output)
+    finally:
+        batcher.stop()
+    gifts = dataset_path("giftcards", "Gift_Cards_5.jsonl")
+    write_run(output.parent, "selftrain", cfg.model_dump(), [catalog, users, gifts], report.as_dict())
+    typer.echo(json.dumps({**report.as_dict(), "output": str(output)}, indent=2))
+
+
+STAGE_ONE = "whythis finetune --config configs/finetune/xrec-smollm2.toml"
+
+
+def self_train_settings(cfg: SelfTrainConfig) -> list[str]:
+    """The agent settings the draw runs with: the first-stage adapter, several answers per card."""
+    return [
+        f"generator.adapter={cfg.adapter}", "generator.reuse_prefix=false", f"generator.seed={cfg.seed}",
+        f"reasons.candidates={cfg.draws}", f"reasons.candidate_temperature={cfg.temperature}",
+        "reasons.retries=0", "reasons.cache_entries=0",
+    ]  # fmt: skip
+
+
 def register(app: typer.Typer) -> None:
     """Attach the agent's commands to the root CLI."""
     app.command("recommend")(recommend)
     app.command("chat")(chat)
     app.add_typer(index_app, name="index")
     app.add_typer(feedback_app, name="feedback")
+    app.add_typer(reasons_app, name="reasons")

@@ -27,6 +27,14 @@ class ReasonConfig(BaseModel):
     # the rest (BENCHMARKS.md), so the shop shows the grounded template at once; raise it where it pays.
     retries: int = Field(default=0, ge=0, le=3)
     retry_temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    candidates: int = Field(
+        default=4,
+        ge=1,
+        le=8,
+        description="answers drawn per card in one batch; the most personal, specific passing one is shown "
+        "(agent/reasons/choose.py); 1: the greedy answer alone",
+    )
+    candidate_temperature: float = Field(default=0.7, gt=0.0, le=2.0)
     max_sentences: int = Field(default=2, ge=1, le=5)
     cache_entries: int = Field(default=2048, ge=0, description="checked reasons kept per process; 0: none")
 

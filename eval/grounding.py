@@ -1,16 +1,18 @@
-"""`whythis eval grounding`: claim-level grounding precision of generated and shown reasons, and the
-checker's precision/recall on hand-labelled claims (eval/data/claims_labelled.yaml).
+"""`whythis eval grounding`: claim-level grounding precision of generated and shown reasons, the voice
+figures of the shown ones (agent/reasons/figures.py), and the checker's precision/recall on hand-labelled
+claims (eval/data/claims_labelled.yaml).
 
-Generated texts are what the model wrote (first try and retry); shown texts are what the agent
-displays after the regenerate-then-fallback flow. Precision = supported atomic claims / counted
-atomic claims (filler such as "Recommended because" is not a claim).
+The shoppers are amazon2023's validation users (the shop stage trains on its training users) with
+Myntra candidates. Generated texts are everything the model wrote (each drawn candidate, each retry);
+shown texts are what the agent displays after the draw-check-choose-or-fallback flow. Precision =
+supported atomic claims / counted atomic claims (filler such as "Recommended because" is not a claim).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,12 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.config import AgentConfig
 from agent.grounding.check import GroundingChecker, GroundingResult
-from agent.reasons.writer import Reason, ReasonStats, ReasonWriter, tidy
+from agent.reasons.figures import Shown, figures_markdown, shown_reason, voice_figures
+from agent.reasons.writer import Reason, ReasonStats, ReasonWriter
 from agent.recommender import Agent, load_agent
 from eval.audit import audit_markdown, audit_scores
 from eval.audit_data import LABELS, PAIRS, load_brands, load_labels, load_pairs
-from finetune.runtime.generator import Generator
-from prompts.render import Rendered
 from retrieval.datasets import dataset_path
 from retrieval.items import CatalogRow
 from retrieval.retriever import Candidate, Evidence
@@ -116,27 +117,6 @@ def _ratio(a: int, b: int) -> float:
 
 
 @dataclass
-class RecordingGenerator:
-    """Passes prompts to a generator and keeps every raw answer, first tries and retries alike."""
-
-    inner: Generator
-    name: str = "recording"
-    answers: list[str] = field(default_factory=list)
-
-    def generate(
-        self, prompts: Sequence[Rendered], max_new_tokens: int | None = None, temperature: float = 0.0
-    ) -> list[str]:
-        """The inner generator's answers, recorded."""
-        out = self.inner.generate(prompts, max_new_tokens, temperature)
-        self.answers += out
-        return out
-
-    def stream(self, prompt: Rendered, max_new_tokens: int | None = None) -> Iterator[str]:
-        """The inner generator's stream (not recorded: the eval does not stream)."""
-        return self.inner.stream(prompt, max_new_tokens)
-
-
-@dataclass
 class Tally:
     """Atomic claims counted by kind and verdict, with a few examples of each."""
 
@@ -179,6 +159,7 @@ class _Run:
     shown: Tally = field(default_factory=Tally)
     rejected: Counter[str] = field(default_factory=Counter)
     sources: Counter[str] = field(default_factory=Counter)
+    voices: list[Shown] = field(default_factory=list)
 
     def add(
         self,
@@ -186,35 +167,37 @@ class _Run:
         shopper: Shopper,
         candidates: Sequence[Candidate],
         reasons: Sequence[Reason],
-        answers: Sequence[str],
     ) -> None:
         """Check every text generated for one shopper's candidates, and the reasons shown."""
         context = writer.context(shopper)
-        by_item = _answers_by_item(answers, candidates, reasons)
         for reason, candidate in zip(reasons, candidates, strict=True):
             item, evidence = candidate.item, candidate.evidence
-            for raw in by_item[item.item_id]:
-                text = tidy(raw, writer.config.max_sentences)
+            for text in model_texts(reason):
                 result = writer.checker.check(text, item, shopper, context, evidence)
                 self.generated.add(text, result)
                 self.rejected.update(c.kind for c in result.failures)
             self.shown.add(reason.text, writer.checker.check(reason.text, item, shopper, context, evidence))
             self.sources[reason.source] += 1
+            self.voices.append(shown_reason(writer, shopper, candidate, reason))
+
+
+def model_texts(reason: Reason) -> list[str]:
+    """Every text the model wrote for a card: the rejected ones, the passing ones not chosen, the shown."""
+    shown = [reason.text] if reason.source != "fallback" else []
+    return [*reason.rejected, *reason.alternatives, *shown]
 
 
 def generation_scores(
     agent: Agent, shoppers: Sequence[Shopper], pairs: int, per_shopper: int
 ) -> dict[str, Any]:
-    """Reasons for `pairs` (shopper, candidate) pairs: precision of generated vs shown texts, rejections."""
-    # A copy of the agent's writer whose LM calls are recorded, with counts of its own.
-    recorder = RecordingGenerator(agent.writer.generator)
-    writer = replace(agent.writer, generator=recorder, stats=ReasonStats())
+    """Reasons for `pairs` (shopper, candidate) pairs: precision of generated vs shown texts, rejections,
+    and the voice figures of what was shown."""
+    writer = replace(agent.writer, stats=ReasonStats())  # counts of its own
     run, done = _Run(), 0
     for shopper in shoppers[: math.ceil(pairs / per_shopper)]:
         candidates = agent.candidates(shopper, min(per_shopper, pairs - done))
-        start = len(recorder.answers)
         reasons = writer.write(shopper, candidates)
-        run.add(writer, shopper, candidates, reasons, recorder.answers[start:])
+        run.add(writer, shopper, candidates, reasons)
         done += len(reasons)
         if done >= pairs:
             break
@@ -223,31 +206,18 @@ def generation_scores(
         "generated": run.generated.summary(),
         "shown": run.shown.summary(),
         "shown_sources": dict(run.sources),
-        "texts_generated": len(recorder.answers),
+        "texts_generated": writer.stats.generated,
         "texts_rejected": writer.stats.rejected,
         "rejected_claim_kinds": dict(run.rejected),
+        "rejected_kinds": dict(writer.stats.rejected_claims),
+        "voice": voice_figures(run.voices),
     }
-
-
-def _answers_by_item(
-    answers: Sequence[str], candidates: Sequence[Candidate], reasons: Sequence[Reason]
-) -> dict[str, list[str]]:
-    # The writer generates one batch for every candidate, then one batch for those it rejected (in order).
-    ids = [c.item.item_id for c in candidates]
-    out: dict[str, list[str]] = {i: [] for i in ids}
-    first, rest = answers[: len(ids)], answers[len(ids) :]
-    for i, text in zip(ids, first, strict=False):
-        out[i].append(text)
-    retried = [r.item_id for r in reasons if r.source != "model"]
-    for i, text in zip(retried, rest, strict=False):
-        out[i].append(text)
-    return out
 
 
 def run_grounding(config: AgentConfig, pairs: int, per_shopper: int) -> tuple[dict[str, Any], list[Path]]:
     """Labelled-claims scores, then reasons for `pairs` amazon2023 shoppers x Myntra candidates."""
     catalog = dataset_path("myntra", "products.csv")
-    users = dataset_path("amazon2023", "train.jsonl")
+    users = dataset_path("amazon2023", "validation.jsonl")  # the shop stage trains on train.jsonl
     labelled = labelled_scores(load_labelled())
     agent = load_agent(config, catalog, "myntra")
     shoppers = load_amazon2023_users(users)
@@ -265,6 +235,7 @@ def grounding_markdown(metrics: dict[str, Any]) -> str:
     for name in ("generated", "shown"):
         t = gen[name]
         lines.append(f"| {name} | {t['claims']} | {t['supported']} | {t['precision']:.3f} |")
+    lines += ["", "Voice of the shown reasons:", "", *figures_markdown(gen["voice"])]
     lines += ["", "Claim precision per kind (generated texts):", ""]
     lines += [
         f"- {k}: {v['claims']} claims, precision {v['precision']:.3f}"

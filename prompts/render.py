@@ -40,6 +40,8 @@ class PromptFile(BaseModel):
     response_prefix: str = ""  # a template too: the opening may depend on the variables
     house_rules: list[str] = Field(default_factory=list)
     banned_phrases: list[str] = Field(default_factory=list)
+    # Allowed, but a candidate without them is preferred: template wording, empty praise.
+    stock_phrases: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)

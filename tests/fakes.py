@@ -163,7 +163,8 @@ class SteppedGenerator(ScriptedGenerator):
 
 @dataclass
 class GatedGenerator(ScriptedGenerator):
-    """Finishes one prompt per `step` released (last prompt first); skips the prompts cancelled by then."""
+    """Finishes one prompt (with all its draws) per `step` released (last prompt first); skips the prompts
+    cancelled by then."""
 
     steps: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
     asked: list[Callable[[int], bool]] = field(default_factory=list)  # each call's cancelled callback
@@ -179,8 +180,20 @@ class GatedGenerator(ScriptedGenerator):
         temperature: float = 0.0,
         cancelled: Callable[[int], bool] | None = None,
     ) -> Iterator[tuple[int, str]]:
+        for index, answers in self.generate_drawn(prompts, 1, max_new_tokens, temperature, cancelled):
+            yield index, answers[0]
+
+    def generate_drawn(
+        self,
+        prompts: Sequence[Rendered],
+        draws: int,
+        max_new_tokens: int | None = None,
+        temperature: float = 0.7,
+        cancelled: Callable[[int], bool] | None = None,
+    ) -> Iterator[tuple[int, list[str]]]:
+        """A prompt's draws all finish at its step, as an engine reading the prompt once answers them."""
         self.asked.append(cancelled or (lambda _: False))
         for index in reversed(range(len(prompts))):
             self.steps.acquire()
             if cancelled is None or not cancelled(index):
-                yield index, self._next(prompts[index])
+                yield index, [self._next(prompts[index]) for _ in range(draws)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from agent.recommender import Agent
 from agent.sessions.known_shoppers import Shoppers
@@ -156,8 +156,23 @@ def metrics_markdown(preview: Preview | None, title: str, versioned: bool = True
             f"- mean words: {m.mean_words:.1f}",
             f"- banned-phrase hits: {m.banned_hits}",
             f"- distinct-2: {m.distinct_2:.2f}",
+            *_voice_lines(m.voice),
         ]
     )
+
+
+def _voice_lines(voice: dict[str, Any]) -> list[str]:
+    if not voice:
+        return []
+    return [
+        f"- written by the model: {voice['model_written']:.0%}; the model's, true and coherent: "
+        f"{voice['model_true_and_coherent']:.0%}",
+        f"- true and coherent (all shown): {voice['true_and_coherent']:.0%}",
+        f"- personal: {voice['personal']:.0%} of {voice['personal_of']}; specific: {voice['specific']:.0%}; "
+        f"stock phrases: {voice['stock']:.0%}",
+        f"- distinct-2 per shopper: {voice['distinct_2_per_shopper']:.2f}; per item: "
+        f"{voice['distinct_2_per_item']:.2f}",
+    ]
 
 
 def history_table(versions: PromptVersions, name: str) -> Table:

@@ -4,8 +4,9 @@ Chat turns run on several threads and each asks the LM for a handful of reasons.
 little more than a single prompt, so one background thread gathers the requests that arrive within a
 short window (or until `max_batch` prompts), calls the wrapped generator once, and hands every caller its
 own answers as each one finishes. Only requests with the same `max_new_tokens` and `temperature` are
-merged; first answers (greedy) go before retries (sampled), so a new turn's reasons never wait behind
-another turn's second tries. A caller that stops reading (its shopper left) cancels its prompts.
+merged (and the same number of draws per prompt); first answers (greedy, or a card's drawn candidates)
+go before retries (sampled), so a new turn's reasons never wait behind another turn's second tries. A
+caller that stops reading (its shopper left) cancels its prompts.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from collections.abc import Generator as Gen
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from finetune.runtime.generator import Cancelled, Generator, answers_as_done
+from finetune.runtime.generator import Cancelled, Generator, drawn_as_done
 from prompts.render import Rendered
 
 log = logging.getLogger(__name__)
 
-_Key = tuple[int | None, float]
+# (max_new_tokens, temperature, draws per prompt)
+_Key = tuple[int | None, float, int]
 _END = object()
 
 
@@ -33,7 +35,7 @@ class _Request:
     prompts: Sequence[Rendered]
     key: _Key
     cancelled: Cancelled | None = None
-    answers: queue.Queue[tuple[int, str] | BaseException | object] = field(default_factory=queue.Queue)
+    answers: queue.Queue[tuple[int, list[str]] | BaseException | object] = field(default_factory=queue.Queue)
     abandoned: bool = False
 
     def gone(self, index: int) -> bool:
@@ -87,9 +89,26 @@ class BatchingGenerator:
         cancelled: Cancelled | None = None,
     ) -> Gen[tuple[int, str], None, None]:
         """(index, answer) as each is finished, batched with other threads' prompts."""
+        for index, answers in self._answered(prompts, (max_new_tokens, temperature, 1), cancelled):
+            yield index, answers[0]
+
+    def generate_drawn(
+        self,
+        prompts: Sequence[Rendered],
+        draws: int,
+        max_new_tokens: int | None = None,
+        temperature: float = 0.7,
+        cancelled: Cancelled | None = None,
+    ) -> Gen[tuple[int, list[str]], None, None]:
+        """(index, `draws` sampled answers) as each prompt's are all in, batched with other threads'."""
+        yield from self._answered(prompts, (max_new_tokens, temperature, draws), cancelled)
+
+    def _answered(
+        self, prompts: Sequence[Rendered], key: _Key, cancelled: Cancelled | None
+    ) -> Gen[tuple[int, list[str]], None, None]:
         if not prompts:
             return
-        request = _Request(list(prompts), (max_new_tokens, temperature), cancelled)
+        request = _Request(list(prompts), key, cancelled)
         with self._lock:  # enqueued with a live thread, never behind a stop
             self._ensure_thread()
             self._queue.put(request)
@@ -162,13 +181,13 @@ class BatchingGenerator:
                 return stop
 
     def _pick(self) -> _Request | None:
-        """The oldest greedy request (first answers before retries), else the oldest; drops unwanted."""
+        """The oldest first-answer request (greedy or drawn), else the oldest retry; drops unwanted ones."""
         for request in [r for r in self._held if not r.wanted()]:
             self._held.remove(request)
             request.answers.put(_END)
         if not self._held:
             return None
-        first = next((r for r in self._held if r.key[1] == 0.0), self._held[0])
+        first = next((r for r in self._held if r.key[1] == 0.0 or r.key[2] > 1), self._held[0])
         self._held.remove(first)
         return first
 
@@ -200,14 +219,19 @@ class BatchingGenerator:
     def _run(self, batch: list[_Request]) -> None:
         prompts = [p for r in batch for p in r.prompts]
         owners = [(r, i) for r in batch for i in range(len(r.prompts))]
-        max_new_tokens, temperature = batch[0].key
+        max_new_tokens, temperature, draws = batch[0].key
         self.calls += 1
         try:
-            for index, answer in answers_as_done(
-                self.inner, prompts, max_new_tokens, temperature, lambda g: owners[g][0].gone(owners[g][1])
+            for index, answers in drawn_as_done(
+                self.inner,
+                prompts,
+                draws,
+                max_new_tokens,
+                temperature,
+                lambda g: owners[g][0].gone(owners[g][1]),
             ):
                 request, own = owners[index]
-                request.answers.put((own, answer))
+                request.answers.put((own, answers))
         except Exception as exc:  # every caller of the batch gets the error; the thread goes on
             log.warning("batched generation failed for %d prompts: %s", len(prompts), exc)
             for request in batch:

@@ -1,21 +1,24 @@
-"""Reasons: render the prompt, generate in a batch, check grounding, retry once, else fall back."""
+"""Reasons: render the prompt, draw candidates in a batch, check grounding, choose the best passing one
+(choose.py), else fall back to the grounded template."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from agent.config import ReasonConfig
 from agent.grounding.check import Claim, GroundingChecker
 from agent.grounding.matches import MatchedFact, matched_facts
 from agent.reasons.cache import ReasonCache, reason_key
+from agent.reasons.choose import Drawn, choose, voice_of
+from agent.reasons.coherence import incoherent
 from agent.reasons.evidence import Titles, evidence_lines
 from agent.reasons.fallback import Asked, grounded_fallback
 from agent.untrusted import neutralise
-from finetune.runtime.generator import Generator, answers_as_done
+from finetune.runtime.generator import Generator, drawn_as_done
 from prompts.render import PromptFile, Rendered, render
 from retrieval.items import Item
 from retrieval.retriever import Candidate, Evidence
@@ -35,6 +38,7 @@ class Reason:
     claims: tuple[Claim, ...]
     matches: tuple[MatchedFact, ...]
     rejected: tuple[str, ...] = ()
+    alternatives: tuple[str, ...] = ()  # the model's other passing candidates, not chosen
 
 
 @dataclass
@@ -46,9 +50,11 @@ class ReasonStats:
     fallbacks: int = 0
     rejected_claims: dict[str, int] = field(default_factory=dict)
 
-    def count_rejection(self, failures: Sequence[Claim]) -> None:
-        """Record one rejected text and the kinds of claim that sank it."""
+    def count_rejection(self, failures: Sequence[Claim], garbled: str | None = None) -> None:
+        """Record one rejected text and the kinds of claim (or the incoherence) that sank it."""
         self.rejected += 1
+        if garbled:
+            self.rejected_claims["incoherent"] = self.rejected_claims.get("incoherent", 0) + 1
         for claim in failures:
             self.rejected_claims[claim.kind] = self.rejected_claims.get(claim.kind, 0) + 1
 
@@ -216,36 +222,73 @@ class ReasonWriter:
         return [reason_key(p, version, self.generator.name, asked) for p in prompts]
 
     def _fresh(self, turn: _Turn, cancelled: Callable[[], bool]) -> Iterator[tuple[int, Reason, bool]]:
-        """Generate, check, retry and fall back: (index, reason, worth caching) as each is decided."""
+        """Draw, check, choose, retry and fall back: (index, reason, worth caching) as each is decided."""
         rejected: list[list[str]] = [[] for _ in turn.candidates]
-        todo = list(range(len(turn.candidates)))
+        todo, shown = list(range(len(turn.candidates))), list[str]()
         for attempt in range(self.config.retries + 1):
             if not todo or cancelled():
                 break
-            temperature = 0.0 if attempt == 0 else self.config.retry_temperature
-            source = "model" if attempt == 0 else "model-retry"
+            draws, temperature = self._drawing(attempt)
             left = set(todo)
-            for j, text in answers_as_done(
+            for j, texts in drawn_as_done(
                 self.generator,
                 [turn.prompts[i] for i in todo],
+                draws,
                 temperature=temperature,
                 cancelled=lambda _: cancelled(),
             ):
                 i = todo[j]
-                c = turn.candidates[i]
-                reason = self.check(turn.shopper, c.item, text, source, c.evidence, turn.asked.said, turn.who)
-                if reason is None:
-                    rejected[i].append(text)
+                source = "model" if attempt == 0 else "model-retry"
+                reason = self._best(turn, turn.candidates[i], texts, source, shown, rejected[i])
                 if reason is None and attempt == self.config.retries:  # no try left: the template now
-                    reason = self.fallback(turn.shopper, c, turn.asked, turn.who, tuple(rejected[i]))
+                    reason = self.fallback(
+                        turn.shopper, turn.candidates[i], turn.asked, turn.who, tuple(rejected[i])
+                    )
                 if reason is not None:
                     left.discard(i)
+                    shown.append(reason.text)
                     yield i, reason, True
             todo = [i for i in todo if i in left]
         stopped = cancelled()
         for i in todo:
             reason = self.fallback(turn.shopper, turn.candidates[i], turn.asked, turn.who, tuple(rejected[i]))
             yield i, reason, not stopped
+
+    def _drawing(self, attempt: int) -> tuple[int, float]:
+        """(answers per card, temperature) of a try: first the drawn candidates (greedy when one), then
+        one sampled answer per retry."""
+        if attempt > 0:
+            return 1, self.config.retry_temperature
+        draws = self.config.candidates
+        return draws, (0.0 if draws == 1 else self.config.candidate_temperature)
+
+    def _best(
+        self,
+        turn: _Turn,
+        candidate: Candidate,
+        texts: Sequence[str],
+        source: str,
+        shown: Sequence[str],
+        rejected: list[str],
+    ) -> Reason | None:
+        """The chosen passing text of a card's drawn ones (choose.py), or None; failures go to `rejected`."""
+        item, stock = candidate.item, self.current_prompt().stock_phrases
+        passing: list[tuple[Drawn, Reason]] = []
+        for draw, text in enumerate(texts):
+            reason = self.check(
+                turn.shopper, item, text, source, candidate.evidence, turn.asked.said, turn.who
+            )
+            if reason is None:
+                rejected.append(text)
+            elif all(reason.text != d.text for d, _ in passing):
+                voice = voice_of(reason.text, item, reason.claims, reason.matches, stock)
+                passing.append((Drawn(reason.text, voice, draw), reason))
+        if not passing:
+            return None
+        best = choose([d for d, _ in passing], shown)
+        chosen = next(r for d, r in passing if d is best)
+        others = tuple(d.text for d, _ in passing if d is not best)
+        return replace(chosen, rejected=tuple(rejected), alternatives=others)
 
     def check(
         self,
@@ -263,11 +306,13 @@ class ReasonWriter:
         context = self.context(shopper)
         voice = audience or self.config.audience
         result = self.checker.check(text, item, shopper, context, evidence, said, voice)
-        banned = [p for p in self.current_prompt().banned_phrases if p.lower() in text.lower()]
-        if result.ok and not banned and mentions_item(text, item):
+        prompt = self.current_prompt()
+        banned = [p for p in prompt.banned_phrases if p.lower() in text.lower()]
+        garbled = incoherent(text, voice, prompt.response_prefix)
+        if result.ok and not banned and not garbled and mentions_item(text, item):
             return Reason(item.item_id, text, source, result.claims, matched_facts(item, shopper, context))
-        self.stats.count_rejection(result.failures)
-        log.info("rejected reason for %s: %r (failures: %s)", item.item_id, text, result.failures)
+        self.stats.count_rejection(result.failures, garbled)
+        log.info("rejected reason for %s: %r (%s)", item.item_id, text, garbled or result.failures)
         return None
 
     def fallback(
@@ -284,7 +329,7 @@ class ReasonWriter:
         audience = audience or self.config.audience
         context = self.context(shopper)
         item, evidence = candidate.item, candidate.evidence
-        text = grounded_fallback(item, shopper, audience, context, evidence, asked, self._title)
+        text = grounded_fallback(item, shopper, audience, context, evidence, asked, self.title)
         result = self.checker.check(text, item, shopper, context, evidence, asked.said, audience)
         matches = matched_facts(item, shopper, context)
         return Reason(item.item_id, text, "fallback", result.claims, matches, rejected)
@@ -294,10 +339,11 @@ class ReasonWriter:
     ) -> Rendered:
         """The rendered reason prompt for one item and its evidence (also for the prompt studio)."""
         who = audience or self.config.audience
-        variables = reason_variables(shopper, item, who, self.context(shopper), evidence, self._title)
+        variables = reason_variables(shopper, item, who, self.context(shopper), evidence, self.title)
         return render(self.current_prompt(), variables)
 
-    def _title(self, item_id: str) -> str | None:
+    def title(self, item_id: str) -> str | None:
+        """The catalog title of an item id, or None."""
         found = self.catalog.get(item_id)
         return found.title if found is not None else None
 

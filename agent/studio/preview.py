@@ -1,17 +1,19 @@
 """Prompt drafts: strict validation against sample variables, and previews of a prompt on shoppers x items.
 
 A preview renders with the given prompt exactly as the ReasonWriter does (a copy of the writer with the
-prompt swapped in), generates, runs the grounding check, and reports what a shopper would have been shown.
+prompt swapped in), generates, runs the grounding check, and reports what a shopper would have been shown
+and its voice figures (model-written, true and coherent, personal, specific, variety, length).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
+from agent.reasons.figures import shown_reason, voice_figures
 from agent.reasons.writer import Reason, ReasonStats, ReasonWriter, reason_variables
 from finetune.training.data import XrecRow, xrec_variables
 from prompts.render import PromptFile, parse_prompt, render
@@ -156,6 +158,8 @@ class PreviewMetrics:
     mean_words: float
     banned_hits: int
     distinct_2: float
+    # The voice figures of the shown reasons, as `whythis eval grounding` reports them (figures.py).
+    voice: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,9 @@ def preview_prompt(
         PreviewRow(s.shopper_id, c.item.item_id, c.item.title, r.text, r.source, r.rejected)
         for (s, c), r in ((pairs[i], reasons[i]) for i in range(len(pairs)))
     )
-    return Preview(prompt.name, prompt.version, rows, preview_metrics(rows, draft.stats, prompt))
+    shown = [shown_reason(draft, s, c, reasons[i], audience=audience) for i, (s, c) in enumerate(pairs)]
+    metrics = replace(preview_metrics(rows, draft.stats, prompt), voice=voice_figures(shown))
+    return Preview(prompt.name, prompt.version, rows, metrics)
 
 
 def _by_shopper(pairs: Sequence[PreviewPair]) -> list[list[int]]:

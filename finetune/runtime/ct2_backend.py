@@ -44,22 +44,27 @@ MIN_SHARED_TOKENS = 16
 
 @dataclass
 class _Ends:
-    """Collects each sequence's tokens from the engine's callback and hands on each finished one."""
+    """Collects each sequence's tokens from the engine's callback and hands on each finished prompt (all
+    `draws` of its sequences ended)."""
 
     cancelled: Cancelled | None
-    finished: queue.Queue[tuple[int, list[int]]] = field(default_factory=queue.Queue)
-    produced: dict[int, list[int]] = field(default_factory=dict)
+    draws: int = 1
+    finished: queue.Queue[tuple[int, list[list[int]]]] = field(default_factory=queue.Queue)
+    produced: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    ended: dict[int, int] = field(default_factory=dict)
     gone: bool = False  # the reader stopped: every sequence stops
 
     def on_token(self, step: Any) -> bool:
         """The engine's per-token callback (from its worker threads); True stops that sequence."""
         # An error escaping here would abort the process, so it stops the sequence instead.
         try:
-            ids = self.produced.setdefault(step.batch_id, [])
-            ids.append(step.token_id)
+            index = step.batch_id
+            self.produced.setdefault((index, step.hypothesis_id), []).append(step.token_id)
             if step.is_last:
-                self.finished.put((step.batch_id, ids))
-            return self.gone or (self.cancelled is not None and self.cancelled(step.batch_id))
+                self.ended[index] = self.ended.get(index, 0) + 1
+                if self.ended[index] == self.draws:
+                    self.finished.put((index, [self.produced[(index, h)] for h in range(self.draws)]))
+            return self.gone or (self.cancelled is not None and self.cancelled(index))
         except Exception:
             log.exception("stopping sequence %s after an error in the token callback", step.batch_id)
             return True
@@ -97,15 +102,39 @@ class CT2Generator:
         cancelled: Cancelled | None = None,
     ) -> Iterator[tuple[int, str]]:
         """(index, answer) as each sequence of the batch ends; a cancelled one stops at its next token."""
+        for index, answers in self._drawn(prompts, 1, max_new_tokens, temperature, cancelled):
+            yield index, answers[0]
+
+    def generate_drawn(
+        self,
+        prompts: Sequence[Rendered],
+        draws: int,
+        max_new_tokens: int | None = None,
+        temperature: float = 0.7,
+        cancelled: Cancelled | None = None,
+    ) -> Iterator[tuple[int, list[str]]]:
+        """(index, `draws` sampled answers) as each prompt's last sequence ends; each prompt is read once."""
+        check_samples(draws, temperature)
+        yield from self._drawn(prompts, draws, max_new_tokens, temperature, cancelled)
+
+    def _drawn(
+        self,
+        prompts: Sequence[Rendered],
+        draws: int,
+        max_new_tokens: int | None,
+        temperature: float,
+        cancelled: Cancelled | None,
+    ) -> Iterator[tuple[int, list[str]]]:
         if not prompts:
             return
-        ends = _Ends(cancelled)
+        ends = _Ends(cancelled, draws)
         tokens, shared = self._inputs(prompts)
         results = self.engine.generate_batch(
             tokens,
             **shared,
             **self._decoding(max_new_tokens, temperature),
             **self._split(len(prompts)),
+            num_hypotheses=draws,
             asynchronous=True,
             callback=ends.on_token,
         )
@@ -122,9 +151,9 @@ class CT2Generator:
         self,
         prompts: Sequence[Rendered],
         results: Sequence[Any],
-        finished: queue.Queue[tuple[int, list[int]]],
+        finished: queue.Queue[tuple[int, list[list[int]]]],
         cancelled: Cancelled | None,
-    ) -> Iterator[tuple[int, str]]:
+    ) -> Iterator[tuple[int, list[str]]]:
         left = set(range(len(prompts)))
         while left:
             try:
@@ -135,11 +164,11 @@ class CT2Generator:
                 continue
             if index in left and not (cancelled is not None and cancelled(index)):
                 left.discard(index)
-                yield index, self._answer(prompts[index], ids)
+                yield index, [self._answer(prompts[index], one) for one in ids]
         for index in sorted(left):  # ended without a last-token call, or failed: the result says which
             result = results[index].result()
             if not (cancelled is not None and cancelled(index)):
-                yield index, self._answer(prompts[index], result.sequences_ids[0])
+                yield index, [self._answer(prompts[index], one) for one in result.sequences_ids]
 
     def generate_samples(
         self,

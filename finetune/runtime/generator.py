@@ -145,6 +145,50 @@ def answers_as_done(
     yield from zip(wanted, answers, strict=True)
 
 
+@runtime_checkable
+class DrawGenerator(Protocol):
+    """A backend that samples several answers to each prompt in one batch, reading each prompt once."""
+
+    def generate_drawn(
+        self,
+        prompts: Sequence[Rendered],
+        draws: int,
+        max_new_tokens: int | None = None,
+        temperature: float = 0.7,
+        cancelled: Cancelled | None = None,
+    ) -> Iterator[tuple[int, list[str]]]:
+        """(index, its `draws` sampled answers) per prompt as the last of them ends."""
+        ...
+
+
+def drawn_as_done(
+    generator: Generator,
+    prompts: Sequence[Rendered],
+    draws: int,
+    max_new_tokens: int | None = None,
+    temperature: float = 0.7,
+    cancelled: Cancelled | None = None,
+) -> Iterator[tuple[int, list[str]]]:
+    """(index, answers) per prompt as its answers are all in: one greedy answer when `draws` is 1, else
+    `draws` sampled ones (the backend's own way when it has one, else each prompt asked `draws` times)."""
+    if draws == 1:
+        for index, answer in answers_as_done(generator, prompts, max_new_tokens, temperature, cancelled):
+            yield index, [answer]
+        return
+    check_samples(draws, temperature)
+    if isinstance(generator, DrawGenerator):
+        yield from generator.generate_drawn(prompts, draws, max_new_tokens, temperature, cancelled)
+        return
+    copies = [p for p in prompts for _ in range(draws)]
+    got: dict[int, list[str]] = {}
+    owner_cancelled = None if cancelled is None else (lambda j: cancelled(j // draws))
+    for j, answer in answers_as_done(generator, copies, max_new_tokens, temperature, owner_cancelled):
+        answers = got.setdefault(j // draws, [])
+        answers.append(answer)
+        if len(answers) == draws:
+            yield j // draws, answers
+
+
 def format_prompt(tokenizer: Any, rendered: Rendered) -> str:
     """The exact text the LM sees for a rendered prompt; training and inference both use this."""
     text: str = tokenizer.apply_chat_template(rendered.as_dicts(), tokenize=False, add_generation_prompt=True)

@@ -107,11 +107,33 @@ class OpenAIGenerator:
         cancelled: Cancelled | None = None,
     ) -> Iterator[tuple[int, str]]:
         """(index, answer) as each request returns; a prompt cancelled before its request is not sent."""
+        for index, answers in self._as_returned(prompts, max_new_tokens, temperature, 1, cancelled):
+            yield index, answers[0]
 
-        def ask(index: int) -> tuple[int, str | None]:
+    def generate_drawn(
+        self,
+        prompts: Sequence[Rendered],
+        draws: int,
+        max_new_tokens: int | None = None,
+        temperature: float = 0.7,
+        cancelled: Cancelled | None = None,
+    ) -> Iterator[tuple[int, list[str]]]:
+        """(index, `draws` sampled answers) as each request (one per prompt, `n` answers) returns."""
+        check_samples(draws, temperature)
+        yield from self._as_returned(prompts, max_new_tokens, temperature, draws, cancelled)
+
+    def _as_returned(
+        self,
+        prompts: Sequence[Rendered],
+        max_new_tokens: int | None,
+        temperature: float,
+        n: int,
+        cancelled: Cancelled | None,
+    ) -> Iterator[tuple[int, list[str]]]:
+        def ask(index: int) -> tuple[int, list[str] | None]:
             if cancelled is not None and cancelled(index):
                 return index, None
-            return index, self._answers(prompts[index], max_new_tokens, temperature)[0]
+            return index, self._answers(prompts[index], max_new_tokens, temperature, n)
 
         if not prompts:
             return
@@ -119,9 +141,9 @@ class OpenAIGenerator:
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="whythis-openai")
         try:
             for future in as_completed([pool.submit(ask, i) for i in range(len(prompts))]):
-                index, answer = future.result()
-                if answer is not None:
-                    yield index, answer
+                index, answers = future.result()
+                if answers is not None:
+                    yield index, answers
         finally:
             # A reader that stopped early does not wait for the requests already sent.
             pool.shutdown(wait=False, cancel_futures=True)

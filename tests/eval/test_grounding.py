@@ -75,7 +75,9 @@ def test_shown_reasons_are_fully_grounded_while_generated_ones_are_not(
     )
     shoppers = [load_shopper(p) for p in demo_shopper_paths() if "cold" not in p.stem]
     scores = generation_scores(agent, shoppers, pairs=6, per_shopper=3)
-    assert scores["pairs"] == 6 and scores["texts_generated"] == 6 and scores["texts_rejected"] == 6
+    texts = 6 * AgentConfig().reasons.candidates
+    assert scores["pairs"] == 6 and scores["texts_generated"] == texts and scores["texts_rejected"] == texts
+    assert scores["generated"]["texts"] == texts and scores["voice"]["model_written"] == 0.0
     assert scores["generated"]["precision"] < 0.5
     assert scores["shown"]["precision"] == 1.0 and scores["shown_sources"] == {"fallback": 6}
     assert {"opinion", "promise"} <= set(scores["generated"]["per_kind"])
@@ -85,3 +87,4 @@ def test_shown_reasons_are_fully_grounded_while_generated_ones_are_not(
         {"generation": scores, "labelled": labelled_scores(load_labelled()), "audit": audit}
     )
     assert "| shown |" in markdown and "blind batch" in markdown and "## Blind audit" in markdown
+    assert "Voice of the shown reasons" in markdown

@@ -76,7 +76,12 @@ def test_active_and_draft_previews_side_by_side(
     assert "(unsaved)" in data.metrics_markdown(found.draft, "Draft", versioned=False)
     active_metrics = data.metrics_markdown(found.active, "Active")
     assert f"reason v{found.active.prompt_version}, 1 pairs" in active_metrics
-    assert "grounding pass rate: 100% (1/1 generated)" in active_metrics
+    draws = agent.config.reasons.candidates
+    assert f"grounding pass rate: 100% ({draws}/{draws} generated)" in active_metrics
+    assert (
+        "written by the model: 100%" in active_metrics
+        and "true and coherent (all shown): 100%" in active_metrics
+    )
 
 
 def test_a_broken_draft_previews_only_the_active_version(

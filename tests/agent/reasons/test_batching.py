@@ -206,3 +206,20 @@ def test_first_answers_of_a_new_turn_go_before_the_retries_already_waiting() -> 
         assert first.result() == ["Because first"] and retry.result() == ["Because retry"]
     gen.stop()
     assert inner.generated == ["busy", "first", "retry"]
+
+
+def test_drawn_requests_of_two_callers_share_one_inner_call_and_each_gets_its_draws() -> None:
+    inner = RecordingGenerator()
+    gen = BatchingGenerator(inner, window_ms=LONG_WINDOW_MS, max_batch=2)
+    start = threading.Barrier(2)
+
+    def one(text: str) -> dict[int, list[str]]:
+        start.wait()
+        return dict(gen.generate_drawn([prompt(text)], 3, temperature=0.8))
+
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(one, ["a", "b"]))
+    gen.stop()
+    # The recording generator draws nothing itself: each prompt is asked three times in the one call.
+    assert got == [{0: ["Because a"] * 3}, {0: ["Because b"] * 3}]
+    assert inner.batches == [6] and inner.settings == [(None, 0.8)]

@@ -27,7 +27,7 @@ GOOD = "Recommended because this blue Solano piece fits your budget of 80."
 def cached_writer(cache: ReasonCache) -> tuple[ReasonWriter, ScriptedGenerator]:
     gen = ScriptedGenerator(answers=[GOOD] * 20)
     checker = GroundingChecker(known_brands=frozenset({"Solano"}))
-    return ReasonWriter(gen, checker, load_prompt("reason"), ReasonConfig(), cache=cache), gen
+    return ReasonWriter(gen, checker, load_prompt("reason"), ReasonConfig(candidates=1), cache=cache), gen
 
 
 def test_the_same_shopper_item_and_request_are_not_generated_twice() -> None:

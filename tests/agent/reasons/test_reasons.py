@@ -25,7 +25,7 @@ MAYA = Shopper("maya", "runs a lot", Preferences(budget_max=80, colours=("Blue",
 def writer(answers: list[str]) -> tuple[ReasonWriter, ScriptedGenerator]:
     gen = ScriptedGenerator(answers=answers)
     checker = GroundingChecker(known_brands=frozenset({"Solano", "Kestrel"}))
-    return ReasonWriter(gen, checker, load_prompt("reason"), ReasonConfig(retries=1)), gen
+    return ReasonWriter(gen, checker, load_prompt("reason"), ReasonConfig(retries=1, candidates=1)), gen
 
 
 def test_tidy_keeps_whole_sentences_only() -> None:
@@ -49,9 +49,11 @@ def test_good_first_answer_is_kept() -> None:
 
 
 def test_bad_answer_is_retried_with_sampling_then_kept() -> None:
-    w, gen = writer(["Recommended because it is by Kestrel.", "Recommended because it is a blue tee."])
+    w, gen = writer(
+        ["Recommended because it is by Kestrel.", "Recommended because it is a blue Solano tee, as you like."]
+    )
     [reason] = w.write(MAYA, [Candidate(TEE, 1.0)])
-    assert reason.source == "model-retry" and reason.rejected == ()
+    assert reason.source == "model-retry" and reason.rejected == ("Recommended because it is by Kestrel.",)
     assert gen.temperatures == [0.0, 0.7] and w.stats.rejected == 1
 
 

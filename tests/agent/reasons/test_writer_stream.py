@@ -15,7 +15,7 @@ def test_an_answer_rejected_on_its_last_try_gets_its_template_before_the_others_
     tmp_path: Path,
 ) -> None:
     generator = SteppedGenerator(answers=[UNBACKED])  # the first answer finished (the last card's) fails
-    config = AgentConfig(reasons=ReasonConfig(retries=0))
+    config = AgentConfig(reasons=ReasonConfig(retries=0, candidates=1))
     agent = fake_agent(tmp_path, generator, config)
     shopper = load_shopper(next(p for p in demo_shopper_paths() if p.stem.startswith("jonas")))
     found = agent.candidates(shopper, 5)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.compose import session_manager
+from agent.config import AgentConfig
 from agent.recommender import Agent
 from agent.sessions.events import DoneEvent, Event, ItemCard, ReasonEvent
 from agent.sessions.store import open_store
@@ -54,7 +55,8 @@ def test_a_turn_whose_shopper_left_stops_generating_and_is_stored_with_templates
         if isinstance(event, ReasonEvent):
             left[0] = True  # the shopper closed the page after the first reason
     reasons = [e for e in events if isinstance(e, ReasonEvent)]
-    assert len(generator.seen) == 1  # one prompt generated, four never asked for
+    draws = AgentConfig().reasons.candidates
+    assert len(generator.seen) == draws  # one card's draws generated, four cards never asked for
     assert [r.reason_source for r in reasons] == ["model"] + ["fallback"] * 4
     assert isinstance(events[-1], DoneEvent) and events[-1].turn == 1
     assert len(manager.save(session_id)["turns"][0]["items"]) == 5

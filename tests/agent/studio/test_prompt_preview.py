@@ -79,8 +79,9 @@ def test_preview_of_the_active_prompt_on_shoppers_x_items(agent: Agent) -> None:
         (s.shopper_id, c.item.item_id) for s, c in chosen
     ]
     assert all(r.source == "model" and r.text.startswith("Recommended because") for r in preview.rows)
-    m = preview.metrics
-    assert (m.pairs, m.generated, m.accepted) == (4, 4, 4)
+    m, draws = preview.metrics, agent.config.reasons.candidates
+    assert (m.pairs, m.generated, m.accepted) == (4, 4 * draws, 4 * draws)
+    assert m.voice["shown"] == 4 and m.voice["model_written"] == 1.0 and m.voice["true_and_coherent"] == 1.0
     assert (m.grounding_pass_rate, m.fallback_rate, m.banned_hits) == (1.0, 0.0, 0)
     assert m.mean_words > 3 and 0 < m.distinct_2 <= 1
     assert agent.writer.stats.generated == stats_before  # previews leave the live writer's counts alone
@@ -90,10 +91,11 @@ def test_preview_of_a_draft_that_bans_what_the_model_says_falls_back(agent: Agen
     active = agent.writer.current_prompt()
     draft = load_prompt("reason").model_copy(update={"version": 9, "banned_phrases": ["it is the"]})
     preview = preview_prompt(agent.writer, draft, pairs(agent, 1))
-    assert all(r.source == "fallback" and len(r.rejected) == 1 for r in preview.rows)
+    draws = agent.config.reasons.candidates
+    assert all(r.source == "fallback" and len(r.rejected) == draws for r in preview.rows)
     m = preview.metrics
-    assert (m.generated, m.accepted, m.grounding_pass_rate, m.fallback_rate) == (2, 0, 0.0, 1.0)
-    assert m.banned_hits == 2 and preview.prompt_version == 9
+    assert (m.generated, m.accepted, m.grounding_pass_rate, m.fallback_rate) == (2 * draws, 0, 0.0, 1.0)
+    assert m.banned_hits == 2 * draws and preview.prompt_version == 9 and m.voice["model_written"] == 0.0
     assert agent.writer.current_prompt() is active
 
 

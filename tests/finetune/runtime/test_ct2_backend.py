@@ -15,6 +15,7 @@ from finetune.runtime.ct2_backend import CT2Generator, shared_prefix
 from finetune.runtime.engine_build import MANIFEST, engine_key, read_manifest
 from finetune.runtime.generator import GeneratorConfig
 from prompts.render import Rendered
+from whythis.errors import ModelError
 
 PROMPT = Rendered(messages=(HumanMessage(content="Name a fruit."),), response_prefix="A fruit:")
 
@@ -57,6 +58,7 @@ class _Step:
     token_id: int
     batch_id: int = 0
     is_last: bool = False
+    hypothesis_id: int = 0
 
 
 @dataclass
@@ -78,13 +80,15 @@ class FakeEngine:
 
     def generate_batch(self, tokens: Sequence[Sequence[str]], **options: Any) -> list[Any]:
         self.calls.append({"prompts": len(tokens), "tokens": [list(t) for t in tokens], **options})
+        draws = options.get("num_hypotheses", 1)
         if options.get("asynchronous"):  # the last prompt finishes first; a True from the callback stops one
             for index in reversed(range(len(tokens))):
-                for token in (1, 2, 3):
-                    if options["callback"](_Step(token, index, token == 3)):
-                        break
-            return [_Async(_Result([[1, 2, 3]])) for _ in tokens]
-        return [_Result([[1, 2, 3]] * options.get("num_hypotheses", 1)) for _ in tokens]
+                for hypothesis in range(draws):  # hypothesis h answers 1, 2, 3 + h
+                    for token in (1, 2, 3 + hypothesis):
+                        if options["callback"](_Step(token, index, token == 3 + hypothesis, hypothesis)):
+                            break
+            return [_Async(_Result([[1, 2, 3 + h] for h in range(draws)])) for _ in tokens]
+        return [_Result([[1, 2, 3]] * draws) for _ in tokens]
 
     def generate_tokens(self, tokens: Sequence[str], **options: Any) -> Iterator[_Step]:
         self.calls.append({"prompts": 1, **options})
@@ -141,6 +145,18 @@ def test_answers_come_as_each_sequence_ends_and_a_cancelled_one_is_left_out() ->
     ]
     assert [i for i, _ in gen.generate_each([PROMPT] * 3, cancelled=lambda i: i == 1)] == [2, 0]
     assert engine.calls[-1]["asynchronous"] and list(gen.generate_each([])) == []
+
+
+def test_several_drawn_answers_per_prompt_come_together_when_its_last_one_ends() -> None:
+    engine = FakeEngine()
+    gen = CT2Generator(engine, FakeTokenizer(), GeneratorConfig(workers=2))
+    drawn = list(gen.generate_drawn([PROMPT] * 2, 3, temperature=0.8))
+    assert drawn == [(1, [f"A fruit: w1 w2 w{3 + h}" for h in range(3)]), (0, drawn[0][1])]
+    call = engine.calls[-1]
+    assert call["num_hypotheses"] == 3 and call["sampling_temperature"] == 0.8 and call["prompts"] == 2
+    assert [i for i, _ in gen.generate_drawn([PROMPT] * 2, 2, cancelled=lambda i: i == 1)] == [0]
+    with pytest.raises(ModelError, match="temperature"):
+        list(gen.generate_drawn([PROMPT], 2, temperature=0.0))
 
 
 def test_the_shared_beginning_of_a_batch_is_read_once_only_when_asked() -> None:

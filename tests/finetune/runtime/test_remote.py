@@ -153,6 +153,17 @@ def test_samples_come_in_one_request_per_prompt_after_the_greedy_one() -> None:
         FakeServer(n=2).generator().generate_samples([prompt("Red Lamp")], 3)
 
 
+def test_drawn_answers_come_in_one_request_of_n_per_prompt_as_it_returns() -> None:
+    server = FakeServer()
+    drawn = dict(
+        server.generator().generate_drawn([prompt("Red Lamp"), prompt("Blue Mug")], 2, temperature=0.5)
+    )
+    assert drawn[0] == [f"{PREFIX} it is the Red Lamp. ({i})" for i in range(2)] and len(drawn[1]) == 2
+    assert sorted((r["temperature"], r["n"]) for r in server.requests) == [(0.5, 2), (0.5, 2)]
+    kept = list(server.generator().generate_drawn([prompt("a"), prompt("b")], 2, cancelled=lambda i: i == 1))
+    assert [i for i, _ in kept] == [0] and title_of(server.requests[-1]) == "a"
+
+
 def test_without_continue_prefix_the_prefix_is_prepended_once() -> None:
     replies = {"a": f"{PREFIX} it is red.", "b": "It glows.", "c": f"  {PREFIX.lower()} it hums."}
     server = FakeServer(answer=lambda body: replies[title_of(body)])

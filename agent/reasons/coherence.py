@@ -1,0 +1,58 @@
+"""The coherence gate: a true text can still read as garbled, and garbled is never shown.
+
+The grounding check says whether each fact holds; this says whether the text reads as one plain
+thought. Each rule names a failure the hand audit found in the model's texts: loops ("blue blue"),
+the prompt's own layout copied ("Why it fits: ... ->"), templates mashed together in the wrong voice
+("as your search for men also included this shopper"), a clause cut off, nothing said at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from agent.reasons.choose import bigrams, words
+
+MIN_WORDS = 6
+MAX_WORDS = 45
+_LAYOUT = re.compile(
+    r"->|\b(?:why it fits|found because|bought before|shopper:|wants:|product:|- \w+:)", re.IGNORECASE
+)
+_OTHER_VOICE = {
+    "shopper": re.compile(r"\b(?:the|this|that) (?:shopper|user|customer)\b", re.IGNORECASE),
+    "support": re.compile(r"\b(?:you|your|yours)\b", re.IGNORECASE),
+}
+_DANGLING = frozenset(
+    "a an the and or of to for with from in on at by as but your their its is are this that".split()
+)
+_COMMON = frozenset("recommended because the a an and of to for with in on it is you your this".split())
+
+
+def incoherent(text: str, voice: str = "shopper", prefix: str = "Recommended because") -> str | None:
+    """Why the text does not read as one plain thought, or None when it does."""
+    said = words(text)
+    own = said[len(words(prefix)) :] if text.lower().startswith(prefix.lower()) else said
+    if len(own) < MIN_WORDS:
+        return f"says too little ({len(own)} words)"
+    if len(said) > MAX_WORDS:
+        return f"runs on ({len(said)} words)"
+    if _LAYOUT.search(text):
+        return "copies the prompt's layout"
+    other = _OTHER_VOICE.get(voice)
+    if other is not None and other.search(text):
+        return f"speaks in the wrong voice for the {voice}"
+    return _repeats(text, said) or _cut_off(said)
+
+
+def _repeats(text: str, said: list[str]) -> str | None:
+    pairs = Counter(bigrams(text))
+    twice = [" ".join(p) for p, n in pairs.items() if n > 1 and not set(p) <= _COMMON]
+    if twice:
+        return f"repeats {twice[0]!r}"
+    counts = Counter(w for w in said if w not in _COMMON and len(w) > 2)
+    loud = [w for w, n in counts.items() if n > 2]
+    return f"repeats {loud[0]!r}" if loud else None
+
+
+def _cut_off(said: list[str]) -> str | None:
+    return f"ends on {said[-1]!r}" if said and said[-1] in _DANGLING else None

@@ -2,9 +2,10 @@
 
 Five sources, each through the door a real shopper uses: amazon2023 validation shoppers and late Gift
 Cards reviewers get `recommend`; the demo shoppers, MG-ShopDial's first client messages and new
-Myntra requests open a chat. Every text the shop wrote for a pair is kept (the model's answer, its
-retry, the grounded template), which one was shown, and the atomic claims as the shop splits them; no
-verdict is written, so labels given from these files are blind.
+Myntra requests open a chat. The texts of a pair are kept (the model's shown text, or its first
+rejected one; one more rejected draw or retry; the grounded template), which one was shown, and the
+atomic claims as the shop splits them; no verdict is written, so labels given from these files are
+blind.
 """
 
 from __future__ import annotations
@@ -69,6 +70,14 @@ MYNTRA_REQUESTS_3 = (
     "sports shoes for boys",
     "a kurta set in cotton for women",
     "sunglasses for women",
+)
+# The fourth round: the shop's own voice (several drawn candidates, the self-trained shop stage).
+MYNTRA_REQUESTS_4 = (
+    "a green saree for a festival",
+    "men's leather belt",
+    "a pink handbag for women",
+    "track pants for men",
+    "a smartwatch under 5000",
 )
 DEMO_REQUESTS = {
     "maya_budget_colours": "a summer dress please",
@@ -138,7 +147,9 @@ def _visit(agent: Agent, visit: Visit, k: int) -> tuple[Recommendation, ...]:
 def _sources(options: BuildOptions) -> Iterator[tuple[str, Path, list[Visit]]]:
     users = load_amazon2023_users(dataset_path("amazon2023", "validation.jsonl"))
     amazon = users[options.skip_amazon : options.skip_amazon + options.amazon]
-    requests = {1: MYNTRA_REQUESTS, 2: MYNTRA_REQUESTS_2}.get(options.round, MYNTRA_REQUESTS_3)
+    requests = {1: MYNTRA_REQUESTS, 2: MYNTRA_REQUESTS_2, 3: MYNTRA_REQUESTS_3}.get(
+        options.round, MYNTRA_REQUESTS_4
+    )
     cold = [Visit("myntra-cold", anonymous_shopper(), said) for said in requests]
     yield "myntra", catalog_path("myntra"), [Visit("amazon2023-validation", s) for s in amazon] + cold
     # The last reviewers in id order: the shop stage's training rows take the first ones.
@@ -201,14 +212,13 @@ def _pairs(
 
 
 def _texts(key: str, rec: Recommendation, template: str, limit: int) -> list[AuditText]:
+    # The shown model text first (the writer chose it among its draws), then one draw it rejected.
     reason = rec.reason
-    written = [tidy(raw, limit) for raw in reason.rejected]
     model_shown = reason.source != "fallback"
-    if model_shown:
-        written.append(reason.text)
+    written = [reason.text] * model_shown + [tidy(raw, limit) for raw in reason.rejected]
     kinds: tuple[TextKind, ...] = ("model", "retry")
     out = [
-        _text(f"{key}#{kind}", kind, text, shown=model_shown and n == len(written) - 1)
+        _text(f"{key}#{kind}", kind, text, shown=model_shown and n == 0)
         for n, (kind, text) in enumerate(zip(kinds, written, strict=False))
         if text
     ]

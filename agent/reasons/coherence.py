@@ -15,8 +15,10 @@ from agent.reasons.choose import bigrams, words
 
 MIN_WORDS = 6
 MAX_WORDS = 45
+# The prompt's own labels ("Bought before:", "Why it fits: colour -> blue"), not the same words in a sentence.
 _LAYOUT = re.compile(
-    r"->|\b(?:why it fits|found because|bought before|shopper:|wants:|product:|- \w+:)", re.IGNORECASE
+    r"->|\b(?:why it fits|found because|bought before|shopper|wants|product)\s*:|(?:^|\s)- \w+:",
+    re.IGNORECASE,
 )
 _OTHER_VOICE = {
     "shopper": re.compile(r"\b(?:the|this|that) (?:shopper|user|customer)\b", re.IGNORECASE),

@@ -34,11 +34,11 @@ class SelfTrainConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     adapter: str = Field(default="runs/finetune/xrec-smollm2", description="the first-stage (XRec) adapter")
-    draws: int = Field(default=8, ge=1, le=16, description="answers drawn per pair")
+    draws: int = Field(default=6, ge=1, le=16, description="answers drawn per pair")
     temperature: float = Field(default=0.8, gt=0.0, le=2.0)
-    amazon2023: int = Field(default=200, ge=0, description="amazon2023 training shoppers x Myntra items")
-    per_shopper: int = Field(default=3, ge=1, le=10, description="Myntra candidates per amazon2023 shopper")
-    giftcards: int = Field(default=150, ge=0, description="Gift Cards reviewers x their last card")
+    amazon2023: int = Field(default=150, ge=0, description="amazon2023 training shoppers x Myntra items")
+    per_shopper: int = Field(default=2, ge=1, le=10, description="Myntra candidates per amazon2023 shopper")
+    giftcards: int = Field(default=80, ge=0, description="Gift Cards reviewers x their last card")
     threads: int = Field(default=6, ge=1, le=64, description="pairs written at once, answered in one batch")
     seed: int = 0
     output: str = "runs/selftrain/rows.jsonl"

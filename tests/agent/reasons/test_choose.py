@@ -94,3 +94,9 @@ def test_a_plain_thought_passes_the_coherence_gate() -> None:
         incoherent("Recommended because the user bought jeans and these are slim blue jeans.", "support")
         is None
     )
+
+
+def test_the_prompts_labels_are_layout_but_the_same_words_in_a_sentence_are_not() -> None:
+    assert incoherent("Recommended because you bought before a pair of slim blue jeans like these.") is None
+    found = incoherent("Recommended because Bought before: slim blue jeans, and these are slim jeans too.")
+    assert found is not None and "layout" in found

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 
-from agent.reasons.choose import bigrams, words
+from agent.reasons.choose import words
 
 MIN_WORDS = 6
 MAX_WORDS = 45
-# The prompt's own labels ("Bought before:", "Why it fits: colour -> blue"), not the same words in a sentence.
+# The prompt's own labels where a line or sentence starts ("Bought before:", "Why it fits: colour -> blue"),
+# not the same words inside a sentence ("close to what you bought before: ...").
 _LAYOUT = re.compile(
-    r"->|\b(?:why it fits|found because|bought before|shopper|wants|product)\s*:|(?:^|\s)- \w+:",
+    r"->|(?:^|[.!?]\s+|\n|because\s+)(?:why it fits|found because|bought before|shopper|wants|product)\s*:"
+    r"|(?:^|\s)- \w+:",
     re.IGNORECASE,
 )
 _OTHER_VOICE = {
@@ -30,8 +33,11 @@ _DANGLING = frozenset(
 _COMMON = frozenset("recommended because the a an and of to for with in on it is you your this".split())
 
 
-def incoherent(text: str, voice: str = "shopper", prefix: str = "Recommended because") -> str | None:
-    """Why the text does not read as one plain thought, or None when it does."""
+def incoherent(
+    text: str, voice: str = "shopper", prefix: str = "Recommended because", names: Sequence[str] = ()
+) -> str | None:
+    """Why the text does not read as one plain thought, or None when it does; `names` (the item's and
+    the purchases' titles) may repeat their own words."""
     said = words(text)
     own = said[len(words(prefix)) :] if text.lower().startswith(prefix.lower()) else said
     if len(own) < MIN_WORDS:
@@ -43,15 +49,17 @@ def incoherent(text: str, voice: str = "shopper", prefix: str = "Recommended bec
     other = _OTHER_VOICE.get(voice)
     if other is not None and other.search(text):
         return f"speaks in the wrong voice for the {voice}"
-    return _repeats(text, said) or _cut_off(said)
+    named = {w for name in names for w in words(name)}
+    return _repeats(said, named) or _cut_off(said)
 
 
-def _repeats(text: str, said: list[str]) -> str | None:
-    pairs = Counter(bigrams(text))
-    twice = [" ".join(p) for p, n in pairs.items() if n > 1 and not set(p) <= _COMMON]
-    if twice:
-        return f"repeats {twice[0]!r}"
-    counts = Counter(w for w in said if w not in _COMMON and len(w) > 2)
+def _repeats(said: list[str], named: set[str]) -> str | None:
+    """A loop: the same three words twice, or a word of the writer's own (not of a name) thrice."""
+    triples = Counter(zip(said, said[1:], said[2:], strict=False))
+    looped = [" ".join(t) for t, n in triples.items() if n > 1 and not set(t) <= _COMMON]
+    if looped:
+        return f"repeats {looped[0]!r}"
+    counts = Counter(w for w in said if w not in _COMMON and w not in named and len(w) > 2)
     loud = [w for w, n in counts.items() if n > 2]
     return f"repeats {loud[0]!r}" if loud else None
 

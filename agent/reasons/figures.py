@@ -15,7 +15,7 @@ from typing import Any
 
 from agent.reasons.choose import distinct_2, voice_of
 from agent.reasons.coherence import incoherent
-from agent.reasons.writer import Reason, ReasonWriter
+from agent.reasons.writer import Reason, ReasonWriter, quoted_names
 from retrieval.retriever import Candidate
 from retrieval.shoppers import Shopper
 
@@ -63,7 +63,8 @@ def shown_reason(
         text=reason.text,
         model=reason.source != "fallback",
         true=result.ok,
-        coherent=incoherent(reason.text, who, prompt.response_prefix) is None,
+        coherent=incoherent(reason.text, who, prompt.response_prefix, quoted_names(item, shopper, context))
+        is None,
         personal=voice.personal if knows(shopper, said) else None,
         specific=voice.specific > 0,
         stock=voice.stock,

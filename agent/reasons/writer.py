@@ -131,6 +131,11 @@ def mentions_item(text: str, item: Item) -> bool:
     return bool(said & set(re.findall(r"[a-z]{3,}", own.lower())))
 
 
+def quoted_names(item: Item, shopper: Shopper, context: Sequence[Item] = ()) -> list[str]:
+    """The titles a reason may quote: the item's, the shopper's purchases', the catalog items they bought."""
+    return [item.title, *(p.title for p in shopper.purchases), *(c.title for c in context)]
+
+
 def tidy(text: str, max_sentences: int) -> str:
     """Whole sentences only, at most `max_sentences`; an unfinished last sentence is dropped."""
     text = " ".join(text.split())
@@ -308,7 +313,7 @@ class ReasonWriter:
         result = self.checker.check(text, item, shopper, context, evidence, said, voice)
         prompt = self.current_prompt()
         banned = [p for p in prompt.banned_phrases if p.lower() in text.lower()]
-        garbled = incoherent(text, voice, prompt.response_prefix)
+        garbled = incoherent(text, voice, prompt.response_prefix, quoted_names(item, shopper, context))
         if result.ok and not banned and not garbled and mentions_item(text, item):
             return Reason(item.item_id, text, source, result.claims, matched_facts(item, shopper, context))
         self.stats.count_rejection(result.failures, garbled)

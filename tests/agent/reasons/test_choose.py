@@ -100,3 +100,9 @@ def test_the_prompts_labels_are_layout_but_the_same_words_in_a_sentence_are_not(
     assert incoherent("Recommended because you bought before a pair of slim blue jeans like these.") is None
     found = incoherent("Recommended because Bought before: slim blue jeans, and these are slim jeans too.")
     assert found is not None and "layout" in found
+
+
+def test_a_text_may_quote_names_whose_words_repeat() -> None:
+    text = "A face mask like the MIDHA Mask you bought: Organic Harvest Sheet Face Mask at 91 INR."
+    names = ["Organic Harvest Sheet Face Mask", "MIDHA Rice Cream Topping Mask"]
+    assert incoherent(text, names=names) is None and incoherent(text) is not None

@@ -98,10 +98,19 @@ def bigrams(text: str) -> list[tuple[str, str]]:
     return list(itertools.pairwise(said))
 
 
+def distinct_n(texts: Sequence[str], n: int) -> float:
+    """Distinct n-grams over all n-grams of the texts (0.0 when there are none)."""
+    grams = []
+    for text in texts:
+        said = words(text)
+        grams += [tuple(said[i : i + n]) for i in range(len(said) - n + 1)]
+    return len(set(grams)) / len(grams) if grams else 0.0
+
+
 def distinct_2(texts: Sequence[str]) -> float:
-    """Distinct word pairs over all word pairs of the texts together (1.0: no pair repeats)."""
-    pairs = [b for t in texts for b in bigrams(t)]
-    return round(len(set(pairs)) / len(pairs), 4) if pairs else 1.0
+    """Distinct word pairs over all word pairs of the texts together (1.0: no pair repeats, or none)."""
+    has_pairs = any(bigrams(t) for t in texts)
+    return round(distinct_n(texts, 2), 4) if has_pairs else 1.0
 
 
 @dataclass(frozen=True)

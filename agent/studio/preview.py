@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
+from agent.reasons.choose import distinct_n
 from agent.reasons.figures import shown_reason, voice_figures
 from agent.reasons.writer import Reason, ReasonStats, ReasonWriter, reason_variables
 from finetune.training.data import XrecRow, xrec_variables
@@ -30,7 +31,6 @@ PreviewPair = tuple[Shopper, Candidate]
 AUDIENCES = ("shopper", "support")
 _VERSION_LINE = re.compile(r"^version:.*$", re.MULTILINE)
 _NAME_LINE = re.compile(r"^name:.*$", re.MULTILINE)
-_WORD = re.compile(r"[a-z0-9']+")
 
 
 @cache
@@ -220,12 +220,3 @@ def preview_metrics(rows: Sequence[PreviewRow], stats: ReasonStats, prompt: Prom
 def banned_hits(texts: Sequence[str], phrases: Sequence[str]) -> int:
     """How many (text, banned phrase) pairs occur, case-insensitively."""
     return sum(p.lower() in t.lower() for t in texts for p in phrases)
-
-
-def distinct_n(texts: Sequence[str], n: int) -> float:
-    """Distinct n-grams over all n-grams of the texts (0.0 when there are none)."""
-    grams = []
-    for text in texts:
-        words = _WORD.findall(text.lower())
-        grams += [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
-    return len(set(grams)) / len(grams) if grams else 0.0

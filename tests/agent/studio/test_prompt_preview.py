@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from agent.reasons.choose import distinct_n
 from agent.recommender import Agent
 from agent.studio.preview import (
     PreviewPair,
     banned_hits,
-    distinct_n,
     preview_prompt,
     sample_variables,
     validate_draft,

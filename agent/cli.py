@@ -235,12 +235,15 @@ def feedback_export(
     db: Annotated[
         Path | None, typer.Option("--db", help="Chat store (default: whythis.db in the cache).")
     ] = None,
+    store_url: Annotated[
+        str | None, typer.Option("--store-url", help="The store's database URL (e.g. postgresql://...).")
+    ] = None,
 ) -> None:
     """Liked and corrected reasons as prompt rows: a source = "rows" file for `whythis finetune`."""
     path = db or default_db_path()
-    if not path.is_file():
-        raise DataError(f"no chat store at {path}; pass --db PATH")
-    store = open_store(path)
+    if store_url is None and not path.is_file():
+        raise DataError(f"no chat store at {path}; pass --db PATH or --store-url URL")
+    store = open_store(path, store_url)
     try:
         report = export_feedback(store, output)
     finally:

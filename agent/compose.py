@@ -82,7 +82,7 @@ def assemble(
     versions = None
     if store is not None:
         # The configured prompt is what runs now, so it is the first stored version of its name.
-        versions = open_prompt_versions(store.path, {**shipped_prompts(), prompt.name: prompt})
+        versions = open_prompt_versions(store.database, {**shipped_prompts(), prompt.name: prompt})
     source = versions.follower(prompt.name) if versions is not None else None
     cache = ReasonCache(config.reasons.cache_entries) if config.reasons.cache_entries else None
     writer = make_writer(shelf.items, batcher or generator, config, prompt, source, cache)

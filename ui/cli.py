@@ -74,6 +74,49 @@ def hash_password_command(
     typer.echo(hash_password(password))
 
 
+store_app = typer.Typer(
+    help="The store's database (the serve config's store.url, or its SQLite file).", no_args_is_help=True
+)
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Serve config TOML.")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a config key: key=value.")]
+
+
+@store_app.command("status")
+def store_status_command(config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Print the store's schema version, the one this whythis needs, and its tables."""
+    from agent.store.versioning import store_status
+    from ui.serve_config import load_serve_config
+
+    cfg = load_serve_config(config, set_)
+    state = store_status(cfg.store_url(), cfg.store)
+    typer.echo(json.dumps(_state(state), indent=2))
+
+
+@store_app.command("upgrade")
+def store_upgrade_command(config: ConfigOpt = None, set_: SetOpt = None) -> None:
+    """Create or upgrade the store's schema in place (run once before replicas of a new version start)."""
+    from agent.store.versioning import upgrade_store
+    from ui.serve_config import load_serve_config
+
+    cfg = load_serve_config(config, set_)
+    before, after = upgrade_store(cfg.store_url(), cfg.store)
+    typer.echo(json.dumps({"before": _state(before), "after": _state(after)}, indent=2))
+
+
+def _state(state: object) -> dict[str, object]:
+    from agent.store.versioning import SchemaState
+
+    assert isinstance(state, SchemaState)
+    return {
+        "store": state.where,
+        "schema": state.current,
+        "needed": state.head,
+        "status": state.status,
+        "tables": list(state.tables),
+    }
+
+
 def register(app: typer.Typer) -> None:
-    """Attach the serving commands to the root CLI."""
+    """Attach the serving and store commands to the root CLI."""
     app.add_typer(serve_app, name="serve")
+    app.add_typer(store_app, name="store")

@@ -1,7 +1,8 @@
 """Every error the HTTP API can give, as JSON `{"error": {"code", "message"}}` with a stable code.
 
 Codes: bad_request (400/422), unauthorized (401), forbidden (403), not_found (404), too_large (413),
-busy (503 + Retry-After), internal (500: a generic message; the details go to the log only).
+too_many (429 + Retry-After: a rate limit), busy (503 + Retry-After: the turn pool is full or the
+database is away for now), internal (500: a generic message; the details go to the log only).
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ui.pool import Busy
-from whythis.errors import DataError, InputRejected, SessionNotFound, WhythisError
+from whythis.errors import DataError, InputRejected, SessionNotFound, StoreUnavailable, WhythisError
 
 log = logging.getLogger(__name__)
 
 INTERNAL_MESSAGE = "Something went wrong on our side. Please try again."
+STORE_AWAY_MESSAGE = "The shop's chat is briefly unavailable. Please try again in a few seconds."
+STORE_RETRY_AFTER = "5"
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "too_large"}
-_CODES |= {422: "bad_request", 503: "busy"}
+_CODES |= {422: "bad_request", 429: "too_many", 503: "busy"}
 
 
 class ApiError(WhythisError):
@@ -110,6 +113,9 @@ async def _whythis(request: Request, exc: Exception) -> JSONResponse:
         return error_response(404, "not_found", str(exc))
     if isinstance(exc, DataError | InputRejected):
         return error_response(422, "bad_request", str(exc))
+    if isinstance(exc, StoreUnavailable):
+        log.warning("request %s %s: %s", request.method, request.url.path, exc)
+        return error_response(503, "busy", STORE_AWAY_MESSAGE, {"Retry-After": STORE_RETRY_AFTER})
     log.error("request %s %s failed: %s", request.method, request.url.path, exc)
     return error_response(500, "internal", INTERNAL_MESSAGE)
 

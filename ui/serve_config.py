@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from agent.store.database import StoreConfig, sqlite_url
 from whythis.config import load_config
 from whythis.paths import cache_root
 
@@ -35,7 +36,8 @@ class ServeConfig(BaseModel):
         default="production", description="production refuses to start without staff users"
     )
     data_dir: Path | None = Field(default=None, description="secret and store; default: <cache>/serve")
-    db: Path | None = Field(default=None, description="the chat store; default: <data_dir>/whythis.db")
+    db: Path | None = Field(default=None, description="the SQLite store; default: <data_dir>/whythis.db")
+    store: StoreConfig = Field(default_factory=StoreConfig, description="store.url for PostgreSQL, timeouts")
     secret: SecretStr | None = Field(
         default=None, min_length=32, description="token key; default: generated once into data_dir"
     )
@@ -78,13 +80,23 @@ class ServeConfig(BaseModel):
             raise ValueError(f"staff user names must be unique; given twice: {', '.join(twice)}")
         return value
 
+    @model_validator(mode="after")
+    def _one_store(self) -> ServeConfig:
+        if self.db is not None and self.store.url:
+            raise ValueError("give either db (a SQLite file) or store.url, not both")
+        return self
+
     def resolved_data_dir(self) -> Path:
         """The data dir: the setting, else <cache>/serve."""
         return (self.data_dir or cache_root() / "serve").expanduser()
 
     def resolved_db(self) -> Path:
-        """The store file: the setting, else whythis.db in the data dir."""
+        """The SQLite store file: the setting, else whythis.db in the data dir."""
         return (self.db or self.resolved_data_dir() / "whythis.db").expanduser()
+
+    def store_url(self) -> str:
+        """The store's database: store.url, else the SQLite file."""
+        return self.store.url or sqlite_url(self.resolved_db())
 
 
 def load_serve_config(path: Path | None = None, overrides: list[str] | None = None) -> ServeConfig:

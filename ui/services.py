@@ -16,6 +16,7 @@ from agent.recommender import Agent
 from agent.sessions.known_shoppers import Shoppers, load_shoppers
 from agent.sessions.manager import SessionManager
 from agent.sessions.store import Store, open_store
+from agent.sessions.sync import SessionSync
 from agent.studio.versions import PromptVersions
 from ui.auth import SessionTokens, StaffAuth, load_secret
 from ui.pool import TurnPool
@@ -37,6 +38,7 @@ class Services:
     tokens: SessionTokens
     max_body_bytes: int
     versions: PromptVersions
+    sync: SessionSync
     _closed: bool = field(default=False, init=False, repr=False)
 
     @classmethod
@@ -55,7 +57,8 @@ class Services:
         tokens = SessionTokens(load_secret(config))
         pool = TurnPool(config.workers, config.queue_size, config.retry_after_seconds)
         shop = dict(shoppers)
-        return cls(runtime, store, shop, pool, auth, tokens, config.max_body_bytes, runtime.versions)
+        sync = SessionSync(runtime.manager.sync, config.store.sync_seconds)
+        return cls(runtime, store, shop, pool, auth, tokens, config.max_body_bytes, runtime.versions, sync)
 
     @property
     def agent(self) -> Agent:
@@ -77,6 +80,7 @@ class Services:
         if self._closed:
             return
         self._closed = True
+        self.sync.stop()
         self.pool.shutdown(wait=True)
         self.runtime.close()
         self.store.close()
@@ -87,7 +91,7 @@ def load_services(config: ServeConfig) -> Services:
     auth = StaffAuth.from_config(config)  # a missing staff login fails before the models load
     agent_cfg = load_agent_config(config.agent_config, config.agent_overrides)
     shoppers = load_shoppers(config.shoppers)
-    store = open_store(config.resolved_db())
+    store = open_store(url=config.store_url(), config=config.store)
     try:
         runtime = build_runtime(
             agent_cfg,

@@ -44,3 +44,11 @@ class InputRejected(WhythisError):
 
 class SessionNotFound(WhythisError):
     """A chat session id is unknown (never opened, closed, or forgotten)."""
+
+
+class StoreError(WhythisError):
+    """The store (its database file or server) cannot be opened, read or written; names which."""
+
+
+class StoreUnavailable(StoreError):
+    """The database is down, unreachable or locked for now; the same request may succeed shortly."""

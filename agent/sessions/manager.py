@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,9 +32,9 @@ from agent.sessions.events import (
     text_chunks,
 )
 from agent.sessions.feedback import StaffFeedbackIn, feedback_record
-from agent.sessions.store import Store
+from agent.sessions.store import SessionMovedOn, Store
 from retrieval.shoppers import Shopper
-from whythis.errors import ConfigError, DataError, SessionNotFound
+from whythis.errors import ConfigError, DataError, SessionNotFound, StoreError
 from whythis.validation import first_problem
 
 log = logging.getLogger(__name__)
@@ -71,6 +70,8 @@ class Session:
     conv: Conversation
     turn: int = 0
     turns: list[TurnLog] = field(default_factory=list)
+    # The store's revision this copy was read or last saved at (0: never saved).
+    revision: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
@@ -101,6 +102,27 @@ class LiveSessions:
         """Forget a live session (a stored copy stays)."""
         with self._lock:
             self._sessions.pop(session_id, None)
+
+    def revisions(self) -> dict[str, int]:
+        """The revision of every live session, by id."""
+        with self._lock:
+            return {sid: s.revision for sid, s in self._sessions.items()}
+
+    def drop_stale(self, stored: Mapping[str, int], checked: Mapping[str, int]) -> int:
+        """Drop each checked session whose stored revision differs from the one it had when checked
+        (saved elsewhere: reloaded on its next use; gone: forgotten elsewhere); how many were dropped."""
+        with self._lock:
+            stale = [
+                sid
+                for sid, rev in checked.items()
+                if rev > 0
+                and stored.get(sid) != rev
+                and sid in self._sessions
+                and self._sessions[sid].revision == rev
+            ]
+            for sid in stale:
+                del self._sessions[sid]
+        return len(stale)
 
     def drop_shopper(self, shopper_id: str, keep: Conversation) -> int:
         """End every other live session of a shopper; how many ended."""
@@ -156,6 +178,8 @@ class SessionManager:
     ) -> tuple[str, Iterator[Event]]:
         """A new session and the events of its first turn; no shopper means an anonymous cold one.
         `cancelled()` true (the shopper left) stops generating: the rest of the cards get templates."""
+        if self.store is not None:
+            self.store.ping()  # a session that could not be kept fails now, not after its first turn
         who = shopper or anonymous_shopper()
         conv = Conversation(ChatState(who, wants=(first_message or "").strip()))
         session = self.live.add(Session(new_session_id(), conv))
@@ -183,6 +207,10 @@ class SessionManager:
     def conversation(self, session_id: str) -> Conversation:
         """The conversation of a session (for in-process callers such as the terminal chat)."""
         return self._get(session_id).conv
+
+    def is_live(self, session_id: str) -> bool:
+        """Whether this server holds the session in memory."""
+        return self.live.get(session_id) is not None
 
     def close(self, session_id: str) -> None:
         """Drop a session from memory; a stored copy stays until forgotten."""
@@ -214,15 +242,28 @@ class SessionManager:
             record = feedback_record(self.agent, session.session_id, session.conv, turn_, given)
         return self.store.add_feedback(record)
 
+    def sync(self) -> int:
+        """Drop the live sessions another server saved or forgot since this one read them; how many."""
+        if self.store is None:
+            return 0
+        checked = self.live.revisions()
+        return self.live.drop_stale(self.store.revisions(list(checked)), checked)
+
     def _get(self, session_id: str) -> Session:
         found = self.live.get(session_id)
-        if found is not None:
-            return found
-        # Not live here: a session saved before a restart continues from the store.
-        row = self.store.load_session(session_id) if self.store is not None else None
-        if row is None:
+        if self.store is None or (found is not None and found.revision == 0):
+            if found is not None:  # opened here, its first turn not stored yet
+                return found
             raise SessionNotFound("no such chat session (it may have ended or been forgotten)")
-        return self.live.add(_load(session_id, row.state))
+        stored = self.store.revisions([session_id]).get(session_id)
+        if found is not None and found.revision == stored:
+            return found
+        # Not live here, or moved on on another server: continue from the stored copy.
+        row = self.store.load_session(session_id) if stored is not None else None
+        if row is None:
+            self.live.drop(session_id)
+            raise SessionNotFound("no such chat session (it may have ended or been forgotten)")
+        return self.live.add(_load(session_id, row.state, row.revision))
 
     def _run(
         self, session: Session, produce: Callable[[], Reply], cancelled: Callable[[], bool] | None
@@ -236,8 +277,9 @@ class SessionManager:
                     yield reason_event(rec, positions[rec.item.item_id])
                 reply = self.bot.finish(session.conv, reply)
             session.turn += 1
-            if reply.reset:
+            if reply.reset:  # started over (e.g. forgotten): stored anew, not as the old row's successor
                 session.turns.clear()
+                session.revision = 0
             session.turns.append(_log(session, reply))
             problem = self._persist(session)
             done = DoneEvent(intent=reply.intent, turn=session.turn, ended=reply.done)
@@ -270,10 +312,16 @@ class SessionManager:
         saved = _dump(session)
         learned = {"shopper": saved["shopper"], "learned": _learned(conv)}
         try:
-            self.store.save_session(session.session_id, shopper_id, saved, messages)
-            self.store.save_shopper(shopper_id, learned)
-        except sqlite3.Error:
-            log.exception("saving session failed")
+            session.revision = self.store.save_session(
+                session.session_id, shopper_id, saved, messages, learned, session.revision
+            )
+        except SessionMovedOn:
+            self.live.drop(session.session_id)
+            return ErrorEvent(
+                code="store", message="This chat went on elsewhere, so this answer wasn't kept."
+            )
+        except StoreError as exc:
+            log.error("saving session failed: %s", exc)
             return ErrorEvent(code="store", message="Your chat goes on, but I couldn't save it just now.")
         return None
 
@@ -328,6 +376,6 @@ def _dump(session: Session) -> dict[str, Any]:
     }
 
 
-def _load(session_id: str, data: Mapping[str, Any]) -> Session:
+def _load(session_id: str, data: Mapping[str, Any], revision: int = 0) -> Session:
     saved = validated(SessionFile, dict(data), "session")
-    return Session(session_id, conversation_from_file(saved), saved.turn, list(saved.turns))
+    return Session(session_id, conversation_from_file(saved), saved.turn, list(saved.turns), revision)

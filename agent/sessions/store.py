@@ -1,14 +1,14 @@
-"""The chat's SQLite store: sessions, messages, feedback and what the chat learned about shoppers.
+"""The chat store: sessions, messages, feedback and what the chat learned about shoppers.
 
-One file (WAL mode, `secure_delete` on so forgotten rows are overwritten, not just unlinked). The schema
-is created by `open_store`; every statement is parameterised.
+On the store's database (agent/store: SQLite embedded or PostgreSQL shared by replicas), through
+SQLAlchemy Core. A turn is saved in one transaction (the session, all its messages, what was learned
+about the shopper), so a crash stores a turn whole or not at all. Every session row has a revision, bumped
+by each save: a replica compares it with the copy it holds in memory.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,63 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import Connection, delete, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from whythis.errors import DataError
+from agent.store import schema as t
+from agent.store.database import Database, StoreConfig, sqlite_url
+from agent.store.versioning import open_database
+from whythis.errors import SessionNotFound
 from whythis.paths import cache_root
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    shopper_id TEXT NOT NULL,
-    state TEXT NOT NULL,
-    created REAL NOT NULL,
-    updated REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sessions_by_shopper ON sessions (shopper_id);
-CREATE TABLE IF NOT EXISTS messages (
-    session_id TEXT NOT NULL,
-    shopper_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    role TEXT NOT NULL,
-    content TEXT NOT NULL,
-    PRIMARY KEY (session_id, position)
-);
-CREATE INDEX IF NOT EXISTS messages_by_shopper ON messages (shopper_id);
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    session_id TEXT NOT NULL,
-    shopper_id TEXT NOT NULL,
-    turn INTEGER NOT NULL,
-    item_id TEXT,
-    rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
-    comment TEXT,
-    corrected_text TEXT,
-    corrected_grounded INTEGER,
-    prompt_name TEXT NOT NULL,
-    prompt_version INTEGER NOT NULL,
-    adapter TEXT,
-    reason_source TEXT,
-    audience TEXT NOT NULL,
-    evidence TEXT NOT NULL,
-    text_shown TEXT NOT NULL,
-    shopper TEXT NOT NULL,
-    item TEXT,
-    context TEXT NOT NULL,
-    created REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS feedback_by_shopper ON feedback (shopper_id);
-CREATE TABLE IF NOT EXISTS shoppers (
-    shopper_id TEXT PRIMARY KEY,
-    data TEXT NOT NULL,
-    updated REAL NOT NULL
-);
-"""
-_FEEDBACK_COLUMNS = (
-    "session_id", "shopper_id", "turn", "item_id", "rating", "comment", "corrected_text",
-    "corrected_grounded", "prompt_name", "prompt_version", "adapter", "reason_source", "audience",
-    "evidence", "text_shown", "shopper", "item", "context", "created",
-)  # fmt: skip
+_FEEDBACK_COLUMNS = tuple(c.name for c in t.feedback.columns if c.name != "id")
 _JSON_COLUMNS = frozenset({"evidence", "shopper", "item", "context"})
 
 
@@ -138,7 +91,7 @@ class FeedbackRow(BaseModel):
 
 
 class SessionRow(BaseModel):
-    """A stored session: its shopper and its saved state (the session JSON)."""
+    """A stored session: its shopper, its saved state (the session JSON) and its revision."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -147,6 +100,7 @@ class SessionRow(BaseModel):
     state: dict[str, Any]
     created: float
     updated: float
+    revision: int
 
     @field_validator("state", mode="before")
     @classmethod
@@ -165,162 +119,195 @@ class SessionSummary:
     updated: float
 
 
+class SessionMovedOn(SessionNotFound):
+    """A save found the session changed or forgotten by another server since this one read it."""
+
+
 class Store:
-    """A connection to the chat store; safe to share between threads (one lock, short transactions)."""
+    """The chat tables on the store's database; safe to share between threads and processes."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
-        self.path = path
-        self._conn = conn
-        self._lock = threading.Lock()
+    def __init__(self, database: Database) -> None:
+        self.database = database
 
-    def journal_mode(self) -> str:
-        """The SQLite journal mode ('wal')."""
-        with self._lock:
-            return str(self._conn.execute("PRAGMA journal_mode").fetchone()[0])
+    @property
+    def where(self) -> str:
+        """The database: a file path or a server URL without its password."""
+        return self.database.where
+
+    def ping(self) -> None:
+        """Reach the database (StoreUnavailable when it is away): checked before a new session starts."""
+        with self.database.connect() as conn:
+            conn.execute(select(1))
 
     def save_session(
-        self, session_id: str, shopper_id: str, state: dict[str, Any], messages: Sequence[tuple[str, str]]
-    ) -> None:
-        """Insert or replace a session's state and its messages (role, content) in order."""
+        self,
+        session_id: str,
+        shopper_id: str,
+        state: dict[str, Any],
+        messages: Sequence[tuple[str, str]],
+        learned: dict[str, Any] | None = None,
+        revision: int | None = None,
+    ) -> int:
+        """Save a session, its messages (role, content) and what was learned of the shopper, in one
+        transaction; its new revision. `revision`: the one this copy was read at (0: new); a session
+        saved or forgotten since raises SessionMovedOn and nothing is written."""
         now = time.time()
-        rows = [(session_id, shopper_id, n, role, text) for n, (role, text) in enumerate(messages)]
-        with self._lock, self._conn:
-            self._conn.execute(
-                "INSERT INTO sessions (id, shopper_id, state, created, updated) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET shopper_id = excluded.shopper_id, state = excluded.state, "
-                "updated = excluded.updated",
-                (session_id, shopper_id, json.dumps(state, ensure_ascii=False), now, now),
-            )
-            self._conn.execute("DELETE FROM messages WHERE session_id = ?", (session_id,))
-            self._conn.executemany(
-                "INSERT INTO messages (session_id, shopper_id, position, role, content) "
-                "VALUES (?, ?, ?, ?, ?)",
-                rows,
-            )
+        body = json.dumps(state, ensure_ascii=False)
+        with self.database.begin() as conn:
+            new = _write_session(conn, session_id, shopper_id, body, now, revision)
+            conn.execute(delete(t.messages).where(t.messages.c.session_id == session_id))
+            rows = [
+                {"session_id": session_id, "shopper_id": shopper_id, "position": n, "role": r, "content": c}
+                for n, (r, c) in enumerate(messages)
+            ]
+            if rows:
+                conn.execute(insert(t.messages), rows)
+            if learned is not None:
+                _upsert_shopper(conn, shopper_id, learned, now)
+        return new
 
     def load_session(self, session_id: str) -> SessionRow | None:
         """The stored session with this id, if any."""
-        with self._lock:
-            cur = self._conn.execute(
-                "SELECT id, shopper_id, state, created, updated FROM sessions WHERE id = ?", (session_id,)
-            )
-            row = cur.fetchone()
-        return None if row is None else SessionRow.model_validate(dict(zip(_names(cur), row, strict=True)))
+        with self.database.connect() as conn:
+            row = conn.execute(select(t.sessions).where(t.sessions.c.id == session_id)).mappings().first()
+        return None if row is None else SessionRow.model_validate(dict(row))
+
+    def revisions(self, session_ids: Sequence[str]) -> dict[str, int]:
+        """The stored revision of each of these sessions that still exists."""
+        if not session_ids:
+            return {}
+        query = select(t.sessions.c.id, t.sessions.c.revision).where(t.sessions.c.id.in_(session_ids))
+        with self.database.connect() as conn:
+            return {str(i): int(r) for i, r in conn.execute(query)}
 
     def messages(self, session_id: str) -> list[tuple[str, str]]:
         """A stored session's messages as (role, content), in order."""
-        with self._lock:
-            cur = self._conn.execute(
-                "SELECT role, content FROM messages WHERE session_id = ? ORDER BY position", (session_id,)
-            )
-            return [(str(r), str(c)) for r, c in cur.fetchall()]
+        m = t.messages.c
+        query = select(m.role, m.content).where(m.session_id == session_id).order_by(m.position)
+        with self.database.connect() as conn:
+            return [(str(r), str(c)) for r, c in conn.execute(query)]
 
     def add_feedback(self, record: FeedbackRecord) -> int:
         """Store one feedback record; returns its id."""
         values = {**record.__dict__, "created": time.time(), "context": record.context or []}
-        params = [_column(name, values[name]) for name in _FEEDBACK_COLUMNS]
-        marks = ", ".join("?" * len(_FEEDBACK_COLUMNS))
-        with self._lock, self._conn:
-            cur = self._conn.execute(
-                f"INSERT INTO feedback ({', '.join(_FEEDBACK_COLUMNS)}) VALUES ({marks})", params
-            )
-            return int(cur.lastrowid or 0)
+        row = {name: _column(name, values[name]) for name in _FEEDBACK_COLUMNS}
+        with self.database.begin() as conn:
+            key = conn.execute(insert(t.feedback).values(**row)).inserted_primary_key
+        return int(key[0]) if key else 0
 
     def sessions(
         self, shopper_id: str | None = None, match: str | None = None, limit: int = 50
     ) -> list[SessionSummary]:
         """Sessions, latest first: all, a shopper's, or those whose session or shopper id is `match`."""
-        where, params = "", []
+        s = t.sessions.c
+        query = select(s.id, s.shopper_id, s.state, s.created, s.updated)
         if shopper_id:
-            where, params = "WHERE shopper_id = ?", [shopper_id]
+            query = query.where(s.shopper_id == shopper_id)
         elif match:
-            where, params = "WHERE id = ? OR shopper_id = ?", [match, match]
-        sql = (
-            "SELECT id, shopper_id, COALESCE(json_extract(state, '$.turn'), 0), created, updated "
-            f"FROM sessions {where} ORDER BY updated DESC LIMIT ?"
-        )
-        with self._lock:
-            rows = self._conn.execute(sql, [*params, limit]).fetchall()
-        return [SessionSummary(str(i), str(s), int(t), float(c), float(u)) for i, s, t, c, u in rows]
+            query = query.where(or_(s.id == match, s.shopper_id == match))
+        query = query.order_by(s.updated.desc()).limit(limit)
+        with self.database.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            SessionSummary(str(i), str(who), _turn(state), float(c), float(u)) for i, who, state, c, u in rows
+        ]
 
     def feedback(
         self, session_id: str | None = None, shopper_id: str | None = None, limit: int | None = None
     ) -> list[FeedbackRow]:
         """Stored feedback rows, oldest first: all, or of one session and/or one shopper."""
-        filters = [(col, v) for col, v in (("session_id", session_id), ("shopper_id", shopper_id)) if v]
-        where = " AND ".join(f"{col} = ?" for col, _ in filters)
-        sql = f"SELECT id, {', '.join(_FEEDBACK_COLUMNS)} FROM feedback"
-        sql += f" WHERE {where}" if where else ""
-        sql += " ORDER BY id" + (" DESC LIMIT ?" if limit is not None else "")
-        params: list[Any] = [v for _, v in filters] + ([limit] if limit is not None else [])
-        with self._lock:
-            cur = self._conn.execute(sql, params)
-            rows = cur.fetchall()
-            names = _names(cur)
-        found = [FeedbackRow.model_validate(dict(zip(names, row, strict=True))) for row in rows]
+        f = t.feedback.c
+        query = select(t.feedback)
+        if session_id:
+            query = query.where(f.session_id == session_id)
+        if shopper_id:
+            query = query.where(f.shopper_id == shopper_id)
+        query = query.order_by(f.id.desc()).limit(limit) if limit is not None else query.order_by(f.id)
+        with self.database.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        found = [FeedbackRow.model_validate(dict(row)) for row in rows]
         return found[::-1] if limit is not None else found
 
     def save_shopper(self, shopper_id: str, data: dict[str, Any]) -> None:
         """Insert or replace what the chat knows about a shopper."""
-        with self._lock, self._conn:
-            self._conn.execute(
-                "INSERT INTO shoppers (shopper_id, data, updated) VALUES (?, ?, ?) "
-                "ON CONFLICT (shopper_id) DO UPDATE SET data = excluded.data, updated = excluded.updated",
-                (shopper_id, json.dumps(data, ensure_ascii=False), time.time()),
-            )
+        with self.database.begin() as conn:
+            _upsert_shopper(conn, shopper_id, data, time.time())
 
     def load_shopper(self, shopper_id: str) -> dict[str, Any] | None:
         """What the chat knows about a shopper, if anything."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT data FROM shoppers WHERE shopper_id = ?", (shopper_id,)
-            ).fetchone()
-        if row is None:
+        query = select(t.shoppers.c.data).where(t.shoppers.c.shopper_id == shopper_id)
+        with self.database.connect() as conn:
+            found = conn.execute(query).scalar()
+        if found is None:
             return None
-        data: dict[str, Any] = json.loads(row[0])
+        data: dict[str, Any] = json.loads(found)
         return data
 
     def count(self, shopper_id: str) -> dict[str, int]:
         """How many rows of each table belong to a shopper."""
-        with self._lock:
+        with self.database.connect() as conn:
             return {
-                table: int(
-                    self._conn.execute(
-                        f"SELECT COUNT(*) FROM {table} WHERE {key} = ?", (shopper_id,)
-                    ).fetchone()[0]
+                table.name: int(
+                    conn.execute(
+                        select(func.count()).select_from(table).where(table.c.shopper_id == shopper_id)
+                    ).scalar_one()
                 )
-                for table, key in _SHOPPER_KEYS
+                for table in t.SHOPPER_TABLES
             }
 
     def forget(self, shopper_id: str) -> dict[str, int]:
         """Delete a shopper's profile, sessions, messages and feedback; the rows deleted per table."""
-        counts: dict[str, int] = {}
-        with self._lock, self._conn:
-            for table, key in _SHOPPER_KEYS:
-                cur = self._conn.execute(f"DELETE FROM {table} WHERE {key} = ?", (shopper_id,))
-                counts[table] = cur.rowcount
-        with self._lock:
+        with self.database.begin() as conn:
+            counts = {
+                table.name: conn.execute(delete(table).where(table.c.shopper_id == shopper_id)).rowcount
+                for table in t.SHOPPER_TABLES
+            }
+        if self.database.dialect == "sqlite":
             # Move the deletions out of the write-ahead log into the (overwritten) main file now.
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            with self.database.connect() as conn:
+                conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         return counts
 
     def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self._conn.close()
+        """Close the database's connections."""
+        self.database.close()
 
 
-# Table names and their shopper column: fixed identifiers, never user input.
-_SHOPPER_KEYS = (
-    ("feedback", "shopper_id"),
-    ("messages", "shopper_id"),
-    ("sessions", "shopper_id"),
-    ("shoppers", "shopper_id"),
-)
+def _write_session(
+    conn: Connection, session_id: str, shopper_id: str, body: str, now: float, revision: int | None
+) -> int:
+    s = t.sessions.c
+    change = update(t.sessions).where(s.id == session_id)
+    if revision is not None:
+        change = change.where(s.revision == revision)
+    values = {"shopper_id": shopper_id, "state": body, "updated": now, "revision": s.revision + 1}
+    if conn.execute(change.values(**values)).rowcount == 1:
+        return int(conn.execute(select(s.revision).where(s.id == session_id)).scalar_one())
+    exists = conn.execute(select(s.revision).where(s.id == session_id)).scalar()
+    if exists is not None or (revision or 0) > 0:
+        raise SessionMovedOn("this chat was continued or forgotten elsewhere meanwhile; reload it to go on")
+    row = {"id": session_id, "shopper_id": shopper_id, "state": body, "created": now, "updated": now}
+    conn.execute(insert(t.sessions).values(**row, revision=1))
+    return 1
 
 
-def _names(cur: sqlite3.Cursor) -> list[str]:
-    return [d[0] for d in cur.description]
+def _upsert_shopper(conn: Connection, shopper_id: str, data: dict[str, Any], now: float) -> None:
+    # ON CONFLICT in both dialects: two servers saving one shopper at once must not collide.
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    row = {"shopper_id": shopper_id, "data": json.dumps(data, ensure_ascii=False), "updated": now}
+    stmt = dialect_insert(t.shoppers).values(**row)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["shopper_id"], set_={"data": stmt.excluded.data, "updated": stmt.excluded.updated}
+        )
+    )
+
+
+def _turn(state: str) -> int:
+    try:
+        return int(json.loads(state).get("turn", 0))
+    except (ValueError, TypeError, AttributeError):
+        return 0
 
 
 def _column(name: str, value: Any) -> Any:
@@ -329,20 +316,8 @@ def _column(name: str, value: Any) -> Any:
     return int(value) if isinstance(value, bool) else value
 
 
-def open_store(path: Path | None = None) -> Store:
-    """Open (creating if needed) the store at `path` (default: whythis.db in the cache dir)."""
-    path = path or default_db_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, check_same_thread=False, timeout=10.0)
-        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        conn.execute("PRAGMA secure_delete=ON")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        with conn:
-            conn.executescript(_SCHEMA)
-            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-    except sqlite3.Error as exc:
-        raise DataError(f"cannot open the chat store {path}: {exc}") from exc
-    if str(mode).lower() != "wal":
-        raise DataError(f"the chat store {path} cannot use WAL mode (got {mode!r})")
-    return Store(conn, path)
+def open_store(path: Path | None = None, url: str | None = None, config: StoreConfig | None = None) -> Store:
+    """Open (creating or upgrading if needed) the store at `url`, or the SQLite file at `path` (default:
+    whythis.db in the cache dir)."""
+    target = url or sqlite_url(path or default_db_path())
+    return Store(open_database(target, config or StoreConfig()))

@@ -1,53 +1,32 @@
-"""Prompt versions and their audit log in SQLite: save a checked draft, activate, roll back, follow.
+"""Prompt versions and their audit log in the store: save a checked draft, activate, roll back, follow.
 
-The tables live in the chat store's database file (WAL, agent/sessions/store.py), on a connection of
-their own. The prompt YAML is stored whole, so its house rules and banned phrasings are versioned with it.
-Exactly one version of each prompt is active; a ReasonWriter built with `follower(name)` reads it on
-every use, so activating a version changes the very next reason without a restart.
+The tables live in the store's database (agent/store: SQLite or PostgreSQL), so every server sharing it
+sees the same versions. The prompt YAML is stored whole, so its house rules and banned phrasings are
+versioned with it. Exactly one version of each prompt is active; a ReasonWriter built with
+`follower(name)` reads it on every use, so activating a version on any server changes the very next
+reason of every server without a restart.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from sqlalchemy import Connection, exc, func, insert, select, update
 
+from agent.store import schema as t
+from agent.store.database import Database
 from agent.studio.preview import check_draft, with_version
 from prompts.render import PromptFile, builtin_prompt_names, load_prompt, parse_prompt
 from whythis.errors import DataError, PromptError
 
 Action = Literal["save", "activate", "rollback"]
 SHIPPED = "shipped"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS prompt_versions (
-    name TEXT NOT NULL,
-    version INTEGER NOT NULL CHECK (version >= 1),
-    text TEXT NOT NULL,
-    author TEXT NOT NULL,
-    note TEXT NOT NULL DEFAULT '',
-    created_at REAL NOT NULL,
-    active INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),
-    PRIMARY KEY (name, version)
-);
-CREATE UNIQUE INDEX IF NOT EXISTS prompt_versions_active ON prompt_versions (name) WHERE active = 1;
-CREATE TABLE IF NOT EXISTS prompt_audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at REAL NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL CHECK (action IN ('save', 'activate', 'rollback')),
-    name TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    detail TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS prompt_audit_by_name ON prompt_audit (name, id);
-"""
-_VERSION_COLUMNS = "name, version, text, author, note, created_at, active"
+_V = t.prompt_versions.c
+_A = t.prompt_audit.c
 
 
 @dataclass(frozen=True)
@@ -95,18 +74,16 @@ def prompt_yaml(prompt: PromptFile) -> str:
 
 
 class PromptVersions:
-    """Versions of every prompt and the audit log; safe to share between threads."""
+    """Versions of every prompt and the audit log; safe to share between threads and servers."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
-        self.path = path
-        self._conn = conn
-        self._lock = threading.Lock()
+    def __init__(self, database: Database) -> None:
+        self._db = database
         self._parsed: dict[tuple[str, int], PromptFile] = {}
 
     def names(self) -> list[str]:
         """The names of the versioned prompts."""
-        with self._lock:
-            rows = self._conn.execute("SELECT DISTINCT name FROM prompt_versions ORDER BY name").fetchall()
+        with self._db.connect() as conn:
+            rows = conn.execute(select(_V.name).distinct().order_by(_V.name)).all()
         return [str(r[0]) for r in rows]
 
     def save(self, name: str, text: str, author: str, note: str = "") -> PromptVersion:
@@ -117,17 +94,15 @@ class PromptVersions:
             raise PromptError(f"unknown prompt {name!r}; versioned prompts: {', '.join(known) or 'none'}")
         check_draft(text, name)
         try:
-            with self._lock, self._conn:
-                row = self._conn.execute(
-                    "SELECT COALESCE(MAX(version), 0) FROM prompt_versions WHERE name = ?", (name,)
-                ).fetchone()
-                version = int(row[0]) + 1
-                self._insert(name, version, with_version(text, version), author, note, active=False)
-                self._audit(author, "save", name, version, note)
-        except sqlite3.IntegrityError as exc:
+            with self._db.begin() as conn:
+                top = conn.execute(select(func.coalesce(func.max(_V.version), 0)).where(_V.name == name))
+                version = int(top.scalar_one()) + 1
+                _insert(conn, name, version, with_version(text, version), author, note, active=False)
+                _audit(conn, author, "save", name, version, note)
+        except exc.IntegrityError as error:
             raise PromptError(
                 f"another version of {name!r} was saved at the same moment; save again"
-            ) from exc
+            ) from error
         return self.get(name, version)
 
     def activate(self, name: str, version: int, actor: str) -> PromptVersion:
@@ -137,9 +112,9 @@ class PromptVersions:
         current = self.active(name)
         if current.version == target.version:
             return target
-        with self._lock, self._conn:
-            self._switch(name, version)
-            self._audit(actor, "activate", name, version, f"was v{current.version}")
+        with self._db.begin() as conn:
+            _switch(conn, name, version)
+            _audit(conn, actor, "activate", name, version, f"was v{current.version}")
         return self.get(name, version)
 
     def rollback(self, name: str, actor: str) -> PromptVersion:
@@ -152,31 +127,26 @@ class PromptVersions:
                 "is the first version activated"
             )
         current, previous = stack[-1], stack[-2]
-        with self._lock, self._conn:
-            self._switch(name, previous)
-            self._audit(actor, "rollback", name, previous, f"from v{current}")
+        with self._db.begin() as conn:
+            _switch(conn, name, previous)
+            _audit(conn, actor, "rollback", name, previous, f"from v{current}")
         return self.get(name, previous)
 
     def get(self, name: str, version: int) -> PromptVersion:
         """One stored version; PromptError when there is no such version."""
-        with self._lock:
-            row = self._conn.execute(
-                f"SELECT {_VERSION_COLUMNS} FROM prompt_versions WHERE name = ? AND version = ?",
-                (name, version),
-            ).fetchone()
+        with self._db.connect() as conn:
+            row = conn.execute(_versions().where(_V.name == name, _V.version == version)).first()
         if row is None:
             raise PromptError(f"prompt {name!r} has no version {version}; see its history for the versions")
-        return _version(row)
+        return _version(tuple(row))
 
     def active(self, name: str) -> PromptVersion:
         """The active version of `name`."""
-        with self._lock:
-            row = self._conn.execute(
-                f"SELECT {_VERSION_COLUMNS} FROM prompt_versions WHERE name = ? AND active = 1", (name,)
-            ).fetchone()
+        with self._db.connect() as conn:
+            row = conn.execute(_versions().where(_V.name == name, _V.active == 1)).first()
         if row is None:
             raise PromptError(f"prompt {name!r} has no active version; versioned: {', '.join(self.names())}")
-        return _version(row)
+        return _version(tuple(row))
 
     def follower(self, name: str = "reason") -> Callable[[], PromptFile]:
         """A prompt source for a ReasonWriter: the active version of `name`, read on every use."""
@@ -185,13 +155,11 @@ class PromptVersions:
 
     def active_prompt(self, name: str) -> PromptFile:
         """The active version's prompt file: one indexed query, parsed once per version."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT version FROM prompt_versions WHERE name = ? AND active = 1", (name,)
-            ).fetchone()
-        if row is None:
+        with self._db.connect() as conn:
+            found_version = conn.execute(select(_V.version).where(_V.name == name, _V.active == 1)).scalar()
+        if found_version is None:
             raise PromptError(f"prompt {name!r} has no active version")
-        key = (name, int(row[0]))
+        key = (name, int(found_version))
         found = self._parsed.get(key)
         if found is None:
             found = parse_prompt(self.get(*key).text, f"prompt {name!r} v{key[1]}")
@@ -200,52 +168,47 @@ class PromptVersions:
 
     def history(self, name: str) -> list[PromptVersion]:
         """Every version of `name`, newest first."""
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT {_VERSION_COLUMNS} FROM prompt_versions WHERE name = ? ORDER BY version DESC",
-                (name,),
-            ).fetchall()
-        return [_version(r) for r in rows]
+        with self._db.connect() as conn:
+            rows = conn.execute(_versions().where(_V.name == name).order_by(_V.version.desc())).all()
+        return [_version(tuple(r)) for r in rows]
 
     def audit(self, limit: int = 100, name: str | None = None) -> list[AuditEntry]:
         """The latest audit entries (of one prompt, or all), newest first."""
-        where, params = ("WHERE name = ?", (name, limit)) if name else ("", (limit,))
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, at, actor, action, name, version, detail FROM prompt_audit "
-                f"{where} ORDER BY id DESC LIMIT ?",
-                params,
-            ).fetchall()
-        return [_entry(r) for r in rows]
+        query = select(_A.id, _A.at, _A.actor, _A.action, _A.name, _A.version, _A.detail)
+        if name:
+            query = query.where(_A.name == name)
+        with self._db.connect() as conn:
+            rows = conn.execute(query.order_by(_A.id.desc()).limit(limit)).all()
+        return [_entry(tuple(r)) for r in rows]
 
     def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self._conn.close()
+        """Close the database's connections."""
+        self._db.close()
 
     def seed(self, seeds: Mapping[str, PromptFile]) -> None:
         """Store each seed as the active first version of its name, unless the name has versions already.
 
         The first version keeps the file's own version number, so feedback and training rows that named
-        the shipped prompt's version still name the same text.
+        the shipped prompt's version still name the same text. Servers starting at once seed it once.
         """
-        with self._lock, self._conn:
-            for name, prompt in seeds.items():
-                if self._conn.execute("SELECT 1 FROM prompt_versions WHERE name = ?", (name,)).fetchone():
-                    continue
-                version = prompt.version
-                text = prompt_yaml(prompt.model_copy(update={"name": name}))
-                self._insert(name, version, text, SHIPPED, "shipped file", active=True)
-                self._audit(SHIPPED, "save", name, version, "shipped file")
-                self._audit(SHIPPED, "activate", name, version, "first version")
+        for name, prompt in seeds.items():
+            try:
+                with self._db.begin() as conn:
+                    if conn.execute(select(_V.version).where(_V.name == name).limit(1)).first():
+                        continue
+                    version = prompt.version
+                    text = prompt_yaml(prompt.model_copy(update={"name": name}))
+                    _insert(conn, name, version, text, SHIPPED, "shipped file", active=True)
+                    _audit(conn, SHIPPED, "save", name, version, "shipped file")
+                    _audit(conn, SHIPPED, "activate", name, version, "first version")
+            except exc.IntegrityError:
+                continue  # another server seeded this name first
 
     def _activation_stack(self, name: str) -> list[int]:
         # Replayed from the audit log: an activation pushes, a rollback pops.
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT action, version FROM prompt_audit WHERE name = ? AND action != 'save' ORDER BY id",
-                (name,),
-            ).fetchall()
+        query = select(_A.action, _A.version).where(_A.name == name, _A.action != "save").order_by(_A.id)
+        with self._db.connect() as conn:
+            rows = conn.execute(query).all()
         stack: list[int] = []
         for action, version in rows:
             if action == "rollback" and stack:
@@ -254,23 +217,26 @@ class PromptVersions:
                 stack.append(int(version))
         return stack
 
-    def _insert(self, name: str, version: int, text: str, author: str, note: str, active: bool) -> None:
-        self._conn.execute(
-            f"INSERT INTO prompt_versions ({_VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (name, version, text, author, note, time.time(), int(active)),
-        )
 
-    def _switch(self, name: str, version: int) -> None:
-        self._conn.execute("UPDATE prompt_versions SET active = 0 WHERE name = ? AND active = 1", (name,))
-        self._conn.execute(
-            "UPDATE prompt_versions SET active = 1 WHERE name = ? AND version = ?", (name, version)
-        )
+def _versions() -> Any:
+    return select(_V.name, _V.version, _V.text, _V.author, _V.note, _V.created_at, _V.active)
 
-    def _audit(self, actor: str, action: Action, name: str, version: int, detail: str) -> None:
-        self._conn.execute(
-            "INSERT INTO prompt_audit (at, actor, action, name, version, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            (time.time(), actor, action, name, version, detail),
-        )
+
+def _insert(
+    conn: Connection, name: str, version: int, text: str, author: str, note: str, active: bool
+) -> None:
+    row = {"name": name, "version": version, "text": text, "author": author, "note": note}
+    conn.execute(insert(t.prompt_versions).values(**row, created_at=time.time(), active=int(active)))
+
+
+def _switch(conn: Connection, name: str, version: int) -> None:
+    conn.execute(update(t.prompt_versions).where(_V.name == name, _V.active == 1).values(active=0))
+    conn.execute(update(t.prompt_versions).where(_V.name == name, _V.version == version).values(active=1))
+
+
+def _audit(conn: Connection, actor: str, action: Action, name: str, version: int, detail: str) -> None:
+    row = {"actor": actor, "action": action, "name": name, "version": version, "detail": detail}
+    conn.execute(insert(t.prompt_audit).values(**row, at=time.time()))
 
 
 def _version(row: tuple[Any, ...]) -> PromptVersion:
@@ -295,19 +261,8 @@ def shipped_prompts() -> dict[str, PromptFile]:
     return {name: load_prompt(name) for name in builtin_prompt_names()}
 
 
-def open_prompt_versions(path: Path, seeds: Mapping[str, PromptFile] | None = None) -> PromptVersions:
-    """Open (creating and seeding if needed) the prompt versions in the database file at `path`."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, check_same_thread=False, timeout=10.0)
-        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        conn.execute("PRAGMA synchronous=NORMAL")
-        with conn:
-            conn.executescript(_SCHEMA)
-    except sqlite3.Error as exc:
-        raise DataError(f"cannot open the prompt versions in {path}: {exc}") from exc
-    if str(mode).lower() != "wal":
-        raise DataError(f"the database {path} cannot use WAL mode (got {mode!r})")
-    versions = PromptVersions(conn, path)
+def open_prompt_versions(database: Database, seeds: Mapping[str, PromptFile] | None = None) -> PromptVersions:
+    """The prompt versions in the store's database, seeded with the shipped prompts where a name has none."""
+    versions = PromptVersions(database)
     versions.seed(shipped_prompts() if seeds is None else seeds)
     return versions

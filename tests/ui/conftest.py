@@ -97,7 +97,7 @@ def make_services(agent: Agent, shoppers: dict[str, Any]) -> Iterator[Callable[.
     made: list[Services] = []
 
     def make(config: ServeConfig, generator: ScriptedGenerator | None = None) -> Services:
-        store = open_store(config.resolved_db())
+        store = open_store(url=config.store_url(), config=config.store)
         runtime = fake_runtime(agent, store, shoppers, config.batch_window_ms, config.max_batch, generator)
         services = Services.over(runtime, store, shoppers, config)
         made.append(services)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.recommender import Agent
+from agent.sessions.store import open_store
 from agent.studio.versions import PromptVersions, open_prompt_versions
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from retrieval.shoppers import Shopper
@@ -29,7 +30,7 @@ def shoppers() -> dict[str, Shopper]:
 
 @pytest.fixture()
 def versions(tmp_path: Path) -> Iterator[PromptVersions]:
-    opened = open_prompt_versions(tmp_path / "whythis.db")
+    opened = open_prompt_versions(open_store(tmp_path / "whythis.db").database)
     yield opened
     opened.close()
 

@@ -26,16 +26,17 @@ _CHAT = _CORE | {"agent.intents", "agent.safety", "agent.chat"}
 AGENT_ALLOWED: dict[str, set[str]] = {
     "agent.untrusted": set(),
     "agent.config": set(),
+    "agent.store": set(),
     "agent.grounding": {"agent.untrusted"},
     "agent.intents": {"agent.untrusted"},
     "agent.safety": _BOTTOM | {"agent.grounding"},
     "agent.reasons": _BOTTOM | {"agent.grounding"},
-    "agent.studio": _BOTTOM | {"agent.grounding", "agent.reasons"},
+    "agent.studio": _BOTTOM | {"agent.grounding", "agent.reasons", "agent.store"},
     "agent.recommender": _BOTTOM | {"agent.grounding", "agent.reasons"},
     "agent.chat": _CORE | {"agent.intents", "agent.safety"},
-    "agent.sessions": _CHAT,
-    "agent.compose": _CHAT | {"agent.sessions", "agent.studio"},
-    "agent.cli": _CORE | {"agent.chat", "agent.sessions", "agent.studio", "agent.compose"},
+    "agent.sessions": _CHAT | {"agent.store"},
+    "agent.compose": _CHAT | {"agent.sessions", "agent.studio", "agent.store"},
+    "agent.cli": _CORE | {"agent.chat", "agent.sessions", "agent.studio", "agent.compose", "agent.store"},
 }
 
 # The LM's runtime never imports its training.

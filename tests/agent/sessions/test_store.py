@@ -1,11 +1,13 @@
-"""The SQLite chat store: WAL, sessions, feedback round trip, and forgetting a shopper everywhere."""
+"""The chat store on SQLite and PostgreSQL: WAL, sessions, feedback round trip, forgetting a shopper."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from agent.sessions.store import FeedbackRecord, Store, default_db_path, open_store
 
@@ -13,8 +15,10 @@ EVIL = "x'; DROP TABLE feedback; --"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return open_store(tmp_path / "chat.db")
+def store(db_url: str) -> Iterator[Store]:
+    opened = open_store(url=db_url)
+    yield opened
+    opened.close()
 
 
 def record(shopper_id: str, item_id: str | None = "NW-001", rating: int = 1) -> FeedbackRecord:
@@ -47,11 +51,12 @@ def fill(store: Store, shopper_id: str) -> None:
     store.add_feedback(record(shopper_id, None, -1))
 
 
-def test_store_uses_wal_in_its_own_file(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert store.journal_mode() == "wal"
-    assert store.path == tmp_path / "chat.db" and store.path.is_file()
+def test_the_sqlite_store_uses_wal_in_its_own_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = open_store(tmp_path / "chat.db")
+    store.save_shopper("maya", {})
+    assert store.where == str(tmp_path / "chat.db") and (tmp_path / "chat.db").is_file()
+    assert sqlite3.connect(tmp_path / "chat.db").execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.close()
     monkeypatch.setenv("WHYTHIS_CACHE_DIR", str(tmp_path / "cache"))
     assert default_db_path() == tmp_path / "cache" / "whythis.db"
 
@@ -64,7 +69,7 @@ def test_feedback_round_trip(store: Store) -> None:
     assert row.evidence == sent.evidence and row.shopper == sent.shopper and row.item == sent.item
     assert row.context == sent.context and row.text_shown == sent.text_shown
     assert (row.prompt_name, row.prompt_version, row.adapter) == ("reason", 1, "default")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         store.add_feedback(record("maya", rating=0))
 
 

@@ -12,6 +12,8 @@ from agent.config import ReasonConfig
 from agent.grounding.check import GroundingChecker
 from agent.reasons.writer import ReasonWriter
 from agent.sessions.store import open_store
+from agent.store.database import StoreConfig
+from agent.store.versioning import open_database
 from agent.studio.versions import (
     PromptVersions,
     open_prompt_versions,
@@ -29,8 +31,8 @@ SHIPPED_REASON = load_prompt("reason").version
 
 
 @pytest.fixture()
-def versions(tmp_path: Path) -> Iterator[PromptVersions]:
-    opened = open_prompt_versions(tmp_path / "whythis.db")
+def versions(db_url: str) -> Iterator[PromptVersions]:
+    opened = open_prompt_versions(open_database(db_url, StoreConfig()))
     yield opened
     opened.close()
 
@@ -61,12 +63,13 @@ def test_yaml_of_a_prompt_parses_back_to_the_same_prompt() -> None:
 def test_shares_the_store_file_in_wal_mode_and_reopening_does_not_reseed(tmp_path: Path) -> None:
     path = tmp_path / "whythis.db"
     store = open_store(path)
-    first = open_prompt_versions(path)
+    first = open_prompt_versions(store.database)
     saved = first.save("reason", edited(first, "under 40 words", "under 30 words"), "ann", "shorter")
     first.close()
-    again = open_prompt_versions(path)
+    again = open_prompt_versions(open_store(path).database)
     assert [v.version for v in again.history("reason")] == [saved.version, SHIPPED_REASON]
-    assert store.journal_mode() == "wal" and store.load_session("nope") is None
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.load_session("nope") is None
     tables = {
         r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'")
     }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres import Cluster, remove_cluster, start_cluster
+from eval.pg_cluster import Cluster, remove_cluster, start_cluster
 
 _numbers = itertools.count(1)
 

@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,20 @@ class ScriptedGenerator:
         """The scripted answer, a word at a time."""
         for word in self._next(prompt).split(" "):
             yield word + " "
+
+
+@dataclass
+class SlowGenerator(ScriptedGenerator):
+    """A ScriptedGenerator taking `delay_s` per call, as a real LM takes its time: a turn is long enough
+    to be interrupted."""
+
+    delay_s: float = 0.2
+
+    def generate(
+        self, prompts: Sequence[Rendered], max_new_tokens: int | None = None, temperature: float = 0.0
+    ) -> list[str]:
+        time.sleep(self.delay_s)
+        return super().generate(prompts, max_new_tokens, temperature)
 
 
 def fake_agent(

@@ -22,7 +22,7 @@ from whythis.errors import StoreError, StoreUnavailable
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # SQLSTATE classes of PostgreSQL meaning "not now": connection problems, admin shutdown, lock timeouts.
-_PG_TRANSIENT = ("08", "57P", "55P03", "40001", "40P01", "53300")
+_PG_TRANSIENT = ("08", "57", "55P03", "40001", "40P01", "53300")
 
 
 class StoreConfig(BaseModel):
@@ -101,17 +101,22 @@ def _store_error(where: str, error: exc.DBAPIError) -> StoreError:
     orig = error.orig
     detail = str(orig).strip().splitlines()[0] if orig is not None else str(error)
     state = str(getattr(orig, "sqlstate", "") or "")
-    if error.connection_invalidated or state.startswith(_PG_TRANSIENT) or "locked" in detail:
-        return StoreUnavailable(f"the store {where} cannot be reached just now: {detail}")
-    if isinstance(orig, sqlite3.OperationalError) and "connect" in detail:
-        return StoreUnavailable(f"the store {where} cannot be reached just now: {detail}")
     if "readonly" in detail or "read-only" in detail or state == "25006":
         return StoreError(f"the store {where} is read-only ({detail}); make it writable for this user")
     if "full" in detail or "No space left" in detail or state == "53100":
         return StoreError(f"the store {where} is full ({detail}); free space on its disk")
     if "unable to open" in detail:
         return StoreError(f"cannot open the store {where} ({detail}); is its directory writable?")
+    if _transient(error, detail, state):
+        return StoreUnavailable(f"the store {where} cannot be reached just now: {detail}")
     return StoreError(f"the store {where} failed: {detail}")
+
+
+def _transient(error: exc.DBAPIError, detail: str, state: str) -> bool:
+    if error.connection_invalidated or state.startswith(_PG_TRANSIENT) or "locked" in detail:
+        return True
+    # PostgreSQL's operational errors without a permanent state are the server being away or slow.
+    return isinstance(error, exc.OperationalError) and not isinstance(error.orig, sqlite3.Error)
 
 
 def create(url: str, config: StoreConfig) -> Database:

@@ -9,6 +9,7 @@ file that is not one, or is damaged, is refused before anything is written to it
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +140,11 @@ def check_sqlite_file(path: Path) -> None:
             head = fh.read(len(SQLITE_MAGIC))
     except OSError as exc:
         raise StoreError(f"cannot open the store {path}: {exc.strerror or exc}") from exc
+    if not os.access(path.parent, os.W_OK) or not os.access(path, os.W_OK):
+        raise StoreError(
+            f"the store {path} is read-only (its file or directory {path.parent}); make both writable "
+            "for the user running whythis"
+        )
     if head != SQLITE_MAGIC:
         raise StoreError(
             f"{path} is not a SQLite database (another program's file?); move it or set store.url"
@@ -155,6 +161,8 @@ def _quick_check(path: Path) -> str | None:
             rows = conn.execute("PRAGMA quick_check").fetchall()
         finally:
             conn.close()
+    except sqlite3.OperationalError as exc:
+        raise StoreError(f"cannot open the store {path} ({exc}); is its directory writable?") from exc
     except sqlite3.DatabaseError as exc:
         return str(exc)
     found = [str(r[0]) for r in rows]

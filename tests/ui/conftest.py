@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -156,7 +157,7 @@ class Turn:
 class ShopperClient:
     """The shopper API over a test client: open, send, with the session's token remembered."""
 
-    http: TestClient
+    http: TestClient | httpx.Client
     session_id: str = ""
     token: str = ""
 

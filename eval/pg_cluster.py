@@ -1,7 +1,7 @@
-"""A throwaway PostgreSQL cluster for the tests: Debian's server, a temp dir, a loopback port.
+"""A throwaway PostgreSQL cluster: Debian's server, a temp dir, a loopback port, trust auth on loopback.
 
-Started once per test run (tests/conftest.py), stopped at the end; a test may stop and start it to see
-the database go away and come back.
+For `whythis bench serve --store postgresql` and the tests (started once per run, stopped at the end; a
+test may stop and start it to see the database go away and come back). A shop runs its own server.
 """
 
 from __future__ import annotations

@@ -1,10 +1,13 @@
 """`whythis bench serve`: turn latency of the HTTP server under concurrent shoppers, over real sockets.
 
-Starts `whythis serve --dev` as a subprocess on a free port (with the real models unless `--set` says
+Starts `whythis serve --dev` as subprocesses on free ports (with the real models unless `--set` says
 otherwise), waits for /api/health, then N shoppers at once each run T turns: open a session, "why #1?",
 "something cheaper", then more follow-ups. A turn is timed from its request to its `done` event, and a
 list turn also to its cards, its first reason and all its reasons as the events stream in; a 503 is
-retried after its Retry-After and counted. The server's log is kept next to the report.
+retried after its Retry-After and counted. With `--replicas R` the servers share one store (`--store
+postgresql`: a throwaway PostgreSQL cluster on loopback) and each turn goes to the next replica, as a
+proxy spreading load would send it; the run with one replica comes first, side by side. The servers'
+logs are kept next to the report.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import socket
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -20,12 +23,14 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from eval.pg_cluster import free_port, remove_cluster, start_cluster
 from eval.timing import percentiles
 from eval.turn_times import TurnClock, stream_summary
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
@@ -51,6 +56,8 @@ class ServeBenchOptions:
     startup_timeout_s: float = 900.0
     turn_timeout_s: float = 600.0
     shopper_ids: tuple[str, ...] = ()
+    replicas: int = 1
+    store: str = "sqlite"
 
     def settings(self) -> dict[str, Any]:
         """The options as plain JSON for run.json."""
@@ -60,6 +67,8 @@ class ServeBenchOptions:
             "overrides": list(self.overrides),
             "config": str(self.config) if self.config else None,
             "shopper_ids": list(self.shopper_ids),
+            "replicas": self.replicas,
+            "store": self.store,
         }
 
 
@@ -114,13 +123,6 @@ def summarize(samples: Sequence[TurnSample]) -> dict[str, Any]:
     }
 
 
-def free_port() -> int:
-    """A TCP port free on the loopback interface now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def demo_shopper_ids() -> tuple[str, ...]:
     """The ids of the packaged demo shoppers (the server's default shoppers)."""
     return tuple(load_shopper(p).shopper_id for p in demo_shopper_paths())
@@ -167,16 +169,22 @@ def read_events(response: httpx.Response, clock: TurnClock) -> list[tuple[str, d
 
 
 def run_shopper(
-    base: str, shopper_id: str, plan: Sequence[tuple[str, str | None]], timeout_s: float
+    bases: Sequence[str],
+    shopper_id: str,
+    plan: Sequence[tuple[str, str | None]],
+    timeout_s: float,
+    first: int = 0,
 ) -> list[TurnSample]:
-    """One shopper's session: the opening, then each follow-up with the session's token."""
+    """One shopper's session: the opening, then each follow-up with the session's token; turn k goes to
+    replica (first + k) mod R."""
     samples: list[TurnSample] = []
     token: str | None = None
     url = "/api/sessions"
-    with httpx.Client(base_url=base, timeout=timeout_s) as http:
-        for kind, message in plan:
+    with httpx.Client(timeout=timeout_s) as http:
+        for k, (kind, message) in enumerate(plan):
             body = {"shopper_id": shopper_id} if message is None else {"message": message}
-            sample, events = _post_turn(http, url, body, token, kind, timeout_s)
+            base = bases[(first + k) % len(bases)]
+            sample, events = _post_turn(http, base + url, body, token, kind, timeout_s)
             samples.append(sample)
             if sample.status != 200:
                 break
@@ -207,8 +215,11 @@ class _Server:
             self._handle.close()
 
 
-def start_server(options: ServeBenchOptions, data_dir: Path, log: Path) -> _Server:
-    """`whythis serve --dev` on a free loopback port, its output going to `log`."""
+def start_server(
+    options: ServeBenchOptions, data_dir: Path, log: Path, shared: Sequence[str] = ()
+) -> _Server:
+    """`whythis serve --dev` on a free loopback port, its output going to `log`; `shared`: the settings
+    every replica has alike (store.url, secret)."""
     port = free_port()
     command = [
         sys.executable,
@@ -223,7 +234,9 @@ def start_server(options: ServeBenchOptions, data_dir: Path, log: Path) -> _Serv
     ]
     if options.config is not None:
         command += ["--config", str(options.config)]
-    for item in (f"data_dir={data_dir}", *options.overrides):
+    # Every simulated shopper comes from 127.0.0.1: the per-client limits would measure themselves.
+    unlimited = ("rate_limits.open_sessions=1000000/minute", "rate_limits.messages=1000000/minute")
+    for item in (f"data_dir={data_dir}", *unlimited, *shared, *options.overrides):
         command += ["--set", item]
     handle = log.open("wb")
     process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=dict(os.environ))
@@ -247,7 +260,7 @@ def wait_healthy(server: _Server, timeout_s: float) -> dict[str, Any]:
     raise DataError(f"the server did not answer /api/health within {timeout_s:.0f} s; see {server.log}")
 
 
-def run_load(base: str, options: ServeBenchOptions) -> list[TurnSample]:
+def run_load(bases: Sequence[str], options: ServeBenchOptions) -> list[TurnSample]:
     """All shoppers at once, each in its own thread; every turn's sample."""
     ids = options.shopper_ids or demo_shopper_ids()
     plan = turn_plan(options.turns)
@@ -256,7 +269,7 @@ def run_load(base: str, options: ServeBenchOptions) -> list[TurnSample]:
 
     def one(n: int) -> None:
         start.wait()
-        results[n] = run_shopper(base, ids[n % len(ids)], plan, options.turn_timeout_s)
+        results[n] = run_shopper(bases, ids[n % len(ids)], plan, options.turn_timeout_s, first=n)
 
     threads = [threading.Thread(target=one, args=(n,)) for n in range(options.shoppers)]
     for thread in threads:
@@ -267,22 +280,40 @@ def run_load(base: str, options: ServeBenchOptions) -> list[TurnSample]:
 
 
 def run_serve_bench(options: ServeBenchOptions, folder: Path) -> tuple[dict[str, Any], list[Path]]:
-    """Start the server, load it, stop it; the metrics and the files read."""
-    if options.shoppers < 1:
-        raise DataError(f"--shoppers must be at least 1, got {options.shoppers}")
-    with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(options, Path(tmp), folder / "server.log")
-        try:
-            startup = time.perf_counter()
-            health = wait_healthy(server, options.startup_timeout_s)
-            startup_s = time.perf_counter() - startup
-            wall = time.perf_counter()
-            samples = run_load(server.base, options)
-            wall_s = time.perf_counter() - wall
-        finally:
-            server.stop()
-    metrics = {
+    """Start the servers, load them, stop them; the metrics (one replica first, side by side with R when
+    R > 1) and the files read."""
+    if options.shoppers < 1 or options.replicas < 1:
+        raise DataError(
+            f"--shoppers and --replicas must be at least 1, got {options.shoppers}, {options.replicas}"
+        )
+    if options.store not in ("sqlite", "postgresql"):
+        raise DataError(f"--store {options.store!r}: valid are sqlite, postgresql")
+    arms = {f"replicas_{n}": _run_arm(options, n, folder) for n in sorted({1, options.replicas})}
+    files = [options.config] if options.config is not None else []
+    if options.replicas == 1:
+        return arms["replicas_1"], files
+    return {"store": options.store, **arms}, files
+
+
+def _run_arm(options: ServeBenchOptions, replicas: int, folder: Path) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        shared = [f"secret={secrets.token_urlsafe(32)}", *_store_setting(options.store, Path(tmp), stack)]
+        servers = []
+        for n in range(replicas):
+            log = folder / f"server-{replicas}-{n + 1}.log"
+            server = start_server(options, Path(tmp) / f"replica-{n + 1}", log, shared)
+            stack.callback(server.stop)
+            servers.append(server)
+        startup = time.perf_counter()
+        healths = [wait_healthy(server, options.startup_timeout_s) for server in servers]
+        health = healths[0]
+        startup_s = time.perf_counter() - startup
+        wall = time.perf_counter()
+        samples = run_load([server.base for server in servers], options)
+        wall_s = time.perf_counter() - wall
+    return {
         **summarize(samples),
+        "replicas": replicas,
         "shoppers": options.shoppers,
         "turns_per_shopper": options.turns,
         "server_startup_s": round(startup_s, 2),
@@ -291,5 +322,14 @@ def run_serve_bench(options: ServeBenchOptions, folder: Path) -> tuple[dict[str,
         "adapter": health.get("adapter"),
         "prompt_version": health.get("prompt_version"),
     }
-    files = [options.config] if options.config is not None else []
-    return metrics, files
+
+
+def _store_setting(store: str, tmp: Path, stack: ExitStack) -> list[str]:
+    """The store.url the replicas share: a SQLite file, or a database of a throwaway cluster."""
+    if store == "sqlite":
+        return [f"store.url=sqlite:///{tmp / 'whythis.db'}"]
+    cluster = start_cluster()
+    if cluster is None:
+        raise DataError("--store postgresql needs Debian's PostgreSQL server (apt-get install postgresql)")
+    stack.callback(remove_cluster, cluster)
+    return [f"store.url={cluster.create_database('whythis_bench')}"]

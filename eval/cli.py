@@ -159,6 +159,8 @@ def bench_serve(
     config: Annotated[Path | None, typer.Option("--config", help="Serve config TOML.")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Serve config key=value override.")] = None,
     startup_timeout: Annotated[float, typer.Option(help="Seconds to wait for the server.")] = 900.0,
+    replicas: Annotated[int, typer.Option(help="Servers sharing the store; >1 also runs 1 beside.")] = 1,
+    store: Annotated[str, typer.Option(help="sqlite, or postgresql (a throwaway local cluster).")] = "sqlite",
     out: OutOpt = Path("runs"),
 ) -> None:
     """p50/p95 turn latency of `whythis serve` under N concurrent shoppers over HTTP; 503s and errors."""
@@ -170,6 +172,8 @@ def bench_serve(
         overrides=tuple(set_ or ()),
         config=config,
         startup_timeout_s=startup_timeout,
+        replicas=replicas,
+        store=store,
     )
     folder = run_folder(out, "bench-serve")
     metrics, files = run_serve_bench(options, folder)

@@ -124,8 +124,17 @@ def session_of(
 SessionDep = Annotated[str, Depends(session_of)]
 
 
-def start_open(body: OpenSessionIn, services: ServicesDep) -> PendingTurn:
-    """Open a session and queue its first turn (503 when the pool is full)."""
+def client_of(request: Request) -> str:
+    """The client's address (behind a trusted proxy, the one its X-Forwarded-For names)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+ClientDep = Annotated[str, Depends(client_of)]
+
+
+def start_open(body: OpenSessionIn, services: ServicesDep, client: ClientDep) -> PendingTurn:
+    """Open a session and queue its first turn (429 over the client's limit, 503 when the pool is full)."""
+    services.limiter.hit("open", client)
     _check_message(services, body.message)
     shopper = None
     if body.shopper_id is not None:
@@ -144,8 +153,12 @@ def start_open(body: OpenSessionIn, services: ServicesDep) -> PendingTurn:
     return PendingTurn(future, handoff, first, lambda: manager.close(session_id))
 
 
-def start_send(body: MessageIn, session_id: SessionDep, services: ServicesDep) -> PendingTurn:
-    """Queue the turn answering one message (404 unknown session, 503 when the pool is full)."""
+def start_send(
+    body: MessageIn, session_id: SessionDep, services: ServicesDep, client: ClientDep
+) -> PendingTurn:
+    """Queue the turn answering one message (404 unknown session, 429 over the client's limit, 503 when
+    the pool is full)."""
+    services.limiter.hit("message", client)
     _check_message(services, body.message)
     handoff = Handoff()
     # SessionNotFound here, before any work
@@ -173,8 +186,11 @@ async def send_message(turn: Annotated[PendingTurn, Depends(start_send)]) -> Asy
 
 
 @router.post("/api/sessions/{session_id}/feedback", status_code=201, summary="Rate a reason or an answer")
-def post_feedback(body: FeedbackIn, session_id: SessionDep, services: ServicesDep) -> FeedbackOut:
+def post_feedback(
+    body: FeedbackIn, session_id: SessionDep, services: ServicesDep, client: ClientDep
+) -> FeedbackOut:
     """Store a thumbs up (1) or down (-1) on a shown item's reason, or on an answer."""
+    services.limiter.hit("message", client)
     found = services.manager.feedback(session_id, body.item_id, body.rating, body.comment, turn=body.turn)
     return FeedbackOut(feedback_id=found)
 
@@ -215,10 +231,16 @@ def health(services: ServicesDep) -> HealthOut:
 
 
 def require_staff(
-    services: ServicesDep, credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]
+    services: ServicesDep,
+    client: ClientDep,
+    credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> str:
-    """The staff user name of a valid HTTP Basic login; 401 otherwise."""
-    if credentials is None or not services.auth.check(credentials.username, credentials.password):
+    """The staff user name of a valid HTTP Basic login; 401 otherwise, 429 after too many failures."""
+    if credentials is None:
+        raise unauthorized("staff login required", STAFF_REALM)
+    services.limiter.check_login(client)  # before the scrypt: a refused guess costs nothing
+    if not services.auth.check(credentials.username, credentials.password):
+        services.limiter.login_failed(client)
         raise unauthorized("staff login required", STAFF_REALM)
     return credentials.username
 

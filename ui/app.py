@@ -21,7 +21,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ui.api import router, staff_router
-from ui.errors_http import error_body, install_error_handlers
+from ui.errors_http import ApiError, error_body, install_error_handlers
+from ui.rate_limits import RateLimiter
 from ui.serve_config import ServeConfig
 from ui.services import Services
 
@@ -72,6 +73,8 @@ def build_app(
 
         for path, blocks in staff_uis.items():
             gr.mount_gradio_app(app, blocks, path, auth=services.auth.check, ssr_mode=False)
+        logins = frozenset(f"{path.rstrip('/')}/login" for path in staff_uis)
+        app.add_middleware(LoginLimit, limiter=services.limiter, paths=logins)
     return app
 
 
@@ -89,9 +92,12 @@ async def _shop_page() -> FileResponse:
     return FileResponse(page, media_type="text/html")
 
 
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+async def _send_error(
+    send: Send, status: int, code: str, message: str, extra: Mapping[str, str] | None = None
+) -> None:
     body = json.dumps(error_body(code, message)).encode("utf-8")
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (extra or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
@@ -142,6 +148,33 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()  # after the body: disconnects still arrive
 
     return replay
+
+
+class LoginLimit:
+    """The failed-login limit on the staff UIs' login forms (the JSON API checks it in `require_staff`)."""
+
+    def __init__(self, app: ASGIApp, limiter: RateLimiter, paths: frozenset[str]) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        client = scope["client"][0] if scope.get("client") else "unknown"
+        try:
+            self.limiter.check_login(client)
+        except ApiError as refused:
+            await _send_error(send, 429, refused.code, str(refused), refused.headers)
+            return
+
+        async def noting(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] >= 400:
+                self.limiter.login_failed(client)
+            await send(message)
+
+        await self.app(scope, receive, noting)
 
 
 class OriginGuard:

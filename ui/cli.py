@@ -56,7 +56,15 @@ def serve(
     try:
         app = build_app(services, cfg, build_staff_uis(services))
         log.warning("whythis serving on http://%s:%d (%s mode)", cfg.host, cfg.port, cfg.mode)
-        uvicorn.run(app, host=cfg.host, port=cfg.port, log_level="warning", proxy_headers=False)
+        proxied = bool(cfg.forwarded_allow_ips)
+        uvicorn.run(
+            app,
+            host=cfg.host,
+            port=cfg.port,
+            log_level="warning",
+            proxy_headers=proxied,
+            forwarded_allow_ips=cfg.forwarded_allow_ips or None,
+        )
     finally:
         services.close()
 

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from agent.store.database import StoreConfig, sqlite_url
+from ui.rate_limits import RateLimitConfig
 from whythis.config import load_config
 from whythis.paths import cache_root
 
@@ -42,6 +43,11 @@ class ServeConfig(BaseModel):
         default=None, min_length=32, description="token key; default: generated once into data_dir"
     )
     cors_origins: list[str] = Field(default_factory=list, description="shop origins allowed to call the API")
+    rate_limits: RateLimitConfig = Field(default_factory=RateLimitConfig, description="per client address")
+    forwarded_allow_ips: list[str] = Field(
+        default_factory=list,
+        description="reverse proxies whose X-Forwarded-For names the client (e.g. ['127.0.0.1'])",
+    )
     staff_users: list[StaffUser] = Field(default_factory=list)
     max_body_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
     workers: int = Field(

@@ -20,6 +20,7 @@ from agent.sessions.sync import SessionSync
 from agent.studio.versions import PromptVersions
 from ui.auth import SessionTokens, StaffAuth, load_secret
 from ui.pool import TurnPool
+from ui.rate_limits import RateLimiter
 from ui.serve_config import ServeConfig
 from whythis.errors import ConfigError
 
@@ -39,6 +40,7 @@ class Services:
     max_body_bytes: int
     versions: PromptVersions
     sync: SessionSync
+    limiter: RateLimiter
     _closed: bool = field(default=False, init=False, repr=False)
 
     @classmethod
@@ -58,7 +60,9 @@ class Services:
         pool = TurnPool(config.workers, config.queue_size, config.retry_after_seconds)
         shop = dict(shoppers)
         sync = SessionSync(runtime.manager.sync, config.store.sync_seconds)
-        return cls(runtime, store, shop, pool, auth, tokens, config.max_body_bytes, runtime.versions, sync)
+        limiter = RateLimiter(config.rate_limits)
+        versions = runtime.versions
+        return cls(runtime, store, shop, pool, auth, tokens, config.max_body_bytes, versions, sync, limiter)
 
     @property
     def agent(self) -> Agent:

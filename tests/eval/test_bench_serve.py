@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
-from eval.bench_serve import TurnSample, demo_shopper_ids, parse_sse, read_events, summarize, turn_plan
+from eval.bench_serve import (
+    ServeBenchOptions,
+    TurnSample,
+    demo_shopper_ids,
+    parse_sse,
+    read_events,
+    run_load,
+    summarize,
+    turn_plan,
+)
 from eval.turn_times import TurnClock
+from tests.ui.fake_servers import FakeServer
 from whythis.errors import DataError
 
 
@@ -57,3 +69,16 @@ def test_a_streamed_turn_is_read_event_by_event_onto_its_clock() -> None:
     events = read_events(httpx.Response(200, content=body.encode()), clock)
     assert [name for name, _ in events] == ["item_card", "reason", "done"]
     assert clock.sources == ["model"] and clock.done_ms is not None and clock.cards_ms is not None
+
+
+def test_shoppers_spread_their_turns_over_replicas_sharing_one_store(pg_url: str, tmp_path: Path) -> None:
+    servers = [FakeServer(pg_url, tmp_path / f"replica-{n}.log", delay_s=0.01) for n in (1, 2)]
+    try:
+        for server in servers:
+            server.start()
+        samples = run_load([s.base for s in servers], ServeBenchOptions(shoppers=4, turns=3))
+    finally:
+        for server in servers:
+            server.stop()
+    # Turns 1 and 3 of each shopper went to one replica, turn 2 to the other: the session followed.
+    assert len(samples) == 12 and all(s.status == 200 and s.done for s in samples)

@@ -21,6 +21,7 @@ from retrieval.shopper_loaders import demo_shopper_paths
 from tests.fakes import ScriptedGenerator, fake_agent, fake_runtime
 from ui.app import build_app
 from ui.auth import hash_password
+from ui.rate_limits import RateLimitConfig
 from ui.serve_config import ServeConfig, StaffUser
 from ui.services import Services
 
@@ -80,6 +81,8 @@ def make_config(tmp_path: Path, staff_hash: str) -> Callable[..., ServeConfig]:
             "staff_users": [StaffUser(username=STAFF_USER, password_hash=staff_hash)],
             "cors_origins": [SHOP_ORIGIN],
             "batch_window_ms": 1.0,
+            # Every test client is one address: the per-client limits are tested on their own.
+            "rate_limits": RateLimitConfig(open_sessions="100000/minute", messages="100000/minute"),
             **overrides,
         }
         return ServeConfig(**settings)

@@ -19,6 +19,7 @@ from agent.store.database import StoreConfig
 from retrieval.shopper_loaders import demo_shopper_paths
 from tests.fakes import SlowGenerator, fake_agent, fake_runtime
 from ui.app import build_app
+from ui.rate_limits import RateLimitConfig
 from ui.serve_config import ServeConfig
 from ui.services import Services
 
@@ -33,8 +34,14 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "whythis-fake-cache")
     args = parser.parse_args()
     store_config = StoreConfig(url=args.store_url, sync_seconds=0.5)
+    unlimited = RateLimitConfig(open_sessions="100000/minute", messages="100000/minute")
     config = ServeConfig(
-        port=args.port, mode="dev", secret=args.secret, store=store_config, batch_window_ms=1
+        port=args.port,
+        mode="dev",
+        secret=args.secret,
+        store=store_config,
+        batch_window_ms=1,
+        rate_limits=unlimited,
     )
     shoppers = load_shoppers(demo_shopper_paths())
     generator = SlowGenerator(delay_s=args.delay)

@@ -4,23 +4,20 @@ clients that leave while queued or while their reasons are written."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from agent.config import AgentConfig
 from tests.fakes import GatedGenerator
 from tests.ui.conftest import BlockingGenerator, parse_sse
+from tests.ui.servers import WAIT_S, serving, wait_for
 from ui.app import build_app
 from ui.serve_config import ServeConfig
 from ui.services import Services
@@ -28,34 +25,6 @@ from whythis.errors import SessionNotFound
 
 SHOPPERS = 20
 TURNS = ("why #1?", "something cheaper")
-WAIT_S = 60.0
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Uvicorn on a free loopback port in a thread; yields the base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        wait_for(lambda: server.started, "the server to start")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=WAIT_S)
-        sock.close()
-
-
-def wait_for(condition: Callable[[], bool], what: str) -> None:
-    """Poll a condition (a wait, not a speed check); fail after a generous deadline."""
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting for {what}")
-        time.sleep(0.01)
 
 
 @dataclass

@@ -17,7 +17,8 @@ from agent.config import AgentConfig
 from agent.reasons.batching import BatchingGenerator
 from agent.reasons.cache import ReasonCache
 from agent.recommender import Agent, CatalogIndex, load_catalog_index, make_writer
-from agent.sessions.manager import LiveSessions, SessionManager, StoreForgetter
+from agent.sessions.live import LiveSessions, StoreForgetter
+from agent.sessions.manager import SessionManager
 from agent.sessions.store import Store
 from agent.studio.versions import PromptVersions, open_prompt_versions, shipped_prompts
 from finetune.runtime.backends import load_generator
@@ -101,7 +102,7 @@ def session_manager(
     """A session manager over an agent; its chat agent forgets through the same live sessions."""
     live = LiveSessions()
     bot = ChatAgent.over(agent, forgetter=StoreForgetter(live, store, forget_reasons), others=others)
-    return SessionManager(bot, agent, live, store)
+    return SessionManager(bot, agent, live, store, forget_reasons)
 
 
 def others_of(shoppers: Mapping[str, Shopper]) -> Callable[[str], Sequence[str]]:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError
@@ -32,6 +31,7 @@ from agent.sessions.events import (
     text_chunks,
 )
 from agent.sessions.feedback import StaffFeedbackIn, feedback_record
+from agent.sessions.live import LiveSessions, Session, TurnLog
 from agent.sessions.store import SessionMovedOn, Store
 from retrieval.shoppers import Shopper
 from whythis.errors import ConfigError, DataError, SessionNotFound, StoreError
@@ -39,17 +39,6 @@ from whythis.validation import first_problem
 
 log = logging.getLogger(__name__)
 SESSION_FORMAT = "whythis.session/1"
-
-
-@dataclass(frozen=True)
-class TurnLog:
-    """One turn as it was answered: the text, the cards shown and the items explained."""
-
-    turn: int
-    intent: str
-    text: str
-    items: tuple[str, ...] = ()
-    explained: tuple[str, ...] = ()
 
 
 class SessionFile(ConversationFile):
@@ -62,100 +51,9 @@ class SessionFile(ConversationFile):
     turns: list[TurnLog] = Field(default_factory=list)
 
 
-@dataclass
-class Session:
-    """One live chat: its conversation, its turn counter and log, and a lock for one turn at a time."""
-
-    session_id: str
-    conv: Conversation
-    turn: int = 0
-    turns: list[TurnLog] = field(default_factory=list)
-    # The store's revision this copy was read or last saved at (0: never saved).
-    revision: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-
 def new_session_id() -> str:
     """An unguessable session id."""
     return secrets.token_urlsafe(24)
-
-
-@dataclass
-class LiveSessions:
-    """The sessions in memory, by id, behind one lock: shared by the manager and its forgetter."""
-
-    _sessions: dict[str, Session] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, session: Session) -> Session:
-        """Keep a session live."""
-        with self._lock:
-            self._sessions[session.session_id] = session
-        return session
-
-    def get(self, session_id: str) -> Session | None:
-        """The live session with this id, if any."""
-        with self._lock:
-            return self._sessions.get(session_id)
-
-    def drop(self, session_id: str) -> None:
-        """Forget a live session (a stored copy stays)."""
-        with self._lock:
-            self._sessions.pop(session_id, None)
-
-    def revisions(self) -> dict[str, int]:
-        """The revision of every live session, by id."""
-        with self._lock:
-            return {sid: s.revision for sid, s in self._sessions.items()}
-
-    def drop_stale(self, stored: Mapping[str, int], checked: Mapping[str, int]) -> int:
-        """Drop each checked session whose stored revision differs from the one it had when checked
-        (saved elsewhere: reloaded on its next use; gone: forgotten elsewhere); how many were dropped."""
-        with self._lock:
-            stale = [
-                sid
-                for sid, rev in checked.items()
-                if rev > 0
-                and stored.get(sid) != rev
-                and sid in self._sessions
-                and self._sessions[sid].revision == rev
-            ]
-            for sid in stale:
-                del self._sessions[sid]
-        return len(stale)
-
-    def drop_shopper(self, shopper_id: str, keep: Conversation) -> int:
-        """End every other live session of a shopper; how many ended."""
-        with self._lock:
-            others = [
-                sid
-                for sid, s in self._sessions.items()
-                if s.conv is not keep and s.conv.state.shopper.shopper_id == shopper_id
-            ]
-            for sid in others:
-                del self._sessions[sid]
-        return len(others)
-
-
-@dataclass(frozen=True)
-class StoreForgetter:
-    """ "Forget me": the shopper's other open sessions end and the store drops what it kept of them."""
-
-    live: LiveSessions
-    store: Store | None = None
-    # Drops the shopper's cached reasons (not counted: a cache is not a record kept about them).
-    forget_reasons: Callable[[str], int] | None = None
-
-    def __call__(self, conv: Conversation) -> dict[str, int] | None:
-        """Counts of what was forgotten, or None when nothing was kept anywhere."""
-        shopper_id = conv.state.shopper.shopper_id
-        if self.forget_reasons is not None:
-            self.forget_reasons(shopper_id)
-        ended = self.live.drop_shopper(shopper_id, keep=conv)
-        if self.store is None and not ended:
-            return None
-        counts = self.store.forget(shopper_id) if self.store is not None else {}
-        return {**counts, "open_sessions": ended}
 
 
 @dataclass(frozen=True)
@@ -169,6 +67,8 @@ class SessionManager:
     agent: Agent
     live: LiveSessions
     store: Store | None = None
+    # Drops a shopper's cached reasons when another server forgot them.
+    forget_reasons: Callable[[str], int] | None = None
 
     def open(
         self,
@@ -247,7 +147,16 @@ class SessionManager:
         if self.store is None:
             return 0
         checked = self.live.revisions()
-        return self.live.drop_stale(self.store.revisions(list(checked)), checked)
+        stored = self.store.revisions(list(checked))
+        dropped = self.live.drop_stale(stored, checked)
+        for session in dropped:
+            if session.session_id not in stored:
+                self._forgotten_elsewhere(session)
+        return len(dropped)
+
+    def _forgotten_elsewhere(self, session: Session) -> None:
+        if self.forget_reasons is not None:
+            self.forget_reasons(session.conv.state.shopper.shopper_id)
 
     def _get(self, session_id: str) -> Session:
         found = self.live.get(session_id)
@@ -262,6 +171,8 @@ class SessionManager:
         row = self.store.load_session(session_id) if stored is not None else None
         if row is None:
             self.live.drop(session_id)
+            if found is not None:
+                self._forgotten_elsewhere(found)
             raise SessionNotFound("no such chat session (it may have ended or been forgotten)")
         return self.live.add(_load(session_id, row.state, row.revision))
 

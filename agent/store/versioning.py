@@ -87,10 +87,7 @@ def open_database(url: str, config: StoreConfig, upgrade: bool | None = None) ->
 
     `upgrade`: None applies the rules; True also upgrades an older PostgreSQL database; False never
     changes an existing schema."""
-    url = normalized_url(url)
-    if make_url(url).get_backend_name() == "sqlite":
-        check_sqlite_file(Path(make_url(url).database or ""))
-    db = create(url, config)
+    db = _checked(url, config)
     try:
         with db.begin() as conn:
             _lock(conn)
@@ -101,6 +98,14 @@ def open_database(url: str, config: StoreConfig, upgrade: bool | None = None) ->
         db.close()
         raise
     return db
+
+
+def _checked(url: str, config: StoreConfig) -> Database:
+    """An engine for `url`, after a SQLite file was found to be one and whole."""
+    url = normalized_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        check_sqlite_file(Path(make_url(url).database or ""))
+    return create(url, config)
 
 
 def _must_upgrade(state: SchemaState, dialect: str, upgrade: bool | None) -> bool:
@@ -171,10 +176,7 @@ def _quick_check(path: Path) -> str | None:
 
 def store_status(url: str, config: StoreConfig) -> SchemaState:
     """The schema state of the store at `url`, changing nothing."""
-    url = normalized_url(url)
-    if make_url(url).get_backend_name() == "sqlite":
-        check_sqlite_file(Path(make_url(url).database or ""))
-    db = create(url, config)
+    db = _checked(url, config)
     try:
         with db.connect() as conn:
             return schema_state(conn, db.where)

@@ -28,7 +28,7 @@ from agent.sessions.store import open_store
 from retrieval.retriever import Evidence
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from retrieval.shoppers import Shopper
-from tests.fakes import fake_agent
+from tests.fakes import ScriptedGenerator, fake_agent, fake_runtime
 from whythis.errors import DataError, SessionNotFound
 
 
@@ -242,3 +242,23 @@ def test_forget_me_drops_the_shoppers_cached_reasons_and_only_theirs(agent: Agen
     list(manager.send(maya, "forget me"))
     assert next(e for e in manager.send(maya, "yes") if isinstance(e, DoneEvent)).intent == "forgotten"
     assert 0 < len(cache) < kept  # jonas's reasons stay
+
+
+def test_a_shopper_forgotten_on_another_server_leaves_nothing_here(agent: Agent, tmp_path: Path) -> None:
+    store = open_store(tmp_path / "chat.db")
+    lm_a = ScriptedGenerator()
+    here, there = fake_runtime(agent, store, generator=lm_a).manager, fake_runtime(agent, store).manager
+    first, stream = here.open(demo("maya"))
+    list(stream)
+    asked = len(lm_a.seen)
+    second, stream = here.open(demo("maya"))
+    list(stream)
+    assert len(lm_a.seen) == asked  # the same cards: their reasons came from this server's cache
+    elsewhere, stream = there.open(demo("maya"))
+    list(stream)
+    there.bot.respond(there.conversation(elsewhere), "forget me", Parsed(intent="forget_me"))
+    done = list(there.send(elsewhere, "yes"))[-1]
+    assert isinstance(done, DoneEvent) and done.intent == "forgotten"
+    assert here.sync() == 2 and not here.is_live(first) and not here.is_live(second)
+    list(here.open(demo("maya"))[1])
+    assert len(lm_a.seen) > asked  # written anew: nothing of hers was kept in the cache

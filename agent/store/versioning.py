@@ -175,7 +175,10 @@ def _quick_check(path: Path) -> str | None:
 
 
 def store_status(url: str, config: StoreConfig) -> SchemaState:
-    """The schema state of the store at `url`, changing nothing."""
+    """The schema state of the store at `url`, changing nothing (a missing SQLite file is not made)."""
+    parsed = make_url(normalized_url(url))
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists():
+        return SchemaState(str(parsed.database), None, head_revision(), ())
     db = _checked(url, config)
     try:
         with db.connect() as conn:

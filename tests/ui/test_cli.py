@@ -43,6 +43,8 @@ def test_production_without_staff_users_stops_before_loading_models(
 
 def test_store_status_and_upgrade_commands_print_the_schema(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
+    before = CliRunner().invoke(build_app(), ["store", "status", "--set", f"store.url={url}"])
+    assert '"status": "fresh"' in before.output and not (tmp_path / "cli.db").exists()
     done = CliRunner().invoke(build_app(), ["store", "upgrade", "--set", f"store.url={url}"])
     assert done.exit_code == 0, done.output
     assert '"status": "fresh"' in done.output and '"status": "current"' in done.output

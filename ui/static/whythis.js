@@ -30,6 +30,7 @@
   const POLITE = {
     too_large: "That message is too long. Please shorten it and try again.",
     busy: "The assistant is very busy right now. Please try again in a moment.",
+    too_many: "That was a lot of messages at once. Please wait a moment and try again.",
     bad_request: "Sorry, I couldn't read that message. Please try again.",
     unauthorized: "This chat has expired. Please send your message again.",
     forbidden: "This chat has expired. Please send your message again.",

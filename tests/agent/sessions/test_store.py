@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from agent.sessions.store import FeedbackRecord, Store, default_db_path, open_store
+from agent.sessions.store import FeedbackRecord, SessionMovedOn, Store, default_db_path, open_store
 
 EVIL = "x'; DROP TABLE feedback; --"
 
@@ -117,3 +117,18 @@ def test_a_reopened_store_keeps_its_rows(tmp_path: Path) -> None:
     again = open_store(tmp_path / "chat.db")
     assert again.load_shopper("lea") == {"shopper": {"id": "lea"}, "learned": {"wants": "jackets"}}
     assert len(again.feedback()) == 2
+
+
+def test_a_save_names_the_revision_it_read_so_servers_cannot_overwrite_each_other(store: Store) -> None:
+    first = store.save_session("s1", "maya", {"turn": 1}, [("human", "hi")], {"learned": {}}, revision=0)
+    assert first == 1 and store.revisions(["s1", "nope"]) == {"s1": 1}
+    assert store.save_session("s1", "maya", {"turn": 2}, [("human", "hi"), ("ai", "yo")], revision=1) == 2
+    with pytest.raises(SessionMovedOn, match="continued or forgotten elsewhere"):
+        store.save_session("s1", "maya", {"turn": 2}, [("human", "other")], revision=1)  # a stale copy
+    row = store.load_session("s1")
+    assert row is not None and row.state == {"turn": 2} and row.revision == 2
+    assert store.messages("s1") == [("human", "hi"), ("ai", "yo")]
+    store.forget("maya")
+    with pytest.raises(SessionMovedOn):
+        store.save_session("s1", "maya", {"turn": 3}, [], revision=2)  # forgotten: never brought back
+    assert store.load_session("s1") is None and store.count("maya")["messages"] == 0

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from eval.pg_cluster import Cluster, remove_cluster, start_cluster
+from tests.machine import unavailable
 
 _numbers = itertools.count(1)
 
@@ -19,9 +20,7 @@ def postgres() -> Iterator[Cluster]:
     """One PostgreSQL cluster for the whole run (`make test` requires it; elsewhere it may be skipped)."""
     cluster = start_cluster()
     if cluster is None:
-        if os.environ.get("WHYTHIS_REQUIRE_POSTGRES") == "1":
-            pytest.fail("PostgreSQL is not installed: run `make postgres` (Debian's postgresql package)")
-        pytest.skip("PostgreSQL is not installed (make postgres)")
+        unavailable("PostgreSQL is not installed: run `make postgres` (Debian's postgresql package)")
     yield cluster
     remove_cluster(cluster)
 

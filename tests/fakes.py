@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from finetune.runtime.generator import first_answers
 from prompts.render import Rendered
 
 if TYPE_CHECKING:
@@ -195,8 +196,7 @@ class GatedGenerator(ScriptedGenerator):
         temperature: float = 0.0,
         cancelled: Callable[[int], bool] | None = None,
     ) -> Iterator[tuple[int, str]]:
-        for index, answers in self.generate_drawn(prompts, 1, max_new_tokens, temperature, cancelled):
-            yield index, answers[0]
+        yield from first_answers(self.generate_drawn(prompts, 1, max_new_tokens, temperature, cancelled))
 
     def generate_drawn(
         self,

@@ -20,7 +20,7 @@ from collections.abc import Generator as Gen
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from finetune.runtime.generator import Cancelled, Generator, drawn_as_done
+from finetune.runtime.generator import Cancelled, Generator, drawn_as_done, first_answers
 from prompts.render import Rendered
 
 log = logging.getLogger(__name__)
@@ -89,8 +89,7 @@ class BatchingGenerator:
         cancelled: Cancelled | None = None,
     ) -> Gen[tuple[int, str], None, None]:
         """(index, answer) as each is finished, batched with other threads' prompts."""
-        for index, answers in self._answered(prompts, (max_new_tokens, temperature, 1), cancelled):
-            yield index, answers[0]
+        yield from first_answers(self._answered(prompts, (max_new_tokens, temperature, 1), cancelled))
 
     def generate_drawn(
         self,

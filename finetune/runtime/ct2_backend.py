@@ -31,6 +31,7 @@ from finetune.runtime.generator import (
     Cancelled,
     GeneratorConfig,
     check_samples,
+    first_answers,
     format_prompt,
     load_tokenizer,
 )
@@ -102,8 +103,7 @@ class CT2Generator:
         cancelled: Cancelled | None = None,
     ) -> Iterator[tuple[int, str]]:
         """(index, answer) as each sequence of the batch ends; a cancelled one stops at its next token."""
-        for index, answers in self._drawn(prompts, 1, max_new_tokens, temperature, cancelled):
-            yield index, answers[0]
+        yield from first_answers(self._drawn(prompts, 1, max_new_tokens, temperature, cancelled))
 
     def generate_drawn(
         self,

@@ -5,7 +5,7 @@ backends.py."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal, Protocol, Self, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -143,6 +143,12 @@ def answers_as_done(
     if len(answers) != len(wanted):
         raise ModelError(f"{generator.name} gave {len(answers)} answers to {len(wanted)} prompts")
     yield from zip(wanted, answers, strict=True)
+
+
+def first_answers(drawn: Iterable[tuple[int, list[str]]]) -> Iterator[tuple[int, str]]:
+    """(index, answer) from (index, draws) of one draw each: `generate_each` over a `generate_drawn`."""
+    for index, answers in drawn:
+        yield index, answers[0]
 
 
 @runtime_checkable

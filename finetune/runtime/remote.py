@@ -12,7 +12,7 @@ import httpx
 import openai
 
 from finetune.runtime.decoding import TOP_K, TOP_P
-from finetune.runtime.generator import Cancelled, GeneratorConfig, check_samples
+from finetune.runtime.generator import Cancelled, GeneratorConfig, check_samples, first_answers
 from prompts.render import Rendered
 from whythis.errors import ConfigError, ModelError
 
@@ -107,8 +107,7 @@ class OpenAIGenerator:
         cancelled: Cancelled | None = None,
     ) -> Iterator[tuple[int, str]]:
         """(index, answer) as each request returns; a prompt cancelled before its request is not sent."""
-        for index, answers in self._as_returned(prompts, max_new_tokens, temperature, 1, cancelled):
-            yield index, answers[0]
+        yield from first_answers(self._as_returned(prompts, max_new_tokens, temperature, 1, cancelled))
 
     def generate_drawn(
         self,

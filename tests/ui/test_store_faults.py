@@ -19,6 +19,7 @@ import pytest
 from agent.sessions.store import open_store
 from agent.store.database import StoreConfig
 from eval.pg_cluster import Cluster
+from tests.machine import unavailable
 from tests.ui.conftest import ShopperClient
 from tests.ui.servers import serving
 from ui.app import build_app
@@ -55,12 +56,12 @@ def test_requests_fail_fast_while_postgresql_is_down_and_work_again_after(
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 512 KiB filesystem of its own (tmpfs), unmounted at the end; root only."""
     if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("needs root to mount a small filesystem")
+        unavailable("a full or read-only disk is made by mounting a small filesystem, which needs root")
     where = tmp_path / "disk"
     where.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(where)], check=False)
     if mounted.returncode != 0:
-        pytest.skip("this machine does not allow mounting a filesystem")
+        unavailable("this machine does not allow mounting a filesystem (a full or read-only disk)")
     try:
         yield where
     finally:

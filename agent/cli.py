@@ -12,10 +12,11 @@ import typer
 
 from agent.compose import build_runtime
 from agent.config import AgentConfig, load_agent_config
+from agent.explain import card_record, explain_items, recommend_cards
 from agent.reasons.batching import BatchingGenerator
 from agent.reasons.selftrain import SelfTrainConfig, SelfTrainReport, self_train_rows, shop_pairs, write_rows
 from agent.reasons.training_rows import giftcards_pairs
-from agent.reasons.writer import format_number
+from agent.reasons.variables import format_number
 from agent.recommender import Agent, build_retriever, index_folder, load_agent
 from agent.sessions.events import DoneEvent, ErrorEvent, Event, ItemCard, ReasonEvent, TextChunk
 from agent.sessions.feedback_export import export_feedback
@@ -24,7 +25,12 @@ from finetune.runtime.backends import load_generator
 from retrieval.catalog import demo_catalog_path, load_catalog
 from retrieval.datasets import dataset_path
 from retrieval.index import read_manifest
-from retrieval.shopper_loaders import demo_shopper_paths, load_amazon2023_users, load_shopper
+from retrieval.shopper_loaders import (
+    demo_shopper_paths,
+    load_amazon2023_users,
+    load_shopper,
+    load_shoppers_file,
+)
 from retrieval.shoppers import Shopper
 from whythis.config import load_config
 from whythis.errors import DataError
@@ -93,9 +99,25 @@ def recommend(
     config: ConfigOpt = None,
     set_: SetOpt = None,
     adapter: AdapterOpt = None,
+    shoppers: Annotated[
+        Path | None,
+        typer.Option(
+            "--shoppers",
+            help="A JSON-lines file of shoppers (our format or Amazon Reviews 2023 user rows): one JSON "
+            "line per shown card (shopper_id, item_id, text, written_by, plan, slots).",
+        ),
+    ] = None,
+    items: Annotated[
+        str | None, typer.Option("--items", help="Explain these item ids (comma-separated) instead.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the JSON lines here, not stdout.")] = None,
 ) -> None:
     """Print the top-k items for a shopper, each with its score and a grounded reason."""
+    everyone = load_shoppers_file(shoppers) if shoppers is not None else None  # validated before the model
     agent = _open(catalog, mapping, skip_bad, config, set_, adapter)
+    if everyone is not None or items:
+        _card_lines(agent, everyone or [_shopper(shopper)], k, items, out)
+        return
     who = _shopper(shopper)
     if as_json:
         recs = agent.recommend(who, k)
@@ -109,6 +131,23 @@ def recommend(
     for index, reason in agent.reasons(who, found):
         typer.echo(f"   #{index + 1} {reason.text}")
         sys.stdout.flush()
+
+
+def _card_lines(agent: Agent, shoppers: list[Shopper], k: int, items: str | None, out: Path | None) -> None:
+    wanted = [i.strip() for i in (items or "").split(",") if i.strip()]
+    sink = out.open("w", encoding="utf-8") if out is not None else None
+    try:
+        for who in shoppers:
+            recs = explain_items(agent, who, wanted) if wanted else recommend_cards(agent, who, k)
+            for rec in recs:
+                line = json.dumps(card_record(who, rec), ensure_ascii=False)
+                if sink is not None:
+                    sink.write(line + "\n")
+                else:
+                    typer.echo(line)
+    finally:
+        if sink is not None:
+            sink.close()
 
 
 def _messages(script: Path | None) -> Iterator[str]:

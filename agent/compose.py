@@ -14,6 +14,7 @@ from pathlib import Path
 
 from agent.chat.agent import ChatAgent
 from agent.config import AgentConfig
+from agent.explain import Explainer
 from agent.reasons.batching import BatchingGenerator
 from agent.reasons.cache import ReasonCache
 from agent.recommender import Agent, CatalogIndex, load_catalog_index, make_writer
@@ -64,6 +65,19 @@ def build_runtime(
     shelf = load_catalog_index(config, catalog, mapping, skip_bad, embedder)
     lm = generator or load_generator(config.generator)
     return assemble(shelf, lm, config, store, shoppers, batch_window_ms, max_batch)
+
+
+def explainer(
+    config: AgentConfig,
+    catalog: Path | None = None,
+    *,
+    mapping: str | None = None,
+    generator: Generator | None = None,
+    embedder: Embedder | None = None,
+) -> Explainer:
+    """Reasons for a shop's own picks, from Python: the catalog, its index and the LM, loaded once."""
+    shelf = load_catalog_index(config, catalog, mapping, False, embedder)
+    return Explainer(assemble(shelf, generator or load_generator(config.generator), config).agent)
 
 
 def assemble(

@@ -14,6 +14,8 @@ from retrieval.retriever import RetrieverConfig
 from whythis.config import load_config
 
 SERVING_BACKEND: Literal["ctranslate2"] = "ctranslate2"
+# The shop's model writes plans (reasons.mode "plan"); the XRec study keeps the shipped "default" adapter.
+REALIZER_ADAPTER = "plans-smollm2"
 
 
 class ReasonConfig(BaseModel):
@@ -23,6 +25,15 @@ class ReasonConfig(BaseModel):
 
     prompt: str = "reason"
     audience: Literal["shopper", "support"] = "shopper"
+    mode: Literal["plan", "free"] = Field(
+        default="plan",
+        description="plan: code plans the facts and the model writes them with slots (agent/plans); "
+        "free: the model writes free text from the reason prompt, read by the grounding check",
+    )
+    realizer_prompt: str = Field(default="realize", description="the prompt file of plan mode")
+    tone: Literal["brief", "warm", "expert"] = "warm"
+    lead_kinds: list[str] = Field(default_factory=list, description="fact kinds that lead a plan, in order")
+    avoid_words: list[str] = Field(default_factory=list, description="words the realizer must not write")
     # A second, sampled try for a rejected answer passed 1-3% of cards and doubled a shopper's wait for
     # the rest (BENCHMARKS.md), so the shop shows the grounded template at once; raise it where it pays.
     retries: int = Field(default=0, ge=0, le=3)
@@ -70,7 +81,9 @@ class AgentConfig(BaseModel):
     index: IndexSettings = Field(default_factory=IndexSettings)
     # The shop serves from the CTranslate2 engine; transformers stays the training backend and the reference.
     generator: GeneratorConfig = Field(
-        default_factory=lambda: GeneratorConfig(backend=SERVING_BACKEND, reuse_prefix=True)
+        default_factory=lambda: GeneratorConfig(
+            backend=SERVING_BACKEND, reuse_prefix=True, adapter=REALIZER_ADAPTER
+        )
     )
     reasons: ReasonConfig = Field(default_factory=ReasonConfig)
     chat: ChatConfig = Field(default_factory=ChatConfig)

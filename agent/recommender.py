@@ -12,9 +12,12 @@ from typing import Any
 
 from agent.config import AgentConfig, CollabSettings
 from agent.grounding.check import GroundingChecker
+from agent.plans.planner import Plan
 from agent.reasons.cache import ReasonCache
 from agent.reasons.fallback import Asked
-from agent.reasons.writer import Reason, ReasonWriter, format_number
+from agent.reasons.realized import Steering
+from agent.reasons.variables import format_number
+from agent.reasons.writer import Reason, ReasonWriter
 from finetune.runtime.backends import load_generator
 from finetune.runtime.generator import Generator
 from prompts.render import PromptFile, load_prompt
@@ -124,6 +127,10 @@ class Agent:
         """(index, grounded reason) per candidate as each is ready (see ReasonWriter.stream)."""
         return self.writer.stream(shopper, candidates, asked=asked, cancelled=cancelled)
 
+    def realize(self, shopper: Shopper, planned: Sequence[tuple[Item, Plan]]) -> list[Reason | None]:
+        """Follow-up plans written by the model and checked (None where not): ReasonWriter.realize_plans."""
+        return self.writer.realize_plans(shopper, planned)
+
     def fallback(self, shopper: Shopper, candidate: Candidate, asked: Asked | None = None) -> Reason:
         """The grounded template reason for a candidate."""
         return self.writer.fallback(shopper, candidate, asked)
@@ -196,8 +203,20 @@ def make_writer(
     checker = GroundingChecker(known_brands=brands)
     prompt = prompt or load_prompt(config.reasons.prompt)
     catalog = {i.item_id: i for i in items}
+    plans = config.reasons.mode == "plan"
+    steering = Steering(
+        config.reasons.tone, tuple(config.reasons.lead_kinds), tuple(config.reasons.avoid_words)
+    )
     return ReasonWriter(
-        generator, checker, prompt, config.reasons, catalog=catalog, prompt_source=prompt_source, cache=cache
+        generator,
+        checker,
+        prompt,
+        config.reasons,
+        catalog=catalog,
+        prompt_source=prompt_source,
+        cache=cache,
+        realizer=load_prompt(config.reasons.realizer_prompt) if plans else None,
+        steering=steering,
     )
 
 

@@ -274,6 +274,47 @@ def eval_grounding(
     _echo_report(save_result(folder, "eval-grounding", settings, files, metrics, grounding_markdown(metrics)))
 
 
+@eval_app.command("realizer")
+def eval_realizer(
+    plans: Annotated[int, typer.Option(help="Plans per split (held-out and trained combinations).")] = 100,
+    config: Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override.")] = None,
+    out: OutOpt = Path("runs"),
+) -> None:
+    """The realizer on plans whose kind combinations training never saw, beside trained ones."""
+    from agent.plans.bank import BANK_FILE
+    from eval.realizer import realizer_markdown, run_realizer
+
+    cfg = load_agent_config(config, set_)
+    metrics = run_realizer(cfg, plans)
+    folder = run_folder(out, "eval-realizer")
+    settings = {"agent": cfg.model_dump(mode="json"), "plans": plans}
+    report = realizer_markdown(metrics)
+    _echo_report(save_result(folder, "eval-realizer", settings, [BANK_FILE], metrics, report))
+
+
+@eval_app.command("follow-ups")
+def eval_follow_ups(
+    dialogues: Annotated[
+        int, typer.Option(help="MG-ShopDial dialogues to chat over (besides the demo shop).")
+    ] = 12,
+    config: Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override.")] = None,
+    out: OutOpt = Path("runs"),
+) -> None:
+    """Who writes "why #n", "why not #n" and "compare" answers (the model or the data text), and the
+    grounding checker on the model's."""
+    from eval.follow_ups import follow_ups_markdown, run_follow_ups
+
+    cfg = load_agent_config(config, set_)
+    metrics, files = run_follow_ups(cfg, dialogues)
+    folder = run_folder(out, "eval-follow-ups")
+    settings = {"agent": cfg.model_dump(mode="json"), "dialogues": dialogues}
+    _echo_report(
+        save_result(folder, "eval-follow-ups", settings, files, metrics, follow_ups_markdown(metrics))
+    )
+
+
 @eval_app.command("search")
 def eval_search(
     requests: Annotated[

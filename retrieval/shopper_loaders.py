@@ -67,7 +67,7 @@ class _AmazonUser(BaseModel):
     user_id: str = Field(min_length=1)
     category: str = Field(min_length=1)
     history: list[_AmazonReview] = Field(min_length=1)
-    heldout: _AmazonReview
+    heldout: _AmazonReview | None = None  # the evaluation's 5th item; absent in a shop's own rows
 
 
 def amazon2023_shopper_id(user_id: str, category: str) -> str:
@@ -90,11 +90,34 @@ def load_amazon2023_users(path: str | Path) -> list[Shopper]:
     return shoppers
 
 
+def load_shoppers_file(path: str | Path) -> list[Shopper]:
+    """Shoppers from a JSON-lines file, one per line: our shopper format, or Amazon Reviews 2023 user rows
+    (a `user_id` and a `history`); a malformed line names the file, the line and the field."""
+    path = Path(path)
+    shoppers = []
+    for record in read_records(path):
+        if isinstance(record, RowError):
+            raise record
+        if "user_id" in record.fields and "history" in record.fields:
+            user = _amazon_user(path, record)
+            purchases = tuple(_purchase(review) for review in user.history)
+            shopper_id = amazon2023_shopper_id(user.user_id, user.category)
+            shoppers.append(Shopper(shopper_id, purchase_profile(purchases), purchases=purchases))
+            continue
+        try:
+            shoppers.append(ShopperFile.model_validate(record.fields).to_shopper())
+        except ValidationError as exc:
+            field, problem = first_problem(exc, top="<row>", model=ShopperFile)
+            raise RowError(str(path), record.line, field, problem) from exc
+    return shoppers
+
+
 def amazon2023_heldout(path: str | Path) -> dict[str, PastPurchase]:
     """The held-out 5th reviewed item of every row, keyed by the shopper id."""
     return {
         amazon2023_shopper_id(user.user_id, user.category): _purchase(user.heldout)
         for _, user in _amazon_rows(Path(path))
+        if user.heldout is not None
     }
 
 

@@ -49,6 +49,19 @@ class KeywordEmbedder:
         return np.asarray(out / np.maximum(norms, 1e-9), dtype=np.float32)
 
 
+def realizer_plan(prompt: Rendered) -> str | None:
+    """A perfect realizer: the phrasing bank's own sentence for a plan prompt (None for other prompts)."""
+    line = str(prompt.messages[-1].content) if prompt.messages else ""
+    found = re.match(r"tone=(\w+) v=(\d) \| ([a-z_| ]+?)(?: \| avoid=.*)?$", line)
+    if found is None:
+        return None
+    from agent.plans.bank import load_bank
+
+    kinds = [k.strip() for k in found[3].split("|")]
+    text = load_bank().compose(kinds, found[1], int(found[2]))
+    return re.sub(r" (?=\[[A-Z])", "", text)  # as the tokenizer decodes slot tokens: no space before
+
+
 @dataclass
 class ScriptedGenerator:
     """Answers from a script: a function of the rendered prompt, or fixed texts in turn."""
@@ -63,6 +76,9 @@ class ScriptedGenerator:
         self.seen.append(prompt)
         if self.answers:
             return self.answers.pop(0)
+        plan = realizer_plan(prompt)
+        if plan is not None:
+            return plan
         title = str(prompt.messages[-1].content).split("Product: ", 1)[-1].split("\n", 1)[0]
         return f"{prompt.response_prefix} it is the {title}."
 

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ui.api import router, staff_router
+from ui.api_explain import explain_router
 from ui.errors_http import ApiError, error_body, install_error_handlers
 from ui.rate_limits import RateLimiter
 from ui.serve_config import ServeConfig
@@ -55,6 +56,7 @@ def build_app(
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(staff_router)
+    app.include_router(explain_router)
     app.mount("/widget", _Static(directory=STATIC_DIR), name="widget")
     app.add_api_route("/shop", _shop_page, methods=["GET"], include_in_schema=False)
     # The last added is the outermost: the origin check, then CORS, then the body limit.

@@ -77,6 +77,8 @@ class StaffAuth:
     """The staff logins; `check` is usable as gradio's `auth=` callable."""
 
     users: Mapping[str, str] = field(repr=False)  # user name -> encoded hash
+    # SHA-256 of the server-to-server API keys (`api_key_hashes`): long random keys, so no slow hash.
+    key_hashes: frozenset[str] = field(default=frozenset(), repr=False)
     # Checked for unknown names too, so a wrong name takes as long as a wrong password.
     _decoy: str = field(default_factory=lambda: hash_password(secrets.token_hex(8)), repr=False)
 
@@ -90,12 +92,18 @@ class StaffAuth:
         ok = verify_password(password, encoded if encoded is not None else self._decoy)
         return ok and encoded is not None
 
+    def check_key(self, key: str) -> bool:
+        """True for a configured API key (compared in constant time)."""
+        digest = key_hash(key)
+        return any(hmac.compare_digest(digest, known) for known in self.key_hashes)
+
     @classmethod
     def from_config(cls, config: ServeConfig) -> StaffAuth:
         """The configured logins; in dev mode without any, user 'staff' with a random password (logged)."""
         users = {u.username: u.password_hash for u in config.staff_users}
+        keys = frozenset(config.api_key_hashes)
         if users:
-            return cls(users)
+            return cls(users, key_hashes=keys)
         if config.mode == "production":
             raise ConfigError(
                 "production mode needs at least one staff user: add [[staff_users]] with a hash from "
@@ -105,7 +113,12 @@ class StaffAuth:
         log.warning(
             "dev mode: staff login for /console, /studio and /staff is %s / %s", DEV_STAFF_USER, password
         )
-        return cls({DEV_STAFF_USER: hash_password(password)})
+        return cls({DEV_STAFF_USER: hash_password(password)}, key_hashes=keys)
+
+
+def key_hash(key: str) -> str:
+    """The SHA-256 hex digest of an API key, as `api_key_hashes` holds it."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,18 @@ def hash_password_command(
     typer.echo(hash_password(password))
 
 
+@serve_app.command("hash-key")
+def hash_key_command() -> None:
+    """Make a random API key for server-to-server calls: print the key (give it to the caller) and the
+    hash for `api_key_hashes` in the serve config."""
+    import secrets
+
+    from ui.auth import key_hash
+
+    key = secrets.token_urlsafe(32)
+    typer.echo(f"key:  {key}\nhash: {key_hash(key)}")
+
+
 store_app = typer.Typer(
     help="The store's database (the serve config's store.url, or its SQLite file).", no_args_is_help=True
 )

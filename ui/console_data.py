@@ -110,7 +110,7 @@ def signal_names(view: SessionView) -> list[str]:
 def candidates_table(view: SessionView) -> Table:
     """One row per recommendation: position, item, fused score, each signal's score, the reason."""
     signals = signal_names(view)
-    headers = ["#", "item_id", "title", "price", "fused score", *signals, "reason", "reason source"]
+    headers = ["#", "item_id", "title", "price", "fused score", *signals, "reason", "reason source", "plan"]
     rows = []
     for position, rec in ordered_recommendations(view):
         scores = {e.signal: round(e.score, 4) for e in rec.candidate.evidence}
@@ -118,9 +118,18 @@ def candidates_table(view: SessionView) -> Table:
         rows.append(
             [position or "", item.item_id, item.title, item.price, round(rec.candidate.score, 4)]
             + [scores.get(s, "") for s in signals]
-            + [rec.reason.text, rec.reason.source]
+            + [rec.reason.text, rec.reason.source, plan_text(rec.reason)]
         )
     return headers, rows
+
+
+def plan_text(reason: Reason) -> str:
+    """The plan behind a reason: its facts with their values and sources, and the text as the model wrote
+    it (slots unfilled); empty for a free-text or template reason."""
+    if reason.plan is None:
+        return ""
+    facts = "; ".join(f.describe() for f in reason.plan.facts)
+    return f"{reason.plan.linear()} — {facts} — written: {reason.delexicalised}"
 
 
 def evidence_points(view: SessionView) -> list[dict[str, Any]]:

@@ -49,6 +49,11 @@ class ServeConfig(BaseModel):
         description="reverse proxies whose X-Forwarded-For names the client (e.g. ['127.0.0.1'])",
     )
     staff_users: list[StaffUser] = Field(default_factory=list)
+    api_key_hashes: list[str] = Field(
+        default_factory=list,
+        description="SHA-256 hex of API keys for server-to-server calls (POST /api/explain with an "
+        "X-API-Key header); `whythis serve hash-key` makes one",
+    )
     max_body_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
     workers: int = Field(
         default=24,
@@ -75,6 +80,14 @@ class ServeConfig(BaseModel):
                     f"{origin!r} is not an origin; give scheme://host[:port] with no path or trailing "
                     "slash, e.g. 'https://shop.example.com' ('*' is not allowed)"
                 )
+        return value
+
+    @field_validator("api_key_hashes")
+    @classmethod
+    def _hex_digests(cls, value: list[str]) -> list[str]:
+        bad = [h[:12] for h in value if not re.fullmatch(r"[0-9a-f]{64}", h)]
+        if bad:
+            raise ValueError(f"each api key hash is 64 lower-case hex digits (sha256); not {bad}")
         return value
 
     @field_validator("staff_users")

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from agent.chat import answers, refine
+from agent.chat import answers, follow_ups, refine
 from agent.chat.explain import explain_why, explain_why_not, help_text, item_line
 from agent.chat.guard import OutputGuard
 from agent.chat.state import ChatState, Conversation, anonymous_shopper
@@ -56,6 +56,7 @@ class Reply:
     error: str | None = None
     reset: bool = False
     cards: Cards | None = None
+    by_model: bool = False  # a follow-up answer the realizer wrote (and the plan check passed)
 
 
 @dataclass(frozen=True)
@@ -299,7 +300,9 @@ class ChatAgent:
         if target is None:
             return self._no_target(conv, parsed)
         conv.state = replace(conv.state, focus=target.item.item_id)
-        return Reply(explain_why(target, conv.state), "why", explained=(target,))
+        written = follow_ups.why_text(self.agent, conv.state, target)
+        text = written or explain_why(target, conv.state)
+        return Reply(text, "why", explained=(target,), by_model=written is not None)
 
     def _item_question(self, conv: Conversation, parsed: Parsed) -> Reply:
         target = self._target(conv, parsed)
@@ -315,7 +318,9 @@ class ChatAgent:
             return self._no_target(conv, parsed)
         best = None if target.item.item_id == shown[0].item.item_id else shown[0]
         explained = (target,) if best is None else (target, best)
-        return Reply(explain_why_not(target, best, conv.state), "why_not", explained=explained)
+        written = follow_ups.why_not_text(self.agent, conv.state, target, best) if best else None
+        text = written or explain_why_not(target, best, conv.state)
+        return Reply(text, "why_not", explained=explained, by_model=written is not None)
 
     def _compare(self, conv: Conversation, parsed: Parsed) -> Reply:
         wanted = min(3, max(2, len(parsed.refs)))
@@ -328,7 +333,9 @@ class ChatAgent:
         if len(chosen) < 2:
             return self._no_target(conv, parsed)
         items = list(chosen.values())
-        return Reply(answers.compare_text(items, conv.state), "compare")
+        table = answers.compare_text(items, conv.state)  # side by side on what this shopper cares about
+        written = follow_ups.compare_text(self.agent, conv.state, items)
+        return Reply(f"{written}\n{table}" if written else table, "compare", by_model=written is not None)
 
     def _cheaper(self, conv: Conversation, parsed: Parsed) -> Reply:
         conv.state, header = refine.cheaper(conv.state, parsed, self._target(conv, parsed))

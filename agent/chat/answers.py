@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from agent.chat.explain import about_me, help_text
 from agent.chat.state import ChatState
 from agent.config import AgentConfig
-from agent.reasons.writer import format_number
+from agent.reasons.variables import format_number
 from agent.recommender import Recommendation
 from agent.untrusted import neutralise
 from retrieval.filters import Constraints, violation

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from agent.chat.state import ChatState
-from agent.reasons.writer import format_number
+from agent.reasons.variables import format_number
 from agent.recommender import Recommendation, price_text
 
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from agent.chat.state import ChatState
 from agent.intents.parse import Parsed
-from agent.reasons.writer import format_number
+from agent.reasons.variables import format_number
 from agent.recommender import Recommendation
 from retrieval.filters import Constraints
 from retrieval.items import Item

@@ -34,7 +34,11 @@ _COMMON = frozenset("recommended because the a an and of to for with in on it is
 
 
 def incoherent(
-    text: str, voice: str = "shopper", prefix: str = "Recommended because", names: Sequence[str] = ()
+    text: str,
+    voice: str = "shopper",
+    prefix: str = "Recommended because",
+    names: Sequence[str] = (),
+    planned: bool = False,
 ) -> str | None:
     """Why the text does not read as one plain thought, or None when it does; `names` (the item's and
     the purchases' titles) may repeat their own words."""
@@ -50,17 +54,21 @@ def incoherent(
     if other is not None and other.search(text):
         return f"speaks in the wrong voice for the {voice}"
     named = {w for name in names for w in words(name)}
+    if planned:  # its last words are the bank's ("a colour you go for."): cut off only if unfinished
+        return _repeats(said, named, 1) or (None if text.rstrip().endswith((".", "!", "?")) else "is cut off")
     return _repeats(said, named) or _cut_off(said)
 
 
-def _repeats(said: list[str], named: set[str]) -> str | None:
-    """A loop: the same three words twice, or a word of the writer's own (not of a name) thrice."""
+def _repeats(said: list[str], named: set[str], slack: int = 0) -> str | None:
+    """A loop: the same three words twice, or a word of the writer's own (not of a name) thrice. A
+    planned text (`slack` 1) says two or three facts in the bank's connective words, which may share
+    "it comes in" once: a loop there is a third time."""
     triples = Counter(zip(said, said[1:], said[2:], strict=False))
-    looped = [" ".join(t) for t, n in triples.items() if n > 1 and not set(t) <= _COMMON]
+    looped = [" ".join(t) for t, n in triples.items() if n > 1 + slack and not set(t) <= _COMMON]
     if looped:
         return f"repeats {looped[0]!r}"
     counts = Counter(w for w in said if w not in _COMMON and w not in named and len(w) > 2)
-    loud = [w for w, n in counts.items() if n > 2]
+    loud = [w for w, n in counts.items() if n > 2 + slack]
     return f"repeats {loud[0]!r}" if loud else None
 
 

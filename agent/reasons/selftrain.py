@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.reasons.choose import voice_of
 from agent.reasons.training_rows import AUDIENCES, PROMPT
-from agent.reasons.writer import Reason, ReasonWriter, reason_variables
+from agent.reasons.variables import reason_variables
+from agent.reasons.writer import Reason, ReasonWriter
 from retrieval.items import Item
 from retrieval.retriever import Candidate
 from retrieval.shoppers import Shopper

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.reasons.fallback import grounded_fallback
-from agent.reasons.writer import reason_variables
+from agent.reasons.variables import reason_variables
 from retrieval.catalog import load_catalog
 from retrieval.items import Item
 from retrieval.shopper_loaders import amazon2023_heldout, load_amazon2023_users, purchase_profile, shorten

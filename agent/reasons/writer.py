@@ -7,17 +7,17 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from agent.config import ReasonConfig
 from agent.grounding.check import Claim, GroundingChecker
 from agent.grounding.matches import MatchedFact, matched_facts
+from agent.plans.planner import Plan
 from agent.reasons.cache import ReasonCache, reason_key
 from agent.reasons.choose import Drawn, choose, voice_of
 from agent.reasons.coherence import incoherent
-from agent.reasons.evidence import Titles, evidence_lines
 from agent.reasons.fallback import Asked, grounded_fallback
-from agent.untrusted import neutralise
+from agent.reasons.realized import Steering, plan_prompt, plan_turn, realize
+from agent.reasons.variables import reason_variables
 from finetune.runtime.generator import Generator, drawn_as_done
 from prompts.render import PromptFile, Rendered, render
 from retrieval.items import Item
@@ -39,6 +39,8 @@ class Reason:
     matches: tuple[MatchedFact, ...]
     rejected: tuple[str, ...] = ()
     alternatives: tuple[str, ...] = ()  # the model's other passing candidates, not chosen
+    plan: Plan | None = None  # the facts the text was planned from (plan mode)
+    delexicalised: str = ""  # the model's text with its slots, before code filled them
 
 
 @dataclass
@@ -57,68 +59,6 @@ class ReasonStats:
             self.rejected_claims["incoherent"] = self.rejected_claims.get("incoherent", 0) + 1
         for claim in failures:
             self.rejected_claims[claim.kind] = self.rejected_claims.get(claim.kind, 0) + 1
-
-
-def format_number(value: float) -> str:
-    """A price or rating as a person writes it: no trailing .0, two decimals otherwise."""
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
-
-
-def prompt_facts(item: Item) -> dict[str, str]:
-    """The item's attributes as the prompt lists them (description cut short)."""
-    facts: dict[str, str] = {}
-    for key, value in item.facts().items():
-        if key == "title":
-            continue
-        if isinstance(value, float):
-            facts[key] = format_number(value) + ("% off" if key == "discount_pct" else "")
-        elif isinstance(value, tuple):
-            facts[key] = ", ".join(value)
-        else:
-            facts[key] = str(value)
-    description = neutralise(item.description)  # catalog text is data, never an instruction
-    if description:
-        facts["description"] = description[:240]
-    return facts
-
-
-def shopper_facts(shopper: Shopper, context: Sequence[Item] = ()) -> dict[str, Any]:
-    """What the prompt may say about the shopper: profile, wants, purchases."""
-    p = shopper.preferences
-    wants = [f"budget up to {format_number(p.budget_max)}"] if p.budget_max else []
-    wants += [f"colour {c}" for c in p.colours] + [f"brand {b}" for b in p.brands]
-    wants += [f"size {s}" for s in p.sizes] + [f"for {p.gender}"] * bool(p.gender)
-    wants += [f"category {c}" for c in p.categories]
-    return {
-        "profile": shopper.profile[:600],
-        "preferences": wants,
-        "purchases": [x.title[:80] for x in shopper.purchases[:4]] + [i.title[:80] for i in context[:4]],
-    }
-
-
-def reason_variables(
-    shopper: Shopper,
-    item: Item,
-    audience: str,
-    context: Sequence[Item] = (),
-    evidence: Sequence[Evidence] = (),
-    titles: Titles | None = None,
-) -> dict[str, Any]:
-    """The variables of the reason prompt for one shopper and item, with its retrieval evidence."""
-    matches = [
-        f"{m.shopper_fact} -> {m.item_attribute}: {m.value}" for m in matched_facts(item, shopper, context)
-    ]
-    return {
-        "audience": audience,
-        "shopper": shopper_facts(shopper, context),
-        "item": {"title": neutralise(item.title) or item.item_id, "facts": prompt_facts(item)},
-        "matches": matches,
-        "signals": evidence_lines(evidence, titles or _no_titles, audience),
-    }
-
-
-def _no_titles(item_id: str) -> str | None:
-    return None
 
 
 _FILLER = frozenset("recommended because product item this that with your their them they".split())
@@ -154,10 +94,14 @@ class _Turn:
     prompts: Sequence[Rendered]
     who: str
     asked: Asked
+    plans: Sequence[Plan | None] = ()  # plan mode: each card's plan, in the order of `candidates`
 
 
 def _never() -> bool:
     return False
+
+
+_NO_PROMPT = Rendered((), "")  # a card with no plan: it gets the template and is never generated
 
 
 @dataclass
@@ -174,6 +118,9 @@ class ReasonWriter:
     prompt_source: Callable[[], PromptFile] | None = None
     # Checked reasons by their rendered prompt: a reason already written is not generated again.
     cache: ReasonCache | None = None
+    # Plan mode: the realizer's prompt (agent/reasons/realized.py); None writes free text.
+    realizer: PromptFile | None = None
+    steering: Steering = field(default_factory=Steering)
 
     def current_prompt(self) -> PromptFile:
         """The prompt in force now: the active studio version when there is a source, else the loaded one."""
@@ -204,27 +151,57 @@ class ReasonWriter:
         rest get the fallback."""
         who = audience or self.config.audience
         asked = asked or Asked()
-        prompts = [self.render_for(shopper, c.item, who, c.evidence) for c in candidates]
-        keys = self._cache_keys(prompts, asked)
+        plans = self._plans(shopper, candidates, asked, who)
+        if plans:
+            prompts = [plan_prompt(self.realizer, p) if p and self.realizer else _NO_PROMPT for p in plans]
+        else:
+            prompts = [self.render_for(shopper, c.item, who, c.evidence) for c in candidates]
+        keys = self._cache_keys(prompts, asked, plans, candidates)
         fresh = []
         for i, key in enumerate(keys):
             cached = self.cache.get(key) if self.cache is not None and key else None
-            if cached is None:
+            if plans and plans[i] is None:
+                yield i, self.fallback(shopper, candidates[i], asked, who)
+            elif cached is None:
                 fresh.append(i)
             else:
                 yield i, cached
-        turn = _Turn(shopper, [candidates[i] for i in fresh], [prompts[i] for i in fresh], who, asked)
+        turn = _Turn(
+            shopper, [candidates[i] for i in fresh], [prompts[i] for i in fresh], who, asked,
+            [plans[i] for i in fresh] if plans else (),
+        )  # fmt: skip
         for j, reason, keep in self._fresh(turn, cancelled or _never):
             if keep and self.cache is not None and keys[fresh[j]]:
                 self.cache.put(keys[fresh[j]], shopper.shopper_id, reason)
             yield fresh[j], reason
 
-    def _cache_keys(self, prompts: Sequence[Rendered], asked: Asked) -> list[str]:
+    def _plans(
+        self, shopper: Shopper, candidates: Sequence[Candidate], asked: Asked, who: str
+    ) -> list[Plan | None]:
+        # The realizer speaks to the shopper; the support voice keeps the free-text prompt.
+        if self.realizer is None or who != "shopper":
+            return []
+        return plan_turn(shopper, candidates, self.context(shopper), asked, self.title, self.steering)
+
+    def _cache_keys(
+        self,
+        prompts: Sequence[Rendered],
+        asked: Asked,
+        plans: Sequence[Plan | None],
+        candidates: Sequence[Candidate],
+    ) -> list[str]:
         if self.cache is None:
             return [""] * len(prompts)
-        current = self.current_prompt()
+        current = self.realizer if plans and self.realizer else self.current_prompt()
         version = f"{current.name}@{current.version}"
-        return [reason_key(p, version, self.generator.name, asked) for p in prompts]
+        keys = [reason_key(p, version, self.generator.name, asked) for p in prompts]
+        if not plans:
+            return keys
+        # One plan line serves many shoppers: the key holds the item and the values the slots get.
+        return [
+            f"{k}:{c.item.item_id}:{sorted(p.slots().items())}" if p else ""
+            for k, p, c in zip(keys, plans, candidates, strict=True)
+        ]
 
     def _fresh(self, turn: _Turn, cancelled: Callable[[], bool]) -> Iterator[tuple[int, Reason, bool]]:
         """Draw, check, choose, retry and fall back: (index, reason, worth caching) as each is decided."""
@@ -244,7 +221,7 @@ class ReasonWriter:
             ):
                 i = todo[j]
                 source = "model" if attempt == 0 else "model-retry"
-                reason = self._best(turn, turn.candidates[i], texts, source, shown, rejected[i])
+                reason = self._best(turn, i, texts, source, shown, rejected[i])
                 if reason is None and attempt == self.config.retries:  # no try left: the template now
                     reason = self.fallback(
                         turn.shopper, turn.candidates[i], turn.asked, turn.who, tuple(rejected[i])
@@ -270,19 +247,24 @@ class ReasonWriter:
     def _best(
         self,
         turn: _Turn,
-        candidate: Candidate,
+        i: int,
         texts: Sequence[str],
         source: str,
         shown: Sequence[str],
         rejected: list[str],
     ) -> Reason | None:
         """The chosen passing text of a card's drawn ones (choose.py), or None; failures go to `rejected`."""
+        candidate = turn.candidates[i]
         item, stock = candidate.item, self.current_prompt().stock_phrases
         passing: list[tuple[Drawn, Reason]] = []
+        plan = turn.plans[i] if turn.plans else None
         for draw, text in enumerate(texts):
-            reason = self.check(
-                turn.shopper, item, text, source, candidate.evidence, turn.asked.said, turn.who
-            )
+            if plan is not None:
+                reason = self.check_planned(turn.shopper, item, plan, text, source)
+            else:
+                reason = self.check(
+                    turn.shopper, item, text, source, candidate.evidence, turn.asked.said, turn.who
+                )
             if reason is None:
                 rejected.append(text)
             elif all(reason.text != d.text for d, _ in passing):
@@ -319,6 +301,32 @@ class ReasonWriter:
         self.stats.count_rejection(result.failures, garbled)
         log.info("rejected reason for %s: %r (%s)", item.item_id, text, garbled or result.failures)
         return None
+
+    def check_planned(self, shopper: Shopper, item: Item, plan: Plan, raw: str, source: str) -> Reason | None:
+        """The reason for a realized plan, or None when the plan check or the coherence gate says no."""
+        self.stats.generated += 1
+        context = self.context(shopper)
+        done = realize(raw, plan, quoted_names(item, shopper, context), self.config.max_sentences)
+        if done.text is None:
+            self.stats.count_rejection((), "; ".join(done.problems))
+            log.info("rejected realization for %s: %r (%s)", item.item_id, raw, done.problems)
+            return None
+        matches = matched_facts(item, shopper, context)
+        return Reason(
+            item.item_id, done.text, source, (), matches, plan=plan, delexicalised=done.delexicalised
+        )
+
+    def realize_plans(self, shopper: Shopper, planned: Sequence[tuple[Item, Plan]]) -> list[Reason | None]:
+        """Plans realized by the model in one batch (one greedy answer each) and checked like a card's
+        reason: for follow-up answers. None where the check says no, or where no realizer is set."""
+        if self.realizer is None or not planned:
+            return [None] * len(planned)
+        realizer = self.realizer
+        texts = self.generator.generate([plan_prompt(realizer, plan) for _, plan in planned])
+        return [
+            self.check_planned(shopper, item, plan, text, "model")
+            for (item, plan), text in zip(planned, texts, strict=True)
+        ]
 
     def fallback(
         self,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.grounding.check import GroundingChecker
-from agent.reasons.writer import reason_variables
+from agent.reasons.variables import reason_variables
 from agent.sessions.codec import item_from_dict, shopper_from_dict
 from agent.sessions.feedback import passes_check
 from agent.sessions.store import FeedbackRow, Store

@@ -15,7 +15,8 @@ from typing import Any
 
 from agent.reasons.choose import distinct_n
 from agent.reasons.figures import shown_reason, voice_figures
-from agent.reasons.writer import Reason, ReasonStats, ReasonWriter, reason_variables
+from agent.reasons.variables import reason_variables
+from agent.reasons.writer import Reason, ReasonStats, ReasonWriter
 from finetune.training.data import XrecRow, xrec_variables
 from prompts.render import PromptFile, parse_prompt, render
 from retrieval.catalog import demo_catalog_path, load_catalog

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from finetune.runtime.added_tokens import fit_embeddings, tied_token_notices_quiet, tokenizer_source
 from finetune.runtime.base import EMBEDDED_SMOLLM2, resolve_base_model
 from whythis.errors import ModelError
 
@@ -129,8 +130,10 @@ def merge_adapter(info: AdapterInfo, output: Path, base_model: str | None = None
     base_path = resolve_base_model(spec)
     try:
         base = AutoModelForCausalLM.from_pretrained(base_path)
-        tokenizer = AutoTokenizer.from_pretrained(base_path)
-        merged = PeftModel.from_pretrained(base, str(info.path)).merge_and_unload()
+        tokenizer = AutoTokenizer.from_pretrained(tokenizer_source(info.path, base_path))
+        fit_embeddings(base, tokenizer)
+        with tied_token_notices_quiet():
+            merged = PeftModel.from_pretrained(base, str(info.path)).merge_and_unload()
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot merge adapter {info.path} into base {spec!r} ({base_path}): {exc}") from exc
     output.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from finetune.runtime.adapters import resolve_adapter
+from finetune.runtime.added_tokens import fit_embeddings, tied_token_notices_quiet, tokenizer_source
 from finetune.runtime.base import resolve_base_model
 from finetune.runtime.decoding import AnswerNoRepeatNGram, NucleusSampler
 from finetune.runtime.generator import (
@@ -225,18 +226,20 @@ def load_transformers(config: GeneratorConfig) -> TransformersGenerator:
         torch.set_num_threads(config.threads)
     path = resolve_base_model(config.base_model)
     device = pick_device(config.device)
+    adapter = resolve_adapter(config.adapter)
     try:
-        tokenizer = load_tokenizer(path)
+        tokenizer = load_tokenizer(tokenizer_source(adapter, path))
         model: Any = AutoModelForCausalLM.from_pretrained(path)
+        fit_embeddings(model, tokenizer)
         model = model.to(device)
     except OSError as exc:
         raise ModelError(f"cannot load base model {config.base_model!r} ({path}): {exc}") from exc
-    adapter = resolve_adapter(config.adapter)
     if adapter is not None:
         from peft import PeftModel
 
         try:
-            model = PeftModel.from_pretrained(model, str(adapter))
+            with tied_token_notices_quiet():
+                model = PeftModel.from_pretrained(model, str(adapter))
         except (OSError, ValueError) as exc:
             raise ModelError(f"cannot load adapter {config.adapter!r}: {exc}") from exc
         if config.merge_adapter:

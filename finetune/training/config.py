@@ -96,6 +96,11 @@ class TrainingConfig(BaseModel):
         default=None,
         description="continue training this adapter (a path or shipped name); its LoRA shape replaces [lora]",
     )
+    added_tokens: list[str] = Field(
+        default_factory=list,
+        description="tokens added to the vocabulary (a realizer's slots), each one token; their embedding "
+        "rows are trained and saved with the adapter, and so is the tokenizer",
+    )
     learning_rate: float = Field(default=2e-4, gt=0.0, le=1.0)
     epochs: float = Field(default=1.0, gt=0.0)
     max_steps: int | None = Field(default=None, ge=1, description="stops before `epochs` when set")

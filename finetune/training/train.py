@@ -10,6 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from finetune.runtime.adapters import WEIGHTS, resolve_adapter
+from finetune.runtime.added_tokens import (
+    add_tokens,
+    fit_embeddings,
+    init_added_rows,
+    tied_token_notices_quiet,
+    tokenizer_source,
+)
 from finetune.runtime.base import resolve_base_model
 from finetune.runtime.generator import load_tokenizer
 from finetune.training.config import TrainingConfig
@@ -30,21 +37,26 @@ def train(config: TrainingConfig, command: str | None = None, report: Reporter |
     if config.threads:
         torch.set_num_threads(config.threads)
     base_path = resolve_base_model(config.base_model)
-    tokenizer = load_tokenizer(base_path)
+    tokenizer = load_tokenizer(tokenizer_source(_init_path(config), base_path))
     tokenizer.padding_side = "right"  # left padding would shift positions during training
+    added = add_tokens(tokenizer, config.added_tokens) if config.added_tokens else []
     splits = load_splits(config)
     train_set = build_dataset(tokenizer, splits.train, config)
     val_set = build_dataset(tokenizer, splits.val, config)
     if not train_set:
         raise DataError("no training examples: every configured row was empty or exceeded max_length")
-    trainer = _trainer(config, base_path, tokenizer, train_set, val_set, report)
+    trainer = _trainer(config, base_path, tokenizer, train_set, val_set, report, added)
     output = Path(config.output_dir)
     resume = last_checkpoint(output) if config.resume else None
     started = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=resume)
+    with tied_token_notices_quiet():
+        result = trainer.train(resume_from_checkpoint=resume)
     seconds = time.perf_counter() - started
     final_eval = trainer.evaluate() if val_set else {}
-    trainer.model.save_pretrained(str(output))
+    with tied_token_notices_quiet():
+        trainer.model.save_pretrained(str(output))
+    if added:
+        tokenizer.save_pretrained(str(output))  # the added tokens travel with the adapter
     metrics = run_metrics(result.metrics, final_eval, trainer.state, seconds, len(train_set), len(val_set))
     metrics["resumed_from"] = resume
     metrics["continued_from"] = config.init_adapter
@@ -76,8 +88,15 @@ def last_checkpoint(output: Path) -> str | None:
     return found
 
 
-def lora_model(base_path: str, config: TrainingConfig) -> Any:
-    """The base model in float32 with fresh LoRA weights on the configured modules."""
+def _init_path(config: TrainingConfig) -> Path | None:
+    return resolve_adapter(config.init_adapter) if config.init_adapter else None
+
+
+def lora_model(
+    base_path: str, config: TrainingConfig, tokenizer: Any = None, added: list[int] | None = None
+) -> Any:
+    """The base model in float32 with fresh LoRA weights on the configured modules; the embedding rows
+    of `added` token ids are trained too."""
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
@@ -86,6 +105,10 @@ def lora_model(base_path: str, config: TrainingConfig) -> Any:
         model = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.float32)
     except OSError as exc:
         raise ModelError(f"cannot load base model {config.base_model!r} ({base_path}): {exc}") from exc
+    if tokenizer is not None:
+        fit_embeddings(model, tokenizer)
+        if added and not config.init_adapter:
+            init_added_rows(model, tokenizer, config.added_tokens)
     if config.init_adapter:
         return continued(model, config.init_adapter)
     layers = model.config.num_hidden_layers
@@ -98,6 +121,7 @@ def lora_model(base_path: str, config: TrainingConfig) -> Any:
         target_modules=list(config.lora.target_modules),
         bias="none",
         task_type="CAUSAL_LM",
+        trainable_token_indices={"embed_tokens": list(added)} if added else None,
     )
     try:
         return get_peft_model(model, lora)
@@ -170,6 +194,7 @@ def _trainer(
     train_set: list[dict[str, list[int]]],
     val_set: list[dict[str, list[int]]],
     report: Reporter | None,
+    added: list[int],
 ) -> Any:
     from transformers import DataCollatorForSeq2Seq, EarlyStoppingCallback, Trainer
 
@@ -177,7 +202,7 @@ def _trainer(
     if val_set:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
     return Trainer(
-        model=lora_model(base_path, config),
+        model=lora_model(base_path, config, tokenizer, added),
         args=training_args(config, bool(val_set)),
         train_dataset=train_set,  # a list of dicts is a map-style dataset
         eval_dataset=val_set or None,

@@ -81,3 +81,29 @@ def test_the_terminal_prints_the_cards_first_then_each_reason_as_it_comes(
         "   #2 It is blue.",
         "   #1 It is red.",
     ]
+
+
+def test_a_bad_shoppers_file_names_line_and_field_before_any_model_loads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shoppers = tmp_path / "shoppers.jsonl"
+    rows = [{"id": "a"}, {"id": "b", "preferences": {"budget_max": "lots"}}]
+    shoppers.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    assert main(["recommend", "--shoppers", str(shoppers)]) == 2
+    err = capsys.readouterr().err
+    assert "shoppers.jsonl, line 2, field 'preferences.budget_max'" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_recommend_for_a_file_of_shoppers_writes_a_line_per_card(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shoppers = tmp_path / "shoppers.jsonl"
+    rows = [{"id": "a", "preferences": {"budget_max": 150}}, {"id": "b", "profile": "trail running"}]
+    shoppers.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "cards.jsonl"
+    assert main(["recommend", "--shoppers", str(shoppers), "-k", "3", "--out", str(out)]) == 0
+    cards = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [c["shopper_id"] for c in cards] == ["a"] * 3 + ["b"] * 3
+    assert all(c["text"] and c["written_by"] in {"model", "template"} for c in cards)
+    assert any(c["plan"] and c["slots"] for c in cards)

@@ -21,7 +21,7 @@ ALLOWED: dict[str, set[str]] = {
 }
 # Inside agent/, from the bottom up: what each part may import of the others.
 _BOTTOM = {"agent.untrusted", "agent.config"}
-_CORE = _BOTTOM | {"agent.grounding", "agent.reasons", "agent.recommender"}
+_CORE = _BOTTOM | {"agent.grounding", "agent.plans", "agent.reasons", "agent.recommender"}
 _CHAT = _CORE | {"agent.intents", "agent.safety", "agent.chat"}
 AGENT_ALLOWED: dict[str, set[str]] = {
     "agent.untrusted": set(),
@@ -29,14 +29,17 @@ AGENT_ALLOWED: dict[str, set[str]] = {
     "agent.store": set(),
     "agent.grounding": {"agent.untrusted"},
     "agent.intents": {"agent.untrusted"},
+    "agent.plans": {"agent.untrusted", "agent.grounding"},
     "agent.safety": _BOTTOM | {"agent.grounding"},
-    "agent.reasons": _BOTTOM | {"agent.grounding"},
-    "agent.studio": _BOTTOM | {"agent.grounding", "agent.reasons", "agent.store"},
-    "agent.recommender": _BOTTOM | {"agent.grounding", "agent.reasons"},
+    "agent.reasons": _BOTTOM | {"agent.grounding", "agent.plans"},
+    "agent.studio": _BOTTOM | {"agent.grounding", "agent.plans", "agent.reasons", "agent.store"},
+    "agent.recommender": _BOTTOM | {"agent.grounding", "agent.plans", "agent.reasons"},
     "agent.chat": _CORE | {"agent.intents", "agent.safety"},
     "agent.sessions": _CHAT | {"agent.store"},
-    "agent.compose": _CHAT | {"agent.sessions", "agent.studio", "agent.store"},
-    "agent.cli": _CORE | {"agent.chat", "agent.sessions", "agent.studio", "agent.compose", "agent.store"},
+    "agent.compose": _CHAT | {"agent.explain", "agent.sessions", "agent.studio", "agent.store"},
+    "agent.explain": _CORE,
+    "agent.cli": _CORE
+    | {"agent.explain", "agent.chat", "agent.sessions", "agent.studio", "agent.compose", "agent.store"},
 }
 
 # The LM's runtime never imports its training.

@@ -49,7 +49,7 @@ def test_known_shopper_gets_five_grounded_picks(agent: Agent) -> None:
     bot = ChatAgent.over(agent)
     conv, reply = bot.start(demo("jonas"))
     assert len(reply.items) == 5
-    assert all(r.reason.text.startswith("Recommended because") for r in reply.items)
+    assert all(r.reason.source == "model" and r.reason.plan is not None for r in reply.items)
     assert not {r.item.item_id for r in reply.items} & set(conv.state.shopper.history)
 
 
@@ -86,7 +86,7 @@ def test_scripted_conversation_covers_every_follow_up(agent: Agent) -> None:
         "quit",
     ]
     assert intents[9] in {"unknown", "off_topic"}  # the router decides; both get a polite redirect
-    assert "How it came up" in turns[2][1]
+    assert turns[2][1].startswith("#2 ") and "[" not in turns[2][1]  # the realizer's answer, slots filled
     assert "ranks below #1" in turns[3][1]
     # A shopper reads the evidence in words: no ranks, scores or who wrote the reason.
     assert not re.search(r"\brank \d|\bscore\b|\d\.\d{3}|fallback|built directly", turns[2][1] + turns[3][1])
@@ -247,14 +247,23 @@ def test_compare_three_items_on_what_matters_to_this_shopper(agent: Agent) -> No
     bot = ChatAgent.over(agent)
     conv, _ = bot.start(demo("maya"))
     reply = say(bot, conv, "compare #1, #2 and #3", "compare", refs=(1, 2, 3))
-    lines = reply.text.splitlines()
+    written, lines = table_after_sentences(reply.text)
+    assert [w[:3] for w in written] == ["#1 ", "#2 ", "#3 "]  # the realizer's sentence per item first
     assert lines[0].count(" vs ") == 2 and lines[0].startswith("#1 ")
     assert lines[1].startswith("  price - your budget up to 80:") and "(fits)" in lines[1]
     assert lines[2].startswith("  colour - you like Blue, Green:")
     assert lines[3].startswith("  gender - for Women:")
     assert "of your wishes" in lines[-1] or "equally" in lines[-1]
     two = say(bot, conv, "compare #2 and #4", "compare", refs=(2, 4))
-    assert two.text.splitlines()[0].startswith("#2 ") and " vs #4 " in two.text.splitlines()[0]
+    head = table_after_sentences(two.text)[1][0]
+    assert head.startswith("#2 ") and " vs #4 " in head
+
+
+def table_after_sentences(text: str) -> tuple[list[str], list[str]]:
+    """A compare answer's model sentences (one per item) and the side-by-side table after them."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if " vs " in line)
+    return lines[:start], lines[start:]
 
 
 def test_the_cheaper_one_and_the_pricier_one_are_shown_items_picked_by_price(agent: Agent) -> None:
@@ -294,3 +303,31 @@ def test_a_material_no_item_of_the_kind_lists_is_loosened_and_said(agent: Agent)
     assert reply.lead == "Nothing here is listed as made of silk, so these come closest:"
     assert reply.items and all("silk" not in r.reason.text.lower() for r in reply.items)
     assert all(r.item.kind == "Running Shoes" for r in reply.items)
+
+
+def test_follow_ups_are_written_by_the_realizer_and_checked(agent: Agent) -> None:
+    bot = ChatAgent.over(agent)
+    conv, _ = bot.start(demo("jonas"))
+    why = bot.respond(conv, "why #2?")
+    assert why.intent == "why" and why.text.startswith("#2 ")
+    assert "How it came up" not in why.text and "[" not in why.text  # the model's plan, not the evidence
+    why_not = bot.respond(conv, "why not #3?")
+    assert why_not.intent == "why_not" and "ranks below #1 pick" in why_not.text
+    assert (
+        "more than the #1 pick" in why_not.text
+        or "less than the #1 pick" in why_not.text
+        or ("budget" in why_not.text)
+    )
+    compare = bot.respond(conv, "compare #1 and #3")
+    assert compare.intent == "compare" and "[" not in compare.text
+    first, second = compare.text.splitlines()[:2]
+    assert first.startswith("#1 ") and second.startswith("#3 ")
+
+
+def test_a_follow_up_the_check_refuses_gets_the_data_answer(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("WHYTHIS_CACHE_DIR", str(tmp_path))
+    garbled = ScriptedGenerator(answers=["x"] * 5 + ["It is waterproof and costs[PRICE]."] * 3)
+    agent = load_agent(AgentConfig(), demo_catalog_path(), generator=garbled, embedder=KeywordEmbedder())
+    bot = ChatAgent.over(agent)
+    conv, _ = bot.start(demo("jonas"))
+    assert "How it came up" in bot.respond(conv, "why #2?").text

@@ -8,7 +8,7 @@ import pytest
 
 from agent.grounding.check import GroundingChecker
 from agent.reasons.evidence import evidence_line, evidence_lines
-from agent.reasons.writer import reason_variables
+from agent.reasons.variables import reason_variables
 from prompts.render import load_prompt, render
 from retrieval.items import Item
 from retrieval.retriever import Evidence

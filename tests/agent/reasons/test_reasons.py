@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from agent.config import ReasonConfig
 from agent.grounding.check import GroundingChecker
-from agent.reasons.writer import ReasonWriter, mentions_item, prompt_facts, tidy
+from agent.reasons.variables import prompt_facts
+from agent.reasons.writer import ReasonWriter, mentions_item, tidy
 from prompts.render import load_prompt
 from retrieval.items import Item
 from retrieval.retriever import Candidate

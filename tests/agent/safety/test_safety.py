@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.reasons.writer import prompt_facts, reason_variables
+from agent.reasons.variables import prompt_facts, reason_variables
 from agent.safety.output import (
     ReplyContext,
     SafeReply,

@@ -1,0 +1,216 @@
+"""The facts of one card: what is true of this item for this shopper, each typed (facts.py).
+
+Every value comes from the item's fields, the shopper's own data or what they said in this chat. A
+purchase link names the purchase by its kind ("running shoes") and holds only where the two are the same
+kind of product, one is used with the other (goes_with.yaml), they share the brand, or other shoppers
+bought both; a shared word or closeness in the embedding space makes no fact. A field that contradicts
+the item's title (a colour field "Blue" on a "Black Dress") makes no fact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from agent.grounding import vocab
+from agent.grounding.matches import money
+from agent.grounding.textnorm import canon, size_key, sizes_meet, stem
+from agent.plans.facts import Fact, fact
+from agent.plans.pairs import goes_with
+from agent.untrusted import neutralise
+from retrieval.colours import colour_contested, colours_in, item_colours
+from retrieval.filters import Constraints, made_of
+from retrieval.items import Item
+from retrieval.kinds import kind_table, product_kind, words
+from retrieval.shoppers import PastPurchase, Shopper
+from retrieval.signals import Evidence
+
+Titles = Callable[[str], str | None]
+_FEATURE_CUT = re.compile(r"[.;:\n|•]+|,\s+(?=[A-Za-z])")
+_MIN_BOUGHT_TOGETHER = 2
+
+
+@dataclass(frozen=True)
+class CardInput:
+    """What the facts of one card are read from."""
+
+    item: Item
+    shopper: Shopper
+    bought: Sequence[Item] = ()  # catalog items the shopper bought (their history)
+    said: str = ""  # what the shopper said in this chat
+    asked: Constraints = field(default_factory=Constraints)  # constraints read from what they said
+    evidence: Sequence[Evidence] = ()
+    titles: Titles | None = None
+
+
+def card_facts(card: CardInput) -> tuple[Fact, ...]:
+    """Every fact of the card, in the order the kinds are declared in; at most one purchase link."""
+    found = [
+        *_purchase_link(card), *_asked(card), *_preferences(card), *_features(card), *_numbers(card.item),
+    ]  # fmt: skip
+    return tuple(found)
+
+
+def short_kind(title: str, category: str | None = None, brand: str | None = None) -> str | None:
+    """A short name of what a product is ("running shoes"), only from the kind table: never a cut title."""
+    table = kind_table()
+    kind = product_kind(title, category, brand, table)
+    return kind.lower() if kind and kind in _known_kinds() else None
+
+
+def _purchase_link(card: CardInput) -> list[Fact]:
+    item = card.item
+    mine = _bought(card)
+    for purchase, known in mine:
+        name = short_kind(purchase.title, purchase.category, known.brand if known else None)
+        if name is None or item.kind is None:
+            continue
+        if _same_kind(item.kind, name):
+            return [fact("same_kind", f"purchase: {purchase.title}", PURCHASE=name)]
+        if goes_with(item.kind, name):
+            return [fact("goes_with", f"purchase: {purchase.title}", PURCHASE=name)]
+    together = _bought_together(card)
+    if together:
+        return together
+    for purchase, known in mine:
+        name = short_kind(purchase.title, purchase.category)
+        if name and known and known.brand and item.brand and canon(known.brand) == canon(item.brand):
+            return [fact("same_brand", f"purchase: {purchase.title}", PURCHASE=name, BRAND=item.brand)]
+    return []
+
+
+def _bought(card: CardInput) -> list[tuple[PastPurchase, Item | None]]:
+    known = [(PastPurchase(i.title, i.item_id, i.category), i) for i in card.bought]
+    return [*((p, None) for p in card.shopper.purchases), *known]
+
+
+def _same_kind(item_kind: str, bought: str) -> bool:
+    """Equal kinds, or one is the other's broader kind (running shoes and shoes; not loafers)."""
+    a, b = item_kind.lower(), bought.lower()
+    broader = _broader()
+    return a == b or b in broader.get(a, frozenset()) or a in broader.get(b, frozenset())
+
+
+@cache
+def _known_kinds() -> frozenset[str]:
+    return frozenset(kind_table().forms.values())
+
+
+@cache
+def _broader() -> dict[str, frozenset[str]]:
+    return {k.lower(): frozenset(x.lower() for x in v) for k, v in kind_table().broader.items()}
+
+
+def _bought_together(card: CardInput) -> list[Fact]:
+    titles = card.titles
+    mine = set(card.shopper.history)
+    for e in sorted(card.evidence, key=lambda e: e.rank):
+        if e.signal != "bought_together" or not e.near or titles is None:
+            continue
+        if (e.count or 0) < _MIN_BOUGHT_TOGETHER or (mine and e.near[0] not in mine):
+            continue
+        title = titles(e.near[0])
+        name = short_kind(title) if title else None
+        if name:
+            return [fact("bought_together", f"co-bought with {title}", PURCHASE=name, COUNT=str(e.count))]
+    return []
+
+
+def _asked(card: CardInput) -> list[Fact]:
+    """What the shopper said that the item has: a budget, colours, materials, need words."""
+    item, asked, out = card.item, card.asked, []
+    if not card.said.strip():
+        return []
+    if asked.budget_max is not None and item.price is not None and item.price <= asked.budget_max:
+        price, budget = money(item.price, item), money(asked.budget_max, item)
+        out.append(fact("budget_asked", "chat: budget", PRICE=price, BUDGET=budget))
+    wishes = _wished(card)
+    if wishes:
+        out.append(fact("wish", f"chat: {card.said.strip()[:80]}", WISH=" and ".join(wishes[:2])))
+    return out
+
+
+def _wished(card: CardInput) -> list[str]:
+    """The shopper's own words for what they asked that the item's fields or title say."""
+    item, asked = card.item, card.asked
+    wished: list[str] = []
+    if asked.colours and not colour_contested(item):
+        have = item_colours(item)
+        wished += [w for want in asked.colours for w in colours_in(want) if any(w in h for h in have)][:1]
+    wished += [m.lower() for m in made_of(item, asked.materials)][:1]
+    own = f" {canon(' '.join([item.title, item.description]))} "
+    kinds = {w for k in (item.kind or "", *asked.kinds) for w in words(k)}
+    for word in words(card.said):
+        if len(word) < 4 or not word.isalpha() or word in vocab.STOPWORDS or stem(word) in map(stem, kinds):
+            continue
+        if word not in wished and f" {word} " in own and word not in _NOT_WISHES:
+            wished.append(word)
+    return wished
+
+
+_NOT_WISHES = frozenset(
+    "need want wants looking something anything please show find like cheaper under below budget price "
+    "with some more less good nice also just really".split()
+)
+
+
+def _preferences(card: CardInput) -> list[Fact]:
+    item, prefs, out = card.item, card.shopper.preferences, []
+    if prefs.colours and not colour_contested(item) and not card.asked.colours:
+        have = item_colours(item)
+        hit = next((h for want in prefs.colours for n in colours_in(want) for h in have if n in h), None)
+        if hit:
+            out.append(fact("pref_colour", "shopper.preferences.colours", COLOUR=hit))
+    brand = canon(item.brand or "").strip()
+    if brand and any(canon(b).strip() == brand for b in prefs.brands):
+        out.append(fact("pref_brand", "shopper.preferences.brands", BRAND=item.brand or ""))
+    wanted = [size_key(s) for s in prefs.sizes]
+    size = next((s for s in item.sizes for w in wanted if sizes_meet(size_key(s), w)), None)
+    if size:
+        out.append(fact("pref_size", "shopper.preferences.sizes", SIZE=size))
+    saved = prefs.budget_max
+    if saved is not None and item.price is not None and item.price <= saved and card.asked.budget_max is None:
+        out.append(fact("budget", "shopper.preferences.budget_max", PRICE=money(item.price, item),
+                        BUDGET=money(saved, item)))  # fmt: skip
+    return out
+
+
+def _features(card: CardInput) -> list[Fact]:
+    item, out = card.item, []
+    phrase = _answering_phrase(card)
+    if phrase:
+        out.append(fact("feature", "item.description", FEATURE=phrase))
+    material = item.material or next(iter(made_of(item, ())), None)
+    if material and material.strip():
+        out.append(fact("material", "item.material", MATERIAL=neutralise(material).lower()))
+    colours = () if colour_contested(item) else item_colours(item)
+    if colours:
+        out.append(fact("colour", "item.colour", COLOUR=colours[0]))
+    return out
+
+
+def _answering_phrase(card: CardInput) -> str | None:
+    """A phrase of the listing, word for word, that holds a word the shopper said or a purchase's kind."""
+    wanted = {stem(w) for w in words(card.said) if len(w) >= 4 and w not in vocab.STOPWORDS}
+    wanted -= {stem(w) for w in words(card.item.kind or "")} | {stem(w) for w in _NOT_WISHES}
+    if not wanted:
+        return None
+    for part in _FEATURE_CUT.split(neutralise(card.item.description)):
+        said = part.strip(" -,")
+        n = len(said.split())
+        if 2 <= n <= 8 and any(stem(w) in wanted for w in words(said)) and not any(c.isdigit() for c in said):
+            return said[0].lower() + said[1:]
+    return None
+
+
+def _numbers(item: Item) -> list[Fact]:
+    out = []
+    if item.discount_pct:
+        out.append(fact("discount", "item.discount_pct", DISCOUNT=f"{item.discount_pct:g}%"))
+    if item.rating is not None and item.rating >= 3.5:
+        out.append(fact("rating", "item.rating", RATING=f"{item.rating:g}"))
+    if item.price is not None:
+        out.append(fact("price", "item.price", PRICE=money(item.price, item)))
+    return out

@@ -1,0 +1,113 @@
+"""`whythis eval follow-ups`: who writes the answers to "why #n", "why not #n" and "compare", and whether
+what they state holds.
+
+Over the demo shop (its demo shoppers) and the MG-ShopDial product cards (a shopper who opens with the
+dialogue's first client turn), each chat is asked the same follow-ups. An answer is the model's when the
+realizer wrote it and the plan check passed it (else the data-only answer is given). Every model-written
+sentence is also read by the free-text grounding checker, a second, independent reader of its prices,
+ratings and discounts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent.chat.agent import ChatAgent, Reply
+from agent.config import AgentConfig
+from agent.grounding.check import GroundingChecker
+from agent.recommender import load_agent
+from eval.intents import catalog_for, load_dialogues
+from finetune.runtime.backends import load_generator
+from finetune.runtime.generator import Generator
+from retrieval.catalog import demo_catalog_path
+from retrieval.embedder import Embedder, load_embedder
+from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
+from retrieval.shoppers import Shopper
+from whythis.paths import data_dir
+
+FOLLOW_UPS = ("why #1?", "why #2?", "why not #2?", "why not #4?", "compare #1 and #3")
+
+
+@dataclass
+class Tally:
+    """Answers per intent, how many the model wrote, and what the checker said of the model's."""
+
+    answers: Counter[str] = field(default_factory=Counter)
+    by_model: Counter[str] = field(default_factory=Counter)
+    checked: int = 0
+    supported: int = 0
+    examples: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, reply: Reply, checker: GroundingChecker, shopper: Shopper) -> None:
+        """Count one follow-up reply."""
+        self.answers[reply.intent] += 1
+        if not reply.by_model:
+            return
+        self.by_model[reply.intent] += 1
+        for rec in reply.explained[:1]:
+            self.checked += 1
+            self.supported += checker.check(reply.text, rec.item, shopper).ok
+        if len(self.examples) < 12:
+            self.examples.append({"intent": reply.intent, "text": reply.text})
+
+    def summary(self) -> dict[str, Any]:
+        """The figures: model share overall and per intent, the checker's view of the model's answers."""
+        total, model = sum(self.answers.values()), sum(self.by_model.values())
+        return {
+            "answers": total,
+            "by_model": model,
+            "model_share": round(model / total, 3) if total else 0.0,
+            "per_intent": {i: f"{self.by_model[i]}/{n}" for i, n in sorted(self.answers.items())},
+            "checker_supported": f"{self.supported}/{self.checked}",
+            "examples": self.examples,
+        }
+
+
+def _ask(
+    bot: ChatAgent, shopper: Shopper, opening: str | None, tally: Tally, checker: GroundingChecker
+) -> None:
+    conv, reply = bot.start(shopper, opening) if opening else bot.start(shopper)
+    if len(reply.items) < 4:
+        return
+    for message in FOLLOW_UPS:
+        tally.add(bot.respond(conv, message), checker, shopper)
+
+
+def run_follow_ups(
+    config: AgentConfig, dialogues: int, generator: Generator | None = None, embedder: Embedder | None = None
+) -> tuple[dict[str, Any], list[Path]]:
+    """The demo shop's demo shoppers, then the first `dialogues` MG-ShopDial dialogues."""
+    lm = generator or load_generator(config.generator)
+    embedder = embedder or load_embedder(
+        config.retriever.embedder, max_seq_length=config.retriever.max_seq_length
+    )
+    demo_agent = load_agent(config, demo_catalog_path(), generator=lm, embedder=embedder)
+    demo, shop = Tally(), Tally()
+    checker = GroundingChecker(frozenset(i.brand for i in demo_agent.items if i.brand))
+    bot = ChatAgent.over(demo_agent)
+    for path in demo_shopper_paths():
+        _ask(bot, load_shopper(path), None, demo, checker)
+    folder = data_dir() / "mg_shopdial"
+    bots: dict[Path, ChatAgent] = {}
+    for dialogue in load_dialogues(folder)[:dialogues]:
+        path = catalog_for(dialogue.id, folder)
+        if path not in bots:
+            bots[path] = ChatAgent.over(
+                load_agent(config, path, "mg_shopdial", generator=lm, embedder=embedder)
+            )
+        turns = dialogue.client_turns()
+        _ask(bots[path], Shopper(f"mg:{dialogue.id}"), turns[0] if turns else None, shop, checker)
+    metrics = {"demo_shop": demo.summary(), "mg_shopdial": shop.summary()}
+    files = [demo_catalog_path(), folder / "dialogues.json", *sorted(folder.glob("*_items.json"))]
+    return metrics, files
+
+
+def follow_ups_markdown(metrics: dict[str, Any]) -> str:
+    """Examples of the model's answers, for reading."""
+    lines = ["", "## Answers the model wrote (examples)", ""]
+    for part in ("demo_shop", "mg_shopdial"):
+        lines += [f"- {part} / {e['intent']}: {e['text']!r}" for e in metrics[part]["examples"][:6]]
+    return "\n".join(lines) + "\n"

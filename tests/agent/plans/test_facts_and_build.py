@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import pytest
+
+from agent.plans.build import CardInput, card_facts, short_kind
+from agent.plans.facts import KINDS, SLOTS, Fact, PlanError, fact
+from agent.plans.pairs import goes_with, unknown_kinds
+from retrieval.filters import Constraints
+from retrieval.items import Item
+from retrieval.retriever import Evidence
+from retrieval.shoppers import PastPurchase, Preferences, Shopper
+
+SHOES = Item(
+    "r1",
+    "Nike Men Blue Revolution Running Shoes",
+    kind="Running Shoes",
+    brand="Nike",
+    price=79.0,
+    colour="Blue",
+    description="Breathable mesh upper. Cushioned midsole for long runs; rubber outsole",
+    extra=(("currency", "EUR"),),
+)
+RUNNER = Shopper("u1", purchases=(PastPurchase("Adidas Women Grey Running Shoes"),))
+
+
+def kinds_of(facts: tuple[Fact, ...]) -> list[str]:
+    return [f.kind for f in facts]
+
+
+def test_a_fact_fills_exactly_its_kinds_slots() -> None:
+    assert fact("price", "item.price", PRICE="79 EUR").value("PRICE") == "79 EUR"
+    with pytest.raises(PlanError, match="fills"):
+        fact("price", "item.price", BUDGET="80")
+    with pytest.raises(PlanError, match="unknown fact kind"):
+        fact("vibes", "x", PRICE="1")
+    with pytest.raises(PlanError, match="empty slot"):
+        Fact("price", (("PRICE", " "),), "item.price")
+
+
+def test_every_slot_belongs_to_a_declared_kind() -> None:
+    assert set(SLOTS) == {s for k in KINDS.values() for s in k.slots}
+
+
+def test_a_purchase_of_the_same_kind_is_named_by_its_kind_not_its_title() -> None:
+    facts = card_facts(CardInput(SHOES, RUNNER))
+    assert facts[0].kind == "same_kind"
+    assert facts[0].value("PURCHASE") == "running shoes"
+
+
+def test_a_shared_word_is_no_purchase_link() -> None:
+    # "Genie" the bag and "Genie" the opener share a word, not a kind.
+    bag = Item("b1", "Genie Red Tote Bag", kind="Tote Bag", price=20.0)
+    shopper = Shopper("u2", purchases=(PastPurchase("Genie Garage Door Opener Remote"),))
+    assert "same_kind" not in kinds_of(card_facts(CardInput(bag, shopper)))
+    assert short_kind("Genie Garage Door Opener Remote") is None
+
+
+def test_goes_with_reads_the_table_both_ways_and_through_broader_kinds() -> None:
+    assert goes_with("Socks", "running shoes") and goes_with("Running Shoes", "socks")
+    assert not goes_with("Kurta", "jeans")
+    assert unknown_kinds() == []
+    socks = Item("s1", "Puma Men Pack of 3 Ankle Socks", kind="Socks", price=9.0)
+    facts = card_facts(CardInput(socks, RUNNER))
+    assert facts[0].kind == "goes_with" and facts[0].value("PURCHASE") == "running shoes"
+
+
+def test_bought_together_needs_two_shoppers_and_a_named_purchase() -> None:
+    cap = Item("c1", "Puma Unisex Black Cap", kind="Cap", price=15.0)
+    shopper = Shopper("u3", history=("r1",))
+    titles = {"r1": SHOES.title}.get
+    one = Evidence("bought_together", 1.0, 0, "", near=("r1",), count=1)
+    six = Evidence("bought_together", 1.0, 0, "", near=("r1",), count=6)
+    assert "bought_together" not in kinds_of(
+        card_facts(CardInput(cap, shopper, evidence=[one], titles=titles))
+    )
+    found = card_facts(CardInput(cap, shopper, evidence=[six], titles=titles))
+    assert found[0].kind == "bought_together" and dict(found[0].values) == {
+        "PURCHASE": "running shoes",
+        "COUNT": "6",
+    }
+
+
+def test_as_you_asked_only_for_what_the_shopper_said() -> None:
+    saved = Shopper("u4", preferences=Preferences(budget_max=80.0))
+    quiet = card_facts(CardInput(SHOES, saved))
+    assert "budget" in kinds_of(quiet) and "budget_asked" not in kinds_of(quiet)
+    asked = Constraints(budget_max=100.0)
+    said = card_facts(CardInput(SHOES, saved, said="running shoes under 100 for long runs", asked=asked))
+    assert "budget_asked" in kinds_of(said) and "budget" not in kinds_of(said)
+    budget = next(f for f in said if f.kind == "budget_asked")
+    assert budget.value("BUDGET") == "100 EUR" and budget.value("PRICE") == "79 EUR"
+
+
+def test_a_wish_and_a_feature_answer_the_request_word_for_word() -> None:
+    said = "breathable running shoes please"
+    facts = card_facts(CardInput(SHOES, Shopper("u5"), said=said))
+    wish = next(f for f in facts if f.kind == "wish")
+    feature = next(f for f in facts if f.kind == "feature")
+    assert wish.value("WISH") == "breathable"
+    assert feature.value("FEATURE") == "breathable mesh upper"
+    assert feature.value("FEATURE") in SHOES.description.lower()
+
+
+def test_a_colour_field_the_title_contradicts_makes_no_fact() -> None:
+    contested = Item("d1", "Roadster Women Black Maxi Dress", kind="Dress", colour="Blue", price=30.0)
+    shopper = Shopper("u6", preferences=Preferences(colours=("blue",)))
+    assert {"pref_colour", "colour"}.isdisjoint(kinds_of(card_facts(CardInput(contested, shopper))))
+
+
+def test_no_request_no_wish_and_no_feature() -> None:
+    assert {"wish", "feature", "budget_asked"}.isdisjoint(
+        kinds_of(card_facts(CardInput(SHOES, Shopper("u7"))))
+    )

@@ -127,3 +127,15 @@ def run_chat_bench(
         metrics["cheaper_turn"] = percentiles(samples.refine)
         metrics["cheaper_stream"] = stream_summary(samples.refine_clocks)
     return metrics, [catalog]
+
+
+def side_by_side(anchor: dict[str, Any], measured: dict[str, Any]) -> dict[str, Any]:
+    """Both runs, and the measured run's p50 and p95 over the anchor's for the first reason and all."""
+    ratios: dict[str, float] = {}
+    for what in ("first_reason", "all_reasons"):
+        for p in ("p50_ms", "p95_ms"):
+            old = anchor["first_recommendation_stream"][what].get(p)
+            new = measured["first_recommendation_stream"][what].get(p)
+            if old and new is not None:
+                ratios[f"{what}_{p.removesuffix('_ms')}"] = round(new / old, 3)
+    return {"anchor": anchor, "measured": measured, "ratio_to_anchor": ratios}

@@ -69,13 +69,27 @@ def bench_chat(
     refine: Annotated[bool, typer.Option(help="Also time a 'something cheaper' turn.")] = True,
     config: Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override.")] = None,
+    anchor: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--anchor",
+            help="key=value overrides of an anchor run measured first in the same process, e.g. the free "
+            "mode: --anchor reasons.mode=free --anchor generator.adapter=default (repeatable)",
+        ),
+    ] = None,
     out: OutOpt = Path("runs"),
 ) -> None:
     """p50/p95 latency of chat turns on the demo shop: first recommendations, 'why #n?', 'cheaper'."""
-    from eval.bench_chat import ChatBenchOptions, run_chat_bench
+    from eval.bench_chat import ChatBenchOptions, run_chat_bench, side_by_side
 
     cfg = load_agent_config(config, set_)
-    metrics, files = run_chat_bench(cfg, ChatBenchOptions(trials=trials, shopper=shopper, refine=refine))
+    options = ChatBenchOptions(trials=trials, shopper=shopper, refine=refine)
+    if anchor:
+        before = run_chat_bench(load_agent_config(config, [*(set_ or []), *anchor]), options)[0]
+        after, files = run_chat_bench(cfg, options)
+        metrics = side_by_side(before, after)
+    else:
+        metrics, files = run_chat_bench(cfg, options)
     folder = run_folder(out, "bench-chat")
     report = save_result(folder, "bench-chat", cfg.model_dump(mode="json"), files, metrics)
     _print_result(metrics, report)
@@ -272,6 +286,42 @@ def eval_grounding(
     folder = run_folder(out, "eval-grounding")
     settings = {"agent": cfg.model_dump(mode="json"), "pairs": pairs, "per_shopper": per_shopper}
     _echo_report(save_result(folder, "eval-grounding", settings, files, metrics, grounding_markdown(metrics)))
+
+
+@eval_app.command("reader-sheet")
+def eval_reader_sheet(
+    cards: Annotated[Path, typer.Option("--cards", help="Card lines of `whythis recommend --shoppers`.")],
+    shoppers: Annotated[Path, typer.Option("--shoppers", help="The shoppers file those cards were for.")],
+    catalog: Annotated[Path, typer.Option("--catalog", help="The catalog of the cards.")],
+    sheet: Annotated[Path, typer.Option("--sheet", help="The blind sheet to write (JSON lines).")],
+) -> None:
+    """The blind sheet of the shopper-as-reader audit: what each shopper sees and knows, nothing else."""
+    from eval.audit_plans import build_sheet, write_sheet
+    from retrieval.shopper_loaders import load_shoppers_file
+
+    everyone = {s.shopper_id: s for s in load_shoppers_file(shoppers)}
+    rows = [json.loads(line) for line in cards.read_text(encoding="utf-8").splitlines() if line.strip()]
+    write_sheet(build_sheet(rows, everyone, catalog), sheet)
+    typer.echo(f"{len(rows)} rows: {sheet}")
+
+
+@eval_app.command("reader-audit")
+def eval_reader_audit(
+    cards: Annotated[Path, typer.Option("--cards", help="The card lines the sheet was built from.")],
+    labels: Annotated[list[Path], typer.Option("--labels", help="Two labellers' files, in turn.")],
+    out: OutOpt = Path("runs"),
+) -> None:
+    """The audit's figures from two labellers' blind labels: true, coherent, personal, useful, kappa."""
+    from eval.audit_plans import read_labels, score
+
+    if len(labels) != 2:
+        raise typer.BadParameter(f"give --labels twice (two labellers), not {len(labels)} times")
+    lines = [json.loads(line) for line in cards.read_text(encoding="utf-8").splitlines() if line.strip()]
+    by_model = {f"{c['shopper_id']}#{n}": c["written_by"] == "model" for n, c in enumerate(lines)}
+    metrics = score(read_labels(labels[0]), read_labels(labels[1]), by_model)
+    folder = run_folder(out, "eval-reader-audit")
+    _echo_report(save_result(folder, "eval-reader-audit", {"labels": [str(p) for p in labels]},
+                             [cards, *labels], metrics))  # fmt: skip
 
 
 @eval_app.command("realizer")

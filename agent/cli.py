@@ -327,7 +327,7 @@ def self_train_settings(cfg: SelfTrainConfig) -> list[str]:
     return [
         f"generator.adapter={cfg.adapter}", "generator.reuse_prefix=false", f"generator.seed={cfg.seed}",
         f"reasons.candidates={cfg.draws}", f"reasons.candidate_temperature={cfg.temperature}",
-        "reasons.retries=0", "reasons.cache_entries=0",
+        "reasons.retries=0", "reasons.cache_entries=0", "reasons.mode=free",
     ]  # fmt: skip
 
 

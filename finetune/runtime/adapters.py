@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,12 @@ def merge_adapter(info: AdapterInfo, output: Path, base_model: str | None = None
 
 
 WEIGHTS = "adapter_model.safetensors"
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "chat_template.jinja",
+    "special_tokens_map.json",
+)
 
 
 def ship_adapter(info: AdapterInfo, output: Path) -> Path:
@@ -153,11 +160,16 @@ def ship_adapter(info: AdapterInfo, output: Path) -> Path:
     if not (info.path / WEIGHTS).is_file():
         raise ModelError(f"adapter {info.path} has no {WEIGHTS} to ship (saved by an older peft?)")
     tensors = load_file(str(info.path / WEIGHTS))
+    # A base layer saved beside added token rows is the base's own matrix again: the base brings it.
+    kept = {k: v for k, v in tensors.items() if not k.endswith("token_adapter.base_layer.weight")}
     # LoRA deltas are small and smooth: float16 keeps them to ~1e-3 relative; peft casts back on load.
-    half = {k: v.to(torch.float16) if v.is_floating_point() else v for k, v in tensors.items()}
+    half = {k: v.to(torch.float16) if v.is_floating_point() else v for k, v in kept.items()}
     output.mkdir(parents=True, exist_ok=True)
     save_file(half, str(output / WEIGHTS), metadata={"format": "pt"})
     (output / ADAPTER_CONFIG).write_text((info.path / ADAPTER_CONFIG).read_text(encoding="utf-8"))
+    for name in TOKENIZER_FILES:  # an adapter that added tokens carries its tokenizer
+        if (info.path / name).is_file():
+            shutil.copyfile(info.path / name, output / name)
     run = {**info.run, "shipped": {"from": str(info.path), "dtype": "float16"}}
     (output / "run.json").write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     readme = info.path / "README.md"

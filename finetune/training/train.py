@@ -54,7 +54,8 @@ def train(config: TrainingConfig, command: str | None = None, report: Reporter |
     seconds = time.perf_counter() - started
     final_eval = trainer.evaluate() if val_set else {}
     with tied_token_notices_quiet():
-        trainer.model.save_pretrained(str(output))
+        # The added rows are in the token adapter; the whole embedding matrix would be 100+ MB more.
+        trainer.model.save_pretrained(str(output), save_embedding_layers=False)
     if added:
         tokenizer.save_pretrained(str(output))  # the added tokens travel with the adapter
     metrics = run_metrics(result.metrics, final_eval, trainer.state, seconds, len(train_set), len(val_set))

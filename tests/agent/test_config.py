@@ -20,4 +20,4 @@ def test_overrides_are_validated_and_applied() -> None:
     with pytest.raises(ConfigError, match=r"chat\.k"):
         load_agent_config(None, ["chat.k=0"])
     with pytest.raises(ConfigError, match="valid keys"):
-        load_agent_config(None, ["reasons.tone=happy"])
+        load_agent_config(None, ["reasons.mood=happy"])

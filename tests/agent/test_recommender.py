@@ -40,7 +40,9 @@ def test_configured_interactions_add_collaborative_evidence_to_the_prompt(
     csv = tmp_path / "bought.csv"
     csv.write_text("user_id,item_id\n" + "\n".join(rows) + "\n", encoding="utf-8")
     generator = ScriptedGenerator()
-    config = AgentConfig.model_validate({"collab": {"interactions": str(csv), "model": {"factors": 4}}})
+    config = AgentConfig.model_validate(
+        {"collab": {"interactions": str(csv), "model": {"factors": 4}}, "reasons": {"mode": "free"}}
+    )
     agent = load_agent(config, demo_catalog_path(), generator=generator, embedder=KeywordEmbedder())
     shopper = Shopper("new", "", history=("NW-001",))
     recs = agent.recommend(shopper, 3)

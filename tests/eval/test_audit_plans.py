@@ -31,5 +31,5 @@ def test_personal_is_counted_where_a_link_exists_and_the_model_share_comes_from_
 def test_a_malformed_label_line_is_named(tmp_path: Path) -> None:
     path = tmp_path / "labels.jsonl"
     path.write_text('{"id": "a", "true": "maybe"}\n', encoding="utf-8")
-    with pytest.raises(DataError, match="labels.jsonl, line 1"):
+    with pytest.raises(DataError, match=r"labels\.jsonl, line 1"):
         read_labels(path)

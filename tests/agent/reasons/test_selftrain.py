@@ -32,7 +32,7 @@ def test_only_the_models_verified_personal_reasons_become_rows_that_render(tmp_p
     # Maya's first card draws a generic and a personal true text; her second card and the stranger's get
     # texts about another item, then the scripted "it is the <title>".
     generator = ScriptedGenerator(answers=[GENERIC, PERSONAL, GENERIC, GENERIC])
-    agent = fake_agent(tmp_path, generator, AgentConfig(reasons=ReasonConfig(candidates=2)))
+    agent = fake_agent(tmp_path, generator, AgentConfig(reasons=ReasonConfig(candidates=2, mode="free")))
     gift = agent.candidates(_demo("cold"), 1)[0].item
     config = SelfTrainConfig(amazon2023=1, per_shopper=2, giftcards=1)
     pairs = list(shop_pairs([_demo("maya")], agent.candidates, [(_demo("cold"), gift)], config))
@@ -58,7 +58,9 @@ def test_only_the_models_verified_personal_reasons_become_rows_that_render(tmp_p
 
 
 def test_a_true_reason_that_ignores_what_met_the_shopper_is_not_learned(tmp_path: Path) -> None:
-    agent = fake_agent(tmp_path, ScriptedGenerator(answers=[GENERIC] * 2), AgentConfig())
+    agent = fake_agent(
+        tmp_path, ScriptedGenerator(answers=[GENERIC] * 2), AgentConfig(reasons=ReasonConfig(mode="free"))
+    )
     config = SelfTrainConfig(amazon2023=1, per_shopper=1, giftcards=0)
     report = SelfTrainReport()
     pairs = shop_pairs([_demo("maya")], agent.candidates, [], config)

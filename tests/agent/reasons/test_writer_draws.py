@@ -21,7 +21,7 @@ def _maya() -> Shopper:
 
 def test_the_most_personal_specific_passing_draw_is_shown_and_the_others_are_kept(tmp_path: Path) -> None:
     generator = ScriptedGenerator(answers=[UNBACKED, GENERIC, GARBLED, PERSONAL])
-    agent = fake_agent(tmp_path, generator, AgentConfig(reasons=ReasonConfig(candidates=4)))
+    agent = fake_agent(tmp_path, generator, AgentConfig(reasons=ReasonConfig(candidates=4, mode="free")))
     shopper = _maya()
     found = agent.candidates(shopper, 1)
     assert found[0].item.title.startswith("Kestrel Thermal Run Hoodie")
@@ -33,12 +33,12 @@ def test_the_most_personal_specific_passing_draw_is_shown_and_the_others_are_kep
 
 def test_one_candidate_is_the_greedy_answer_and_no_passing_draw_is_the_template(tmp_path: Path) -> None:
     generator = ScriptedGenerator(answers=[GENERIC])
-    agent = fake_agent(tmp_path, generator, AgentConfig(reasons=ReasonConfig(candidates=1)))
+    agent = fake_agent(tmp_path, generator, AgentConfig(reasons=ReasonConfig(candidates=1, mode="free")))
     shopper = _maya()
     found = agent.candidates(shopper, 1)
     assert agent.writer.write(shopper, found)[0].text == GENERIC and generator.temperatures == [0.0]
     failing = ScriptedGenerator(answers=[UNBACKED, GARBLED])
-    agent = fake_agent(tmp_path, failing, AgentConfig(reasons=ReasonConfig(candidates=2)))
+    agent = fake_agent(tmp_path, failing, AgentConfig(reasons=ReasonConfig(candidates=2, mode="free")))
     reason = agent.writer.write(shopper, found)[0]
     assert reason.source == "fallback" and reason.rejected == (UNBACKED, GARBLED)
     assert agent.writer.stats.rejected_claims.get("incoherent") == 1

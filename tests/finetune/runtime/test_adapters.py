@@ -125,3 +125,42 @@ def test_the_shipped_adapter_is_what_the_checked_in_configs_train_within_90_minu
     assert recorded == stage2.model_dump(mode="json"), "retrain and re-ship after changing the config"
     assert run["metrics"]["continued_from"] == stage1.output_dir
     assert run["metrics"]["train_seconds_total"] <= 90 * 60
+
+
+def test_ship_drops_the_base_embedding_copies_and_keeps_the_added_tokens_tokenizer(tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from finetune.runtime.adapters import describe_adapter, ship_adapter
+
+    folder = fake_adapter(tmp_path, "realizer")
+    weights = {
+        "m.embed_tokens.token_adapter.base_layer.weight": torch.randn(64, 8),
+        "m.embed_tokens.token_adapter.trainable_tokens_delta": torch.randn(2, 8),
+        "m.lora_A": torch.randn(4, 8),
+    }
+    save_file(weights, str(folder / "adapter_model.safetensors"))
+    (folder / "tokenizer.json").write_text('{"added": "[PRICE]"}', encoding="utf-8")
+    shipped = ship_adapter(describe_adapter(folder), tmp_path / "ship" / "realizer")
+    assert set(load_file(str(shipped / "adapter_model.safetensors"))) == {
+        "m.embed_tokens.token_adapter.trainable_tokens_delta",
+        "m.lora_A",
+    }
+    assert (shipped / "tokenizer.json").read_text(encoding="utf-8") == '{"added": "[PRICE]"}'
+
+
+def test_the_shipped_realizer_is_what_its_config_trains_within_60_minutes() -> None:
+    from finetune.runtime.adapters import resolve_adapter
+    from finetune.training.config import load_training_config
+
+    shipped = resolve_adapter(
+        "plans-smollm2", [Path(__file__).resolve().parents[3] / "finetune" / "adapters"]
+    )
+    assert shipped is not None and (shipped / "tokenizer.json").is_file()
+    run = json.loads((shipped / "run.json").read_text(encoding="utf-8"))
+    config = load_training_config(
+        Path(__file__).resolve().parents[3] / "configs" / "finetune" / "plans-smollm2.toml"
+    )
+    recorded = type(config).model_validate(run["config"]).model_dump(mode="json")
+    assert recorded == config.model_dump(mode="json"), "retrain and re-ship after changing the config"
+    assert run["metrics"]["train_seconds_total"] <= 60 * 60

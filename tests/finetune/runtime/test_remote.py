@@ -17,7 +17,7 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import ValidationError
 
-from agent.config import AgentConfig, load_agent_config
+from agent.config import AgentConfig, ReasonConfig, load_agent_config
 from agent.recommender import Agent, load_agent
 from finetune.runtime.generator import GeneratorConfig
 from finetune.runtime.remote import OpenAIGenerator
@@ -269,7 +269,8 @@ def test_load_generator_picks_the_server_without_importing_torch() -> None:
 def agent_on(server: FakeServer) -> Agent:
     """The demo shop's agent generating on the fake server."""
     generator = server.generator()
-    config = AgentConfig(generator=generator.config)
+    # The fake server writes free text, as a remote model that is not the realizer does.
+    config = AgentConfig(generator=generator.config, reasons=ReasonConfig(mode="free"))
     return load_agent(config, demo_catalog_path(), generator=generator, embedder=KeywordEmbedder())
 
 

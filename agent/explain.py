@@ -5,14 +5,19 @@ API's `POST /api/explain` and `whythis.explain` (the Python entry point the comp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from agent.recommender import Agent, Recommendation
 from retrieval.retriever import Candidate
-from retrieval.shoppers import Shopper
+from retrieval.shoppers import Shopper, ShopperFile
 from whythis.errors import DataError
+from whythis.validation import first_problem
+
+__all__ = ["Explainer", "Shopper", "card_record", "explain_items", "recommend_cards", "shopper_from"]
 
 
 def explain_items(agent: Agent, shopper: Shopper, item_ids: Sequence[str]) -> list[Recommendation]:
@@ -24,6 +29,15 @@ def explain_items(agent: Agent, shopper: Shopper, item_ids: Sequence[str]) -> li
     candidates = [Candidate(item, 0.0, ()) for item in items if item is not None]
     reasons = dict(agent.reasons(shopper, candidates))
     return [Recommendation(c, reasons[n]) for n, c in enumerate(candidates)]
+
+
+def shopper_from(data: Mapping[str, Any], where: str = "shopper") -> Shopper:
+    """A shopper given inline (our shopper format); DataError naming the bad field."""
+    try:
+        return ShopperFile.model_validate(dict(data)).to_shopper()
+    except ValidationError as exc:
+        field, problem = first_problem(exc, top="<shopper>", model=ShopperFile)
+        raise DataError(f"{where} field {field!r}: {problem}") from exc
 
 
 def recommend_cards(agent: Agent, shopper: Shopper, k: int) -> list[Recommendation]:

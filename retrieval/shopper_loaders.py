@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -61,13 +62,19 @@ class _AmazonReview(BaseModel):
     product: _AmazonProduct
 
 
-class _AmazonUser(BaseModel):
+class _AmazonShopper(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     user_id: str = Field(min_length=1)
     category: str = Field(min_length=1)
     history: list[_AmazonReview] = Field(min_length=1)
-    heldout: _AmazonReview | None = None  # the evaluation's 5th item; absent in a shop's own rows
+
+
+class _AmazonUser(_AmazonShopper):
+    heldout: _AmazonReview  # the evaluation's 5th reviewed item
+
+
+Row = TypeVar("Row", bound=_AmazonShopper)
 
 
 def amazon2023_shopper_id(user_id: str, category: str) -> str:
@@ -99,7 +106,7 @@ def load_shoppers_file(path: str | Path) -> list[Shopper]:
         if isinstance(record, RowError):
             raise record
         if "user_id" in record.fields and "history" in record.fields:
-            user = _amazon_user(path, record)
+            user = _amazon_user(path, record, _AmazonShopper)
             purchases = tuple(_purchase(review) for review in user.history)
             shopper_id = amazon2023_shopper_id(user.user_id, user.category)
             shoppers.append(Shopper(shopper_id, purchase_profile(purchases), purchases=purchases))
@@ -117,7 +124,6 @@ def amazon2023_heldout(path: str | Path) -> dict[str, PastPurchase]:
     return {
         amazon2023_shopper_id(user.user_id, user.category): _purchase(user.heldout)
         for _, user in _amazon_rows(Path(path))
-        if user.heldout is not None
     }
 
 
@@ -126,7 +132,7 @@ def _amazon_rows(path: Path) -> Iterator[tuple[int, _AmazonUser]]:
     for record in read_records(path):
         if isinstance(record, RowError):
             raise record
-        user = _amazon_user(path, record)
+        user = _amazon_user(path, record, _AmazonUser)
         key = amazon2023_shopper_id(user.user_id, user.category)
         if key in first_line:
             problem = f"user {user.user_id!r} in category {user.category!r} again"
@@ -135,9 +141,9 @@ def _amazon_rows(path: Path) -> Iterator[tuple[int, _AmazonUser]]:
         yield record.line, user
 
 
-def _amazon_user(path: Path, record: RawRecord) -> _AmazonUser:
+def _amazon_user(path: Path, record: RawRecord, model: type[Row]) -> Row:
     try:
-        return _AmazonUser.model_validate(record.fields)
+        return model.model_validate(record.fields)
     except ValidationError as exc:
         field, problem = first_problem(exc, top="<row>")
         raise RowError(str(path), record.line, field, problem) from exc

@@ -12,8 +12,7 @@ from fastapi import APIRouter, Depends, Header
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from agent.explain import card_record, explain_items, recommend_cards
-from retrieval.shoppers import Shopper, ShopperFile
+from agent.explain import Shopper, card_record, explain_items, recommend_cards, shopper_from
 from ui.api import STAFF_REALM, ClientDep, ServicesDep
 from ui.api_models import ERROR_RESPONSES
 from ui.errors_http import unauthorized
@@ -31,7 +30,9 @@ class ExplainIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     shopper_id: str | None = Field(default=None, min_length=1, max_length=128)
-    shopper: ShopperFile | None = Field(default=None, description="a shopper given inline")
+    shopper: dict[str, Any] | None = Field(
+        default=None, description="a shopper given inline, in the shopper file format (id, profile, ...)"
+    )
     items: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
     k: int = Field(default=5, ge=1, le=MAX_ITEMS)
 
@@ -106,7 +107,7 @@ def explain(
 
 def _shopper(body: ExplainIn, services: Services) -> Shopper:
     if body.shopper is not None:
-        return body.shopper.to_shopper()
+        return shopper_from(body.shopper)
     found = services.shoppers.get(body.shopper_id or "")
     if found is None:
         raise SessionNotFound(f"no shopper {body.shopper_id!r} on this server")

@@ -1,7 +1,8 @@
 """The check made for plans: a realized text passes when it says the plan and nothing else.
 
-- every slot it uses is one of the plan's, once, and every fact of the plan is said (its slots are all
-  there), so the personal fact, which leads, is always expressed;
+- every slot it uses is one of the plan's, once; the plan's personal fact (else its lead) is said (its
+  slots are all there); a further fact may be left out, never half said (a slot of a fact is only
+  accepted in that fact's place);
 - each slot stands where the phrasing bank puts that fact's slot: the two words before it and the one
   after are ones the bank uses around it ("like the [PURCHASE]" for a same-kind link; "it costs
   [FEATURE]" or "this is the [PURCHASE]" use plan slots and still state something false, so they fail);
@@ -103,7 +104,10 @@ def check_realized(text: str, plan: Plan, vocabulary: Vocabulary | None = None) 
         elif ctx not in vocabulary.contexts.get((owner[slot], slot), frozenset()):
             problems.append(f"[{slot}] in {' '.join(ctx[:2])!r} _ {ctx[2]!r} does not state {owner[slot]}")
     problems += [f"[{s}] is used {seen.count(s)} times" for s in sorted(set(seen)) if seen.count(s) > 1]
-    problems += [f"{f.kind} is not said" for f in plan.facts if any(s not in seen for s, _ in f.values)]
+    said = [f for f in plan.facts if all(s in seen for s, _ in f.values)]
+    lead = plan.personal or plan.facts[0]
+    if lead not in said:
+        problems.append(f"{lead.kind} is not said")  # the personal fact (or the lead) always is
     for t in tokens(text):
         if t.isdigit():
             problems.append(f"{t!r}: numbers come in slots only")

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from agent.plans.bank import load_bank
 from agent.plans.build import CardInput, card_facts
 from agent.plans.check import check_realized
 from agent.plans.facts import CARD_KINDS, PlanError
@@ -85,3 +86,8 @@ def realize(raw: str, plan: Plan, names: Sequence[str], max_sentences: int) -> R
     if sentences > max_sentences:
         return Realized(delex, None, (f"{sentences} sentences, at most {max_sentences}",))
     return Realized(delex, text)
+
+
+def composed(plan: Plan) -> str:
+    """The plan in the phrasing bank's own words (the template of plan mode): what training taught."""
+    return load_bank().compose(plan.kinds, plan.tone, plan.variant)

@@ -16,7 +16,7 @@ from agent.reasons.cache import ReasonCache, reason_key
 from agent.reasons.choose import Drawn, choose, voice_of
 from agent.reasons.coherence import incoherent
 from agent.reasons.fallback import Asked, grounded_fallback
-from agent.reasons.realized import Steering, plan_prompt, plan_turn, realize
+from agent.reasons.realized import Steering, composed, plan_prompt, plan_turn, realize
 from agent.reasons.variables import reason_variables
 from finetune.runtime.generator import Generator, drawn_as_done
 from prompts.render import PromptFile, Rendered, render
@@ -122,6 +122,12 @@ class ReasonWriter:
     realizer: PromptFile | None = None
     steering: Steering = field(default_factory=Steering)
 
+    def prompt_of(self, reason: Reason) -> PromptFile:
+        """The prompt a reason was written with: the realizer's for a planned one."""
+        return (
+            self.realizer if reason.plan is not None and self.realizer is not None else self.current_prompt()
+        )
+
     def current_prompt(self) -> PromptFile:
         """The prompt in force now: the active studio version when there is a source, else the loaded one."""
         return self.prompt_source() if self.prompt_source is not None else self.prompt
@@ -223,9 +229,7 @@ class ReasonWriter:
                 source = "model" if attempt == 0 else "model-retry"
                 reason = self._best(turn, i, texts, source, shown, rejected[i])
                 if reason is None and attempt == self.config.retries:  # no try left: the template now
-                    reason = self.fallback(
-                        turn.shopper, turn.candidates[i], turn.asked, turn.who, tuple(rejected[i])
-                    )
+                    reason = self._fallback(turn, i, tuple(rejected[i]))
                 if reason is not None:
                     left.discard(i)
                     shown.append(reason.text)
@@ -233,8 +237,21 @@ class ReasonWriter:
             todo = [i for i in todo if i in left]
         stopped = cancelled()
         for i in todo:
-            reason = self.fallback(turn.shopper, turn.candidates[i], turn.asked, turn.who, tuple(rejected[i]))
-            yield i, reason, not stopped
+            yield i, self._fallback(turn, i, tuple(rejected[i])), not stopped
+
+    def _fallback(self, turn: _Turn, i: int, rejected: tuple[str, ...]) -> Reason:
+        """A card's template: its plan in the phrasing bank's own words when it has one (true by the
+        same check), else the grounded template."""
+        plan, candidate = (turn.plans[i] if turn.plans else None), turn.candidates[i]
+        if plan is not None:
+            context = self.context(turn.shopper)
+            names = quoted_names(candidate.item, turn.shopper, context)
+            done = realize(composed(plan), plan, names, self.config.max_sentences)
+            if done.text is not None:
+                self.stats.fallbacks += 1
+                matches = matched_facts(candidate.item, turn.shopper, context)
+                return Reason(candidate.item.item_id, done.text, "fallback", (), matches, rejected, (), plan)
+        return self.fallback(turn.shopper, candidate, turn.asked, turn.who, rejected)
 
     def _drawing(self, attempt: int) -> tuple[int, float]:
         """(answers per card, temperature) of a try: first the drawn candidates (greedy when one), then
@@ -322,7 +339,11 @@ class ReasonWriter:
         if self.realizer is None or not planned:
             return [None] * len(planned)
         realizer = self.realizer
-        texts = self.generator.generate([plan_prompt(realizer, plan) for _, plan in planned])
+        try:
+            texts = self.generator.generate([plan_prompt(realizer, plan) for _, plan in planned])
+        except Exception:  # an engine that fails leaves the data-only answer, never a failed turn
+            log.exception("realizing %d follow-up plans failed", len(planned))
+            return [None] * len(planned)
         return [
             self.check_planned(shopper, item, plan, text, "model")
             for (item, plan), text in zip(planned, texts, strict=True)

@@ -69,7 +69,7 @@ def feedback_record(
     rec, about = _about(conv, given.item_id, explained)
     writer = agent.writer
     context = writer.context(shopper)
-    prompt = writer.current_prompt()
+    prompt = writer.prompt_of(rec.reason) if rec is not None else writer.current_prompt()
     grounded = None
     if rec is not None and given.corrected is not None:
         grounded = passes_check(writer.checker, prompt, given.corrected, rec.item, shopper, context)

@@ -37,6 +37,9 @@ class ExportReport:
         return {"rows": self.rows, "liked": self.liked, "corrected": self.corrected, "skipped": self.skipped}
 
 
+PLANNED = "realize"  # the realizer's prompt (reasons.realizer_prompt)
+
+
 @cache
 def _prompt(name: str) -> PromptFile:
     return load_prompt(name)
@@ -46,6 +49,8 @@ def prompt_row(row: FeedbackRow) -> tuple[dict[str, Any] | None, str]:
     """The prompt row of one feedback ("rows" file format) and its kind, or None and why it was left out."""
     if row.item is None:
         return None, "feedback on an answer, not a reason"
+    if row.prompt_name == PLANNED:
+        return None, "a planned reason: the realizer learns from the phrasing bank (agent/plans)"
     shopper, item = shopper_from_dict(row.shopper), item_from_dict(row.item)
     context = [item_from_dict(i) for i in row.context]
     variables = reason_variables(shopper, item, row.audience, context)

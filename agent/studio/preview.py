@@ -177,7 +177,9 @@ def preview_prompt(
     writer: ReasonWriter, prompt: PromptFile, pairs: Sequence[PreviewPair], audience: str | None = None
 ) -> Preview:
     """Write a reason with `prompt` for every (shopper, candidate) pair, as the writer would."""
-    draft = replace(writer, prompt=prompt, prompt_source=None, stats=ReasonStats())
+    # A draft of the realizer's prompt previews plan mode; any other prompt is the free-text mode's.
+    realizer = prompt if writer.realizer is not None and prompt.name == writer.realizer.name else None
+    draft = replace(writer, prompt=prompt, prompt_source=None, stats=ReasonStats(), realizer=realizer)
     reasons: dict[int, Reason] = {}
     for group in _by_shopper(pairs):
         shopper = pairs[group[0]][0]

@@ -42,7 +42,7 @@ def test_the_banks_own_composition_passes() -> None:
             "does not state same_kind",
         ),
         ("Like the [PURCHASE] you bought, it keeps you dry at [PRICE].", "not a connective word"),
-        ("Like the [PURCHASE] you bought, it costs [PRICE].", "feature is not said"),
+        ("The listing mentions [FEATURE]. It costs [PRICE].", "same_kind is not said"),
         ("It costs [PRICE] and [BRAND].", "not a slot of the plan"),
         ("It costs 79 EUR.", "numbers come in slots only"),
     ],
@@ -51,6 +51,12 @@ def test_texts_that_say_more_or_other_than_the_plan_fail(text: str, problem: str
     verdict = check_realized(text, PLAN)
     assert not verdict.ok
     assert any(problem in p for p in verdict.problems), verdict.problems
+
+
+def test_a_further_fact_may_be_left_out_but_the_personal_one_never() -> None:
+    bank = load_bank()
+    two = bank.compose(("same_kind", "price"), "warm", 1)
+    assert check_realized(two, PLAN).ok, check_realized(two, PLAN).problems
 
 
 def test_the_word_after_a_slot_counts_cheaper_is_not_more() -> None:

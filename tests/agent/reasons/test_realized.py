@@ -59,6 +59,8 @@ def test_a_text_that_fails_the_plan_check_gets_the_template() -> None:
     (reason,) = writer(gen).write(RUNNER, [Candidate(SHOES, 1.0, ())])
     assert reason.source == "fallback"
     assert reason.rejected == ("It keeps your feet dry at[PRICE].",)
+    # The template is the plan in the bank's own words: still the personal link, never a vague one.
+    assert reason.plan is not None and "running shoes" in reason.text
 
 
 def test_as_you_asked_comes_only_from_what_was_said() -> None:

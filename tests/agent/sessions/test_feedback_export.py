@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.compose import session_manager
+from agent.config import AgentConfig, ReasonConfig
 from agent.recommender import Agent
 from agent.sessions.codec import item_from_dict, shopper_from_dict
 from agent.sessions.events import ItemCard, filled_cards
@@ -25,7 +26,8 @@ from whythis.cli import main
 
 @pytest.fixture(scope="module")
 def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
-    return fake_agent(tmp_path_factory.mktemp("cache"))
+    # Export turns liked free-text reasons into rows; planned ones learn from the phrasing bank.
+    return fake_agent(tmp_path_factory.mktemp("cache"), config=AgentConfig(reasons=ReasonConfig(mode="free")))
 
 
 def filled_store(agent: Agent, path: Path) -> tuple[Store, list[ItemCard]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent.config import AgentConfig, ReasonConfig
 from agent.reasons.choose import distinct_n
 from agent.recommender import Agent
 from agent.studio.preview import (
@@ -24,7 +25,8 @@ REASON = prompt_yaml(load_prompt("reason"))
 
 @pytest.fixture(scope="module")
 def agent(tmp_path_factory: pytest.TempPathFactory) -> Agent:
-    return fake_agent(tmp_path_factory.mktemp("cache"))
+    # The reason prompt is the free-text mode's; the studio previews a prompt in the mode that uses it.
+    return fake_agent(tmp_path_factory.mktemp("cache"), config=AgentConfig(reasons=ReasonConfig(mode="free")))
 
 
 def pairs(agent: Agent, per_shopper: int = 2) -> list[PreviewPair]:

@@ -20,10 +20,10 @@ from agent.grounding.textnorm import canon, size_key, sizes_meet, stem
 from agent.plans.facts import Fact, fact
 from agent.plans.pairs import goes_with
 from agent.untrusted import neutralise
-from retrieval.colours import colour_contested, colours_in, item_colours
+from retrieval.colours import colour_contested, colours_in
 from retrieval.filters import Constraints, made_of
 from retrieval.items import Item
-from retrieval.kinds import kind_table, product_kind, words
+from retrieval.kinds import kind_in_name, kind_table, product_kind, words
 from retrieval.shoppers import PastPurchase, Shopper
 from retrieval.signals import Evidence
 
@@ -54,10 +54,52 @@ def card_facts(card: CardInput) -> tuple[Fact, ...]:
 
 
 def short_kind(title: str, category: str | None = None, brand: str | None = None) -> str | None:
-    """A short name of what a product is ("running shoes"), only from the kind table: never a cut title."""
+    """A short name of what a product is ("running shoes"), only from the kind table: never a cut title,
+    and never the thing a product only depicts or holds (a jar die cut, a watch strap, a tablet case):
+    the part of the title that names the kind must not name such a thing too."""
     table = kind_table()
     kind = product_kind(title, category, brand, table)
-    return kind.lower() if kind and kind in _known_kinds() else None
+    if not kind or kind not in _known_kinds():
+        return None
+    for part in _PART.split(title):  # up to the part naming the kind: "Screen Protector ... Glass"
+        if _DEPICTS.search(part):
+            return None
+        if kind_in_name(part, table) == kind:
+            return kind.lower()
+    return kind.lower()  # read from the category, which names what it is
+
+
+_MATERIAL_STATED = re.compile(r"(?i:fabric|material)\s*:\s*([A-Za-z ,&-]{2,40}?)(?=[A-Z][a-z]|[.;\n]|$)")
+_PART = re.compile(r"\s+(?:with|for|by|featuring)\s+|\s+[-–—|]\s+|[,|:;()\[\]/]", re.IGNORECASE)
+_DEPICTS = re.compile(
+    r"\b(?:die[\s-]?cuts?|cutting dies?|dies|stencils?|stickers?|decals?|templates?|stamps?|molds?|moulds?|"
+    r"toys?|figures?|figurines?|miniatures?|ornaments?|holders?|stands?|organi[sz]ers?|racks?|cases?|"
+    r"covers?|sleeves?|pouch(?:es)?|cleaners?|refills?|chargers?|cables?|adapters?|mounts?|straps?|"
+    r"bands?|protectors?|hangers?|hooks?|trays?|compatible)\b",
+    re.IGNORECASE,
+)
+
+
+def item_colour(item: Item) -> str | None:
+    """The item's colour as its listing shows it: its colour field, written as a word of its title too,
+    on a kind of product whose colour is a choice (not "cream" for a face cream, "grey" for an oil
+    against greying)."""
+    if not item.colour or colour_contested(item) or _colourless(item):
+        return None
+    title = set(words(item.title))
+    return next((c for c in colours_in(item.colour) if set(words(c)) <= title), None)
+
+
+def _colourless(item: Item) -> bool:
+    said = {w for k in (item.kind or "", item.category or "") for w in words(k)}
+    return bool(said & _NO_COLOUR)
+
+
+# Kinds of product whose colour field says nothing a shopper chooses (care, fragrance, food).
+_NO_COLOUR = frozenset(
+    "skin care cream face wash mask scrub soap shampoo oil perfume deodorant serum lotion moisturiser "
+    "conditioner toner gel sunscreen tea".split()
+)
 
 
 def _purchase_link(card: CardInput) -> list[Fact]:
@@ -136,9 +178,9 @@ def _wished(card: CardInput) -> list[str]:
     """The shopper's own words for what they asked that the item's fields or title say."""
     item, asked = card.item, card.asked
     wished: list[str] = []
-    if asked.colours and not colour_contested(item):
-        have = item_colours(item)
-        wished += [w for want in asked.colours for w in colours_in(want) if any(w in h for h in have)][:1]
+    have = item_colour(item)
+    if asked.colours and have:
+        wished += [w for want in asked.colours for w in colours_in(want) if w in have][:1]
     wished += [m.lower() for m in made_of(item, asked.materials)][:1]
     own = f" {canon(' '.join([item.title, item.description]))} "
     kinds = {w for k in (item.kind or "", *asked.kinds) for w in words(k)}
@@ -158,11 +200,10 @@ _NOT_WISHES = frozenset(
 
 def _preferences(card: CardInput) -> list[Fact]:
     item, prefs, out = card.item, card.shopper.preferences, []
-    if prefs.colours and not colour_contested(item) and not card.asked.colours:
-        have = item_colours(item)
-        hit = next((h for want in prefs.colours for n in colours_in(want) for h in have if n in h), None)
-        if hit:
-            out.append(fact("pref_colour", "shopper.preferences.colours", COLOUR=hit))
+    have = item_colour(item)
+    liked = have and any(n in have for want in prefs.colours for n in colours_in(want))
+    if liked and have and not card.asked.colours:
+        out.append(fact("pref_colour", "shopper.preferences.colours", COLOUR=have))
     brand = canon(item.brand or "").strip()
     if brand and any(canon(b).strip() == brand for b in prefs.brands):
         out.append(fact("pref_brand", "shopper.preferences.brands", BRAND=item.brand or ""))
@@ -182,12 +223,17 @@ def _features(card: CardInput) -> list[Fact]:
     phrase = _answering_phrase(card)
     if phrase:
         out.append(fact("feature", "item.description", FEATURE=phrase))
-    material = item.material or next(iter(made_of(item, ())), None)
-    if material and material.strip():
-        out.append(fact("material", "item.material", MATERIAL=neutralise(material).lower()))
-    colours = () if colour_contested(item) else item_colours(item)
-    if colours:
-        out.append(fact("colour", "item.colour", COLOUR=colours[0]))
+    material = neutralise(item.material or "").lower().strip()
+    # A material field the listing's own words do not say, or say of something else ("Material: Mango
+    # wood ... a jute string" for jute), makes no fact.
+    listing = f" {canon(item.title + ' ' + item.description)} "
+    stated = [canon(m).strip() for m in _MATERIAL_STATED.findall(item.description)]
+    said = f" {canon(material).strip()} " in listing and all(canon(material).strip() in m for m in stated)
+    if material and said:
+        out.append(fact("material", "item.material", MATERIAL=material))
+    colour = item_colour(item)
+    if colour:
+        out.append(fact("colour", "item.colour", COLOUR=colour))
     return out
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import AgentConfig
+from agent.config import AgentConfig, ReasonConfig
 from agent.recommender import load_agent
 from eval.audit import audit_scores
 from eval.grounding import generation_scores, grounding_markdown, labelled_scores, load_labelled
@@ -68,7 +68,7 @@ def test_shown_reasons_are_fully_grounded_while_generated_ones_are_not(
         "Recommended because it is perfect for your trip to Mars.",
     ] * 20
     agent = load_agent(
-        AgentConfig(),
+        AgentConfig(reasons=ReasonConfig(mode="free")),  # the free-text check is what this measures
         demo_catalog_path(),
         generator=ScriptedGenerator(answers=lies),
         embedder=KeywordEmbedder(),

@@ -72,12 +72,14 @@ def test_session_view_shows_profile_candidates_evidence_and_transcript(agent: Ag
         *signals,
         "reason",
         "reason source",
+        "plan",
     ]
     assert [r[0] for r in rows] == [1, 2, 3, 4, 5] and [r[1] for r in rows] == [c.item_id for c in cards]
     recs = {r.item.item_id: r for r in view.saved.recommendations}
     for row in rows:
         rec = recs[row[1]]
-        assert row[4] == round(rec.candidate.score, 4) and row[-2] == rec.reason.text
+        assert row[4] == round(rec.candidate.score, 4) and row[-3] == rec.reason.text
+        assert row[-1].startswith("tone=")  # the plan behind the reason
         for e in rec.candidate.evidence:
             assert row[headers.index(e.signal)] == round(e.score, 4)
     points = data.evidence_points(view)

@@ -111,3 +111,30 @@ def test_no_request_no_wish_and_no_feature() -> None:
     assert {"wish", "feature", "budget_asked"}.isdisjoint(
         kinds_of(card_facts(CardInput(SHOES, Shopper("u7"))))
     )
+
+
+def test_a_colour_or_material_the_listing_does_not_show_makes_no_fact() -> None:
+    cream = Item(
+        "c1", "Organic Harvest Unisex Radiance Face Elixir Cream 50gm", category="Skin Care", price=9.0
+    )
+    oil = Item("o1", "Soulflower Hair Oil For Hairfall Control Greying 220 ml", colour="Grey", price=5.0)
+    stand = Item(
+        "m1",
+        "Green & Brown Mango Wood Magazine Stand",
+        colour="Green",
+        material="jute",
+        description="Colour: Green and brownMaterial: Mango woodPattern: Painted. Comes with a jute string",
+        price=9.0,
+    )
+    linen = Item("l1", "Beige Linen Shirt", material="linen", description="Fabric: linen", price=9.0)
+    assert [f.value("MATERIAL") for f in card_facts(CardInput(linen, Shopper("u8"))) if f.kind == "material"]
+    facts = [f for item in (cream, oil, stand) for f in card_facts(CardInput(item, Shopper("u8")))]
+    assert not [f for f in facts if f.kind == "material"]
+    assert [f.value("COLOUR") for f in facts if f.kind == "colour"] == ["green"]
+
+
+def test_a_purchase_that_only_depicts_or_holds_a_kind_links_nothing() -> None:
+    jar = Item("j1", "MIAH Decor Blue Handpainted Large Storage Jar", kind="Jar", price=20.0)
+    die = Shopper("u9", purchases=(PastPurchase("Strawberry Jar Album Metal Cutting Die Cuts"),))
+    assert "same_kind" not in kinds_of(card_facts(CardInput(jar, die)))
+    assert short_kind("Resin Watch Band Compatible With Apple Watch, Thin Resin Strap") is None

@@ -86,7 +86,9 @@ def test_one_plan_line_never_serves_another_shoppers_values_from_the_cache() -> 
         "u3", preferences=Preferences(budget_max=100.0), purchases=(PastPurchase("Puma Blue Running Shoes"),)
     )
     first = w.write(RUNNER, [Candidate(SHOES, 1.0, ())])[0]
-    cheaper = Item("r2", SHOES.title, kind="Running Shoes", price=59.0, extra=(("currency", "EUR"),))
+    cheaper = Item(
+        "r2", SHOES.title, kind="Running Shoes", price=59.0, colour="Blue", extra=(("currency", "EUR"),)
+    )
     second = w.write(other, [Candidate(cheaper, 1.0, ())])[0]
     assert first.plan is not None and second.plan is not None
     assert first.plan.linear() == second.plan.linear()

@@ -94,7 +94,9 @@ def test_real_models_give_grounded_reasons_about_the_item(myntra_agent: Agent) -
         for rec in recs:
             assert rec.reason.text.strip()
             assert all(c.supported for c in rec.reason.claims)
-            assert mentions_item(rec.reason.text, rec.item), rec.reason.text
+            # A planned reason sits under the item's title and says its facts; a free one names the item.
+            planned = rec.reason.plan is not None and "[" not in rec.reason.text
+            assert planned or mentions_item(rec.reason.text, rec.item), rec.reason.text
 
 
 @pytest.mark.slow

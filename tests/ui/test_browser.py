@@ -23,7 +23,7 @@ import httpx
 import pytest
 import uvicorn
 
-from agent.config import AgentConfig
+from agent.config import AgentConfig, ReasonConfig
 from agent.recommender import load_agent
 from agent.sessions.known_shoppers import load_shoppers
 from agent.sessions.store import open_store
@@ -114,8 +114,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     root = tmp_path_factory.mktemp("served")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WHYTHIS_CACHE_DIR", str(root / "cache"))
+        # Free mode: the studio edits the free-text prompt, and the studio test reads its prefix in the
+        # widget (the realizer's voice is not edited in the studio yet; tests/agent/reasons cover it).
+        free = AgentConfig(reasons=ReasonConfig(mode="free"))
         agent = load_agent(
-            AgentConfig(), demo_catalog_path(), generator=ScriptedGenerator(), embedder=KeywordEmbedder()
+            free, demo_catalog_path(), generator=ScriptedGenerator(), embedder=KeywordEmbedder()
         )
     staff = StaffUser(username=STAFF_USER, password_hash=hash_password(STAFF_PASSWORD, n=2**10))
     config = ServeConfig(data_dir=root / "data", staff_users=[staff], batch_window_ms=1.0)

@@ -34,6 +34,9 @@ class Shown:
     specific: bool
     stock: bool
     words: int
+    masked: str = (
+        ""  # the text with its plan's slot values masked: one purchase named five times is no repeat
+    )
 
 
 def knows(shopper: Shopper, said: str = "") -> bool:
@@ -69,7 +72,16 @@ def shown_reason(
         specific=voice.specific > 0,
         stock=voice.stock,
         words=voice.words,
+        masked=_masked(reason),
     )
+
+
+def _masked(reason: Reason) -> str:
+    text = reason.text
+    slots = reason.plan.slots() if reason.plan is not None else {}
+    for name, value in sorted(slots.items(), key=lambda kv: -len(kv[1])):
+        text = text.replace(value, f"[{name}]")
+    return text
 
 
 def voice_figures(shown: Sequence[Shown]) -> dict[str, Any]:
@@ -93,16 +105,18 @@ def voice_figures(shown: Sequence[Shown]) -> dict[str, Any]:
         "stock": share(sum(s.stock for s in shown)),
         "distinct_2_per_shopper": _mean_distinct(shown, by_shopper=True),
         "distinct_2_per_item": _mean_distinct(shown, by_shopper=False),
+        "distinct_2_per_shopper_masked": _mean_distinct(shown, by_shopper=True, masked=True),
         "mean_words": round(mean(s.words for s in shown), 1) if shown else 0.0,
     }
 
 
-def _mean_distinct(shown: Sequence[Shown], by_shopper: bool) -> float:
+def _mean_distinct(shown: Sequence[Shown], by_shopper: bool, masked: bool = False) -> float:
     """Distinct-2 within each group (a shopper's reasons; one item's reasons across shoppers), averaged
     over groups of two or more."""
     groups: dict[str, list[str]] = {}
     for s in shown:
-        groups.setdefault(s.shopper_id if by_shopper else s.item_id, []).append(s.text)
+        text = (s.masked or s.text) if masked else s.text
+        groups.setdefault(s.shopper_id if by_shopper else s.item_id, []).append(text)
     scores = [distinct_2(texts) for texts in groups.values() if len(texts) > 1]
     return round(mean(scores), 4) if scores else 1.0
 
@@ -117,5 +131,7 @@ def figures_markdown(figures: dict[str, Any]) -> list[str]:
         f"- personal {f['personal']:.3f} (of {f['personal_of']} for known shoppers); specific "
         f"{f['specific']:.3f}; stock phrase {f['stock']:.3f}",
         f"- distinct-2 per shopper {f['distinct_2_per_shopper']:.3f}, per item across shoppers "
-        f"{f['distinct_2_per_item']:.3f}; mean words {f['mean_words']}",
+        f"{f['distinct_2_per_item']:.3f}; per shopper with slot values masked "
+        f"{f.get('distinct_2_per_shopper_masked', f['distinct_2_per_shopper']):.3f}; "
+        f"mean words {f['mean_words']}",
     ]

@@ -29,3 +29,15 @@ def test_a_shopper_is_known_by_profile_purchases_preferences_or_request() -> Non
     assert knows(Shopper("x"), said="a raincoat")
     assert knows(Shopper("x", preferences=Preferences(colours=("Blue",))))
     assert knows(Shopper("x", "likes hiking"))
+
+
+def test_distinct_2_per_shopper_can_mask_slot_values() -> None:
+    from agent.reasons.figures import Shown, voice_figures
+
+    def shown(text: str, masked: str) -> Shown:
+        return Shown("s", text, text, True, True, True, None, True, False, len(text.split()), masked)
+
+    same = "Like the [PURCHASE] you bought, this one is the same kind."
+    rows = [shown(f"Like the {p} you bought, this one is the same kind.", same) for p in ("jacket", "cap")]
+    figures = voice_figures(rows)
+    assert figures["distinct_2_per_shopper_masked"] < figures["distinct_2_per_shopper"]

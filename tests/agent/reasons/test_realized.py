@@ -11,18 +11,9 @@ from retrieval.filters import Constraints
 from retrieval.items import Item
 from retrieval.retriever import Candidate
 from retrieval.shoppers import PastPurchase, Preferences, Shopper
+from tests.agent.plans.test_facts_and_build import SHOES
 from tests.fakes import ScriptedGenerator
 
-SHOES = Item(
-    "r1",
-    "Nike Men Blue Revolution Running Shoes",
-    kind="Running Shoes",
-    brand="Nike",
-    price=79.0,
-    colour="Blue",
-    description="Breathable mesh upper. Cushioned midsole for long runs",
-    extra=(("currency", "EUR"),),
-)
 SOCKS = Item("s1", "Puma Pack of 3 Ankle Socks", kind="Socks", price=9.0, extra=(("currency", "EUR"),))
 RUNNER = Shopper(
     "u1", preferences=Preferences(budget_max=100.0), purchases=(PastPurchase("Adidas Grey Running Shoes"),)

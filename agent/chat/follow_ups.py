@@ -73,11 +73,11 @@ def compare_plans(
     for n, rec in enumerate(recs):
         other = (n + 1) % len(recs)
         gap = gap_fact(rec, recs[other], labels[other])
-        lead = pick(facts[n], Counter(), Counter())
         if gap is not None:
             plans.append(_plan_with(gap, facts[n], variant=n + 1))
-        else:
-            plans.append(Plan(tuple(lead), "warm", n + 1) if lead else None)
+            continue
+        lead = pick(facts[n], Counter(), Counter())
+        plans.append(Plan(tuple(lead), "warm", n + 1) if lead else None)
     return plans
 
 

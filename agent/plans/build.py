@@ -183,9 +183,9 @@ def _wished(card: CardInput) -> list[str]:
         wished += [w for want in asked.colours for w in colours_in(want) if w in have][:1]
     wished += [m.lower() for m in made_of(item, asked.materials)][:1]
     own = f" {canon(' '.join([item.title, item.description]))} "
-    kinds = {w for k in (item.kind or "", *asked.kinds) for w in words(k)}
+    kinds = {stem(w) for k in (item.kind or "", *asked.kinds) for w in words(k)}
     for word in words(card.said):
-        if len(word) < 4 or not word.isalpha() or word in vocab.STOPWORDS or stem(word) in map(stem, kinds):
+        if len(word) < 4 or not word.isalpha() or word in vocab.STOPWORDS or stem(word) in kinds:
             continue
         if word not in wished and f" {word} " in own and word not in _NOT_WISHES:
             wished.append(word)

@@ -96,7 +96,7 @@ def check_realized(text: str, plan: Plan, vocabulary: Vocabulary | None = None) 
     vocabulary = vocabulary or shipped_vocabulary()
     problems: list[str] = []
     owner = {slot: f.kind for f in plan.facts for slot, _ in f.values}
-    used = [(slot, ctx) for slot, ctx in slot_contexts(text)]
+    used = slot_contexts(text)
     seen = [slot for slot, _ in used]
     for slot, ctx in used:
         if slot not in owner:

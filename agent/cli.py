@@ -1,10 +1,11 @@
-"""CLI commands of the agent: recommend, chat, index build|info, feedback, reasons self-train."""
+"""CLI commands of the agent: recommend, chat, index build|info, feedback, reasons self-train|distill."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,8 @@ import typer
 from agent.compose import build_runtime
 from agent.config import AgentConfig, load_agent_config
 from agent.explain import card_record, explain_items, recommend_cards
+from agent.plans.distill import DEFAULT_VOICE, JUDGED_BY, DistillSettings, DistillSummary, distill
+from agent.plans.planner import TONES
 from agent.reasons.batching import BatchingGenerator
 from agent.reasons.selftrain import SelfTrainConfig, SelfTrainReport, self_train_rows, shop_pairs, write_rows
 from agent.reasons.training_rows import giftcards_pairs
@@ -22,6 +25,8 @@ from agent.sessions.events import DoneEvent, ErrorEvent, Event, ItemCard, Reason
 from agent.sessions.feedback_export import export_feedback
 from agent.sessions.store import default_db_path, open_store
 from finetune.runtime.backends import load_generator
+from finetune.runtime.base import EMBEDDED_SMOLLM2
+from finetune.runtime.generator import GeneratorConfig
 from retrieval.catalog import demo_catalog_path, load_catalog
 from retrieval.datasets import dataset_path
 from retrieval.index import read_manifest
@@ -33,7 +38,7 @@ from retrieval.shopper_loaders import (
 )
 from retrieval.shoppers import Shopper
 from whythis.config import load_config
-from whythis.errors import DataError
+from whythis.errors import ConfigError, DataError
 from whythis.runinfo import write_run
 
 CatalogOpt = Annotated[
@@ -329,6 +334,75 @@ def self_train_settings(cfg: SelfTrainConfig) -> list[str]:
         f"reasons.candidates={cfg.draws}", f"reasons.candidate_temperature={cfg.temperature}",
         "reasons.retries=0", "reasons.cache_entries=0", "reasons.mode=free",
     ]  # fmt: skip
+
+
+DISTILL_HELP = """Re-voice the realizer: the shop's large model (the configured generator, e.g. --set
+generator.backend=openai --set generator.endpoint=URL --set generator.served_model=NAME) words plans,
+and the texts that pass the plan check become prompt rows. Train on them with a \\[\\[data]] table
+`source = "rows"`, `path = "OUT"` in a finetune config (e.g. beside `source = "plans"` in
+configs/finetune/plans-smollm2.toml). Words the teacher used outside agent/plans/vocabulary.yaml are
+reported for review; the file is never changed."""
+
+
+@reasons_app.command("distill", help=DISTILL_HELP)
+def reasons_distill(
+    out: Annotated[Path, typer.Option("--out", help="Prompt-rows JSONL to write (run.json beside it).")],
+    rows: Annotated[int, typer.Option("--rows", help="Rows to keep.")] = 5000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the plans drawn.")] = 0,
+    draws: Annotated[int, typer.Option("--draws", help="Texts drawn per plan (1-16).")] = 2,
+    temperature: Annotated[float, typer.Option("--temperature", help="Sampling temperature.")] = 0.8,
+    voice: Annotated[str, typer.Option("--voice", help="The shop's voice, in words.")] = DEFAULT_VOICE,
+    tone: Annotated[
+        list[str] | None, typer.Option("--tone", help=f"Tones to draw (repeat; default: {', '.join(TONES)}).")
+    ] = None,
+    max_plans: Annotated[
+        int, typer.Option("--max-plans", help="Stop after this many plans (0: four per row wanted).")
+    ] = 0,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    settings = DistillSettings(rows, seed, tuple(tone or TONES), draws, temperature, voice, max_plans)
+    _check_rows_path(out)
+    cfg = load_agent_config(config, set_)
+    teacher = _teacher(cfg.generator)
+    result = distill(load_generator(teacher), settings)
+    write_rows(result.rows, out)
+    run_config = {"distill": asdict(settings), "generator": teacher.model_dump(), "out": str(out)}
+    write_run(out.parent, "distill", run_config, JUDGED_BY, result.summary.as_dict())
+    typer.echo(distill_report(result.summary, teacher.served_model or teacher.base_model, out))
+
+
+def _check_rows_path(out: Path) -> None:
+    if out.is_dir():
+        raise ConfigError(f"--out {out} is a folder; give a file path such as {out / 'distill.jsonl'}")
+    if not out.parent.is_dir():
+        raise ConfigError(f"--out {out}: its folder {out.parent} does not exist; create it or pick another")
+
+
+def _teacher(generator: GeneratorConfig) -> GeneratorConfig:
+    """The configured generator, refused when it is the shop's own small model (it would teach itself)."""
+    if generator.backend != "openai" and generator.base_model == EMBEDDED_SMOLLM2:
+        raise ConfigError(
+            f"the teacher is the configured generator, and it is the small realizer ({generator.backend}, "
+            f"{generator.base_model}); point it at the large model: --set generator.backend=openai --set "
+            "generator.endpoint=http://HOST:PORT/v1 --set generator.served_model=NAME (or --set "
+            "generator.base_model=<a large model> --set generator.adapter=none)"
+        )
+    return generator
+
+
+def distill_report(summary: DistillSummary, teacher: str, out: Path) -> str:
+    """One paragraph on what the teacher gave, and how to train on it."""
+    failures = ", ".join(f"{kind} {n}" for kind, n in summary.failures.items()) or "none"
+    words = ", ".join(f"{w} ({n})" for w, n in summary.out_of_vocabulary) or "none"
+    return (
+        f"{teacher} wrote {summary.drawn} texts for {summary.plans} plans; {summary.kept} rows kept "
+        f"({summary.kept_share:.1%} of the texts; {summary.duplicates} duplicates) in {out}, run.json "
+        f"beside it. Failures: {failures}. Words outside the vocabulary (review them; add the connective "
+        f"ones to agent/plans/vocabulary.yaml by hand): {words}.\n"
+        f'Train on it: a [[data]] table with source = "rows" and path = "{out}" in a finetune config '
+        "(e.g. beside the plans source of configs/finetune/plans-smollm2.toml)."
+    )
 
 
 def register(app: typer.Typer) -> None:

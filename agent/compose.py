@@ -1,7 +1,8 @@
 """The composition root: the running agent built whole, in order.
 
-generator -> batching -> reason writer (following the studio's active prompt, with a reason cache) ->
-agent -> chat agent (with its forgetter and the other shoppers it must never quote) -> session manager.
+generator -> batching -> reason writer (following the studio's active prompts, with a reason cache) ->
+agent -> chat agent (with its forgetter and the other shoppers it must never quote) -> session manager
+(which writes a session's turn with a prompt trial's versions when the session is in its share).
 Nothing is assigned onto an object after it is built; the server, the terminal chat and the tests all
 build through here.
 """
@@ -17,14 +18,15 @@ from agent.config import AgentConfig
 from agent.explain import Explainer
 from agent.reasons.batching import BatchingGenerator
 from agent.reasons.cache import ReasonCache
-from agent.recommender import Agent, CatalogIndex, load_catalog_index, make_writer
+from agent.recommender import Agent, CatalogIndex, load_catalog_index, make_writer, realizer_prompt
 from agent.sessions.live import LiveSessions, StoreForgetter
 from agent.sessions.manager import SessionManager
 from agent.sessions.store import Store
+from agent.studio.trials import PromptTrials
 from agent.studio.versions import PromptVersions, open_prompt_versions, shipped_prompts
 from finetune.runtime.backends import load_generator
 from finetune.runtime.generator import Generator
-from prompts.render import load_prompt
+from prompts.render import PromptFile, load_prompt
 from retrieval.embedder import Embedder
 from retrieval.shoppers import Shopper
 
@@ -93,17 +95,22 @@ def assemble(
     batcher = None
     if batch_window_ms > 0:
         batcher = BatchingGenerator(generator, window_ms=batch_window_ms, max_batch=max_batch)
-    prompt = load_prompt(config.reasons.prompt)
+    prompt, realizer = load_prompt(config.reasons.prompt), realizer_prompt(config)
     versions = None
     if store is not None:
-        # The configured prompt is what runs now, so it is the first stored version of its name.
-        versions = open_prompt_versions(store.database, {**shipped_prompts(), prompt.name: prompt})
+        # The configured prompts (the realizer's with the config's steering) are what runs now, so each is
+        # the first stored version of its name.
+        seeds = {**shipped_prompts(), realizer.name: realizer, prompt.name: prompt}
+        versions = open_prompt_versions(store.database, seeds)
     source = versions.follower(prompt.name) if versions is not None else None
+    realizer_source = versions.follower(realizer.name) if versions is not None else None
     cache = ReasonCache(config.reasons.cache_entries) if config.reasons.cache_entries else None
-    writer = make_writer(shelf.items, batcher or generator, config, prompt, source, cache)
+    lm = batcher or generator
+    writer = make_writer(shelf.items, lm, config, prompt, source, cache, realizer_source)
     agent = Agent(shelf.items, shelf.retriever, writer, config)
     others = others_of(shoppers) if shoppers is not None else None
-    manager = session_manager(agent, store, others, cache.forget if cache is not None else None)
+    trials = PromptTrials(versions).prompts_for if versions is not None else None
+    manager = session_manager(agent, store, others, cache.forget if cache is not None else None, trials)
     return Runtime(agent, manager, versions, batcher)
 
 
@@ -112,11 +119,13 @@ def session_manager(
     store: Store | None = None,
     others: Callable[[str], Sequence[str]] | None = None,
     forget_reasons: Callable[[str], int] | None = None,
+    trials: Callable[[str], Mapping[str, PromptFile]] | None = None,
 ) -> SessionManager:
-    """A session manager over an agent; its chat agent forgets through the same live sessions."""
+    """A session manager over an agent; its chat agent forgets through the same live sessions; `trials`:
+    the prompt versions a session's turns are written with (PromptTrials.prompts_for)."""
     live = LiveSessions()
     bot = ChatAgent.over(agent, forgetter=StoreForgetter(live, store, forget_reasons), others=others)
-    return SessionManager(bot, agent, live, store, forget_reasons)
+    return SessionManager(bot, agent, live, store, forget_reasons, trials)
 
 
 def others_of(shoppers: Mapping[str, Shopper]) -> Callable[[str], Sequence[str]]:

@@ -31,17 +31,31 @@ class ReasonConfig(BaseModel):
         "free: the model writes free text from the reason prompt, read by the grounding check",
     )
     realizer_prompt: str = Field(default="realize", description="the prompt file of plan mode")
-    tone: Literal["brief", "warm", "expert"] = "warm"
-    lead_kinds: list[str] = Field(default_factory=list, description="fact kinds that lead a plan, in order")
-    avoid_words: list[str] = Field(default_factory=list, description="words the realizer must not write")
+    # Steering: these keys fill the realizer prompt's `steering` block when it is loaded from its file, so
+    # they steer a shop without a database and the first version a store keeps; once a store holds
+    # versions, the version active in the prompt studio (or a trial's) wins, and these apply only to a
+    # stored version without a steering block.
+    tone: Literal["brief", "warm", "expert"] = Field(
+        default="warm",
+        description="the realizer's tone; a steering block of the studio's active realize version wins",
+    )
+    lead_kinds: list[str] = Field(
+        default_factory=list,
+        description="fact kinds that lead a plan, in order; the studio's active realize version wins",
+    )
+    avoid_words: list[str] = Field(
+        default_factory=list,
+        description="words the realizer must not write; the studio's active realize version wins",
+    )
     # A second, sampled try for a rejected answer passed 1-3% of cards and doubled a shopper's wait for
     # the rest (BENCHMARKS.md), so the shop shows the grounded template at once; raise it where it pays.
     retries: int = Field(default=0, ge=0, le=3)
     retry_temperature: float = Field(default=0.7, ge=0.0, le=2.0)
-    # Several draws pay only with a model whose texts pass the checks: with the shipped adapter four draws
-    # per card showed 2 model reasons of 200 for 2.5x the wait (BENCHMARKS.md), so one greedy answer.
+    # Plan mode: two draws per card, the one least like the cards before shown, took distinct-2 over a
+    # shopper's five reasons from 0.54 to 0.68 (slot values masked) for about 0.2 s more; three reached
+    # 0.71 for twice the wait (BENCHMARKS.md). Free mode gains nothing from more draws: set 1 there.
     candidates: int = Field(
-        default=1,
+        default=2,
         ge=1,
         le=8,
         description="answers drawn per card in one batch; the most personal, specific passing one is shown "

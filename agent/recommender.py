@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from agent.grounding.check import GroundingChecker
 from agent.plans.planner import Plan
 from agent.reasons.cache import ReasonCache
 from agent.reasons.fallback import Asked
-from agent.reasons.realized import Steering
+from agent.reasons.realized import Steering, with_steering
 from agent.reasons.variables import format_number
 from agent.reasons.writer import Reason, ReasonWriter
 from finetune.runtime.backends import load_generator
@@ -87,6 +87,10 @@ class Agent:
     def current_prompt(self) -> PromptFile:
         """The reason prompt in force now (the prompt studio's active version when the writer follows one)."""
         return self.writer.current_prompt()
+
+    def using(self, prompts: Mapping[str, PromptFile]) -> Agent:
+        """This agent with a writer fixed to these prompt versions, by name (ReasonWriter.using)."""
+        return replace(self, writer=self.writer.using(prompts))
 
     def candidates(
         self,
@@ -196,17 +200,15 @@ def make_writer(
     prompt: PromptFile | None = None,
     prompt_source: Callable[[], PromptFile] | None = None,
     cache: ReasonCache | None = None,
+    realizer_source: Callable[[], PromptFile] | None = None,
 ) -> ReasonWriter:
-    """A reason writer whose grounding check knows every brand of the catalog; `prompt_source`: the
-    studio's active version, read on every use."""
+    """A reason writer whose grounding check knows every brand of the catalog; `prompt_source` and
+    `realizer_source`: the studio's active versions, read on every use."""
     brands = frozenset(i.brand for i in items if i.brand)
     checker = GroundingChecker(known_brands=brands)
     prompt = prompt or load_prompt(config.reasons.prompt)
     catalog = {i.item_id: i for i in items}
     plans = config.reasons.mode == "plan"
-    steering = Steering(
-        config.reasons.tone, tuple(config.reasons.lead_kinds), tuple(config.reasons.avoid_words)
-    )
     return ReasonWriter(
         generator,
         checker,
@@ -216,8 +218,21 @@ def make_writer(
         prompt_source=prompt_source,
         cache=cache,
         realizer=load_prompt(config.reasons.realizer_prompt) if plans else None,
-        steering=steering,
+        steering=config_steering(config),
+        realizer_source=realizer_source if plans else None,
     )
+
+
+def config_steering(config: AgentConfig) -> Steering:
+    """The steering the config sets (reasons.tone, lead_kinds, avoid_words); PlanError names a bad value."""
+    reasons = config.reasons
+    return Steering(reasons.tone, tuple(reasons.lead_kinds), tuple(reasons.avoid_words))
+
+
+def realizer_prompt(config: AgentConfig) -> PromptFile:
+    """The realizer's prompt file with the config's steering as its block: the first version a store keeps
+    of it (a shop without a database runs the file with the config's steering)."""
+    return with_steering(load_prompt(config.reasons.realizer_prompt), config_steering(config))
 
 
 def load_agent(

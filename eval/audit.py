@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.grounding.check import GroundingChecker, GroundingResult
-from agent.reasons.writer import mentions_item
+from agent.reasons.texts import mentions_item
 from eval.audit_data import AuditLabel, AuditPair, AuditText
 
 

@@ -19,8 +19,8 @@ from agent.chat.agent import ChatAgent
 from agent.chat.state import anonymous_shopper
 from agent.config import AgentConfig
 from agent.grounding.claims import split_claims
+from agent.reasons.texts import tidy
 from agent.reasons.training_rows import giftcards_pairs
-from agent.reasons.writer import tidy
 from agent.recommender import Agent, Recommendation, load_agent
 from eval.audit_data import (
     BRANDS,

@@ -27,6 +27,19 @@ class MessageSpec(BaseModel):
     content: str = Field(min_length=1)
 
 
+class SteeringBlock(BaseModel):
+    """Merchandisers' steering of a realizer prompt: its tone, the fact kinds that lead, words to avoid.
+
+    Plain strings here: the agent, which knows the tones and fact kinds, checks them where it builds
+    its steering from the block."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tone: str = "warm"
+    lead_kinds: list[str] = Field(default_factory=list)
+    avoid_words: list[str] = Field(default_factory=list)
+
+
 class PromptFile(BaseModel):
     """A prompt file: named, versioned message templates and the variables they need."""
 
@@ -42,6 +55,8 @@ class PromptFile(BaseModel):
     banned_phrases: list[str] = Field(default_factory=list)
     # Allowed, but a candidate without them is preferred: template wording, empty praise.
     stock_phrases: list[str] = Field(default_factory=list)
+    # The realizer's steering; optional, so a file or stored version written without one still loads.
+    steering: SteeringBlock | None = None
 
 
 @dataclass(frozen=True)

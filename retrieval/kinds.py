@@ -146,12 +146,15 @@ class CatalogKinds:
                 own.update(dict.fromkeys(plural_forms(kind), kind))
         return cls(table, frozenset(present), own)
 
-    def named(self, text: str, known: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    def named(
+        self, text: str, known: frozenset[str] = frozenset(), colours: frozenset[str] = frozenset()
+    ) -> tuple[str, ...]:
         """The catalog's kinds a request names, longest phrase first ("polo t-shirts" is one kind).
 
         A kind named as the shopper's own ("a shrug to wear over my dress") is context, not what they
-        want, unless nothing else is named. A word the catalog never uses may be a misspelt kind
-        ("sneakrs"); `known` is the catalog's own vocabulary.
+        want, unless nothing else is named; so is a one-word kind that is also a colour ("a cream
+        kurta"). A word the catalog never uses may be a misspelt kind ("sneakrs"); `known` is the
+        catalog's own vocabulary.
         """
         said = [w if w in known else self._spelled(w) for w in words(text)]
         wanted: list[str] = []
@@ -161,7 +164,7 @@ class CatalogKinds:
             size, kind = self._match(said, at)
             if kind is not None and kind.lower() in self.present:
                 owned = (at > 0 and said[at - 1] in _CONTEXT) or (at > 1 and said[at - 2] in _CONTEXT)
-                (context if owned else wanted).append(kind)
+                (context if owned or (size == 1 and said[at] in colours) else wanted).append(kind)
             at += size or 1
         return tuple(dict.fromkeys(wanted or context))
 

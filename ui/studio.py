@@ -5,18 +5,25 @@ says what is wrong as you type; tick shoppers in #preview-shoppers and their ite
 #preview-button: #preview-active and #preview-draft show both side by side with their metrics. Write a note
 in #version-note and click #save-version (saved inactive, authored by the logged-in staff user); pick a
 version in #version-pick and click #activate-version, or click #rollback. #version-history and #audit-log
-show what changed, who changed it and when.
+show what changed, who changed it and when. The realizer's prompt carries the merchandisers' steering
+(tone, lead kinds, words to avoid): #version-steering shows the picked version's, a preview shows the one
+it ran with. #start-trial writes the picked saved version for #trial-share percent of the sessions (a
+hash of the session id decides which) until #stop-trial; #trial-status says what runs, and
+#version-feedback shows each version's helpful / not helpful counts from shoppers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
+from gradio.events import Dependency
 
 from agent.recommender import Agent
 from agent.sessions.known_shoppers import Shoppers
+from agent.studio.trials import PromptTrials
 from agent.studio.versions import PromptVersion, PromptVersions
 from ui import studio_data as data
 from ui.console import frame
@@ -48,6 +55,37 @@ class _Studio:
     status: gr.Markdown
     history: gr.Dataframe
     audit: gr.Dataframe
+    trials: _Trials
+
+
+@dataclass(frozen=True)
+class _Trials:
+    """The components of a version's steering, its trial and the feedback per version."""
+
+    steering: gr.Markdown
+    share: gr.Number
+    start: gr.Button
+    stop: gr.Button
+    status: gr.Markdown
+    rates: gr.Dataframe
+
+    def shown(self) -> list[Any]:
+        """What `on_extras` fills."""
+        return [self.steering, self.status, self.rates]
+
+
+def _trial_layout() -> _Trials:
+    steering = gr.Markdown(elem_id="version-steering")
+    with gr.Row():
+        share = gr.Number(
+            label="Trial share (% of sessions)", value=10, minimum=1, maximum=50, elem_id="trial-share"
+        )
+        start = gr.Button("Start trial of this version", elem_id="start-trial")
+        stop = gr.Button("Stop trial", elem_id="stop-trial")
+    status = gr.Markdown(elem_id="trial-status")
+    label = "Shopper feedback per version"
+    rates = gr.Dataframe(label=label, interactive=False, wrap=True, elem_id="version-feedback")
+    return _Trials(steering, share, start, stop, status, rates)
 
 
 def _preview_table(label: str, elem_id: str) -> gr.Dataframe:
@@ -79,12 +117,13 @@ def _layout(names: list[str]) -> _Studio:
         load = gr.Button("Load into editor", elem_id="load-version", scale=1)
         activate = gr.Button("Activate", variant="primary", elem_id="activate-version", scale=1)
         rollback = gr.Button("Roll back", variant="stop", elem_id="rollback", scale=1)
+    trials = _trial_layout()
     status = gr.Markdown(elem_id="studio-status")
     history = gr.Dataframe(label="Versions", interactive=False, wrap=True, elem_id="version-history")
     audit = gr.Dataframe(label="Audit log", interactive=False, wrap=True, elem_id="audit-log")
     return _Studio(
         name, editor, problems, shoppers, items, preview, active_metrics, active_table, draft_metrics,
-        draft_table, note, save, version, load, activate, rollback, status, history, audit,
+        draft_table, note, save, version, load, activate, rollback, status, history, audit, trials,
     )  # fmt: skip
 
 
@@ -94,8 +133,9 @@ def build_studio(agent: Agent, versions: PromptVersions, shoppers: Shoppers) -> 
     with studio:
         gr.Markdown("# Prompt studio\nEdit, preview, save, activate and roll back prompt versions.")
         ui = _layout(versions.names())
-        _wire_editing(agent, versions, shoppers, ui, studio)
-        _wire_versions(versions, ui)
+        loads = _wire_editing(agent, versions, shoppers, ui, studio)
+        changes = _wire_versions(versions, ui)
+        _wire_trials(versions, PromptTrials(versions), ui, [*loads, *changes])
     return studio
 
 
@@ -113,7 +153,7 @@ def _versions_outputs(
 
 def _wire_editing(
     agent: Agent, versions: PromptVersions, shoppers: Shoppers, ui: _Studio, studio: gr.Blocks
-) -> None:
+) -> list[Dependency]:
     def on_name(name: str) -> list[Any]:
         text = versions.active(name).text
         shown = _versions_outputs(versions, name, "")
@@ -145,16 +185,16 @@ def _wire_editing(
             "" if draft else data.problems_markdown(found.problems),
         ]
 
-    named = [ui.editor, ui.problems, ui.status, ui.version, ui.history, ui.audit]
-    studio.load(on_open, outputs=[ui.name, ui.shoppers, ui.items, *named])
-    ui.name.input(on_name, inputs=[ui.name], outputs=named)
     ui.editor.change(data.draft_problems_markdown, inputs=[ui.editor, ui.name], outputs=[ui.problems])
     ui.shoppers.input(on_shoppers, inputs=[ui.shoppers], outputs=[ui.items])
     previews = [ui.active_metrics, ui.active_table, ui.draft_metrics, ui.draft_table, ui.status]
     ui.preview.click(on_preview, inputs=[ui.name, ui.editor, ui.items], outputs=previews)
+    named = [ui.editor, ui.problems, ui.status, ui.version, ui.history, ui.audit]
+    opened = studio.load(on_open, outputs=[ui.name, ui.shoppers, ui.items, *named])
+    return [opened, ui.name.input(on_name, inputs=[ui.name], outputs=named)]
 
 
-def _wire_versions(versions: PromptVersions, ui: _Studio) -> None:
+def _wire_versions(versions: PromptVersions, ui: _Studio) -> list[Dependency]:
     def changed(name: str, action: str, change: Any) -> list[Any]:
         try:
             done: PromptVersion = change()
@@ -186,7 +226,46 @@ def _wire_versions(versions: PromptVersions, ui: _Studio) -> None:
             return gr.skip()
 
     shown = [ui.status, ui.version, ui.history, ui.audit]
-    ui.save.click(on_save, inputs=[ui.name, ui.editor, ui.note], outputs=[*shown, ui.note, ui.editor])
-    ui.activate.click(on_activate, inputs=[ui.name, ui.version], outputs=shown)
-    ui.rollback.click(on_rollback, inputs=[ui.name], outputs=shown)
     ui.load.click(on_load_version, inputs=[ui.name, ui.version], outputs=[ui.editor])
+    return [
+        ui.save.click(on_save, inputs=[ui.name, ui.editor, ui.note], outputs=[*shown, ui.note, ui.editor]),
+        ui.activate.click(on_activate, inputs=[ui.name, ui.version], outputs=shown),
+        ui.rollback.click(on_rollback, inputs=[ui.name], outputs=shown),
+    ]
+
+
+def _wire_trials(
+    versions: PromptVersions, trials: PromptTrials, ui: _Studio, after: list[Dependency]
+) -> None:
+    def on_extras(name: str | None, version: int | None) -> list[Any]:
+        if not name:
+            return [gr.skip()] * 3
+        return [
+            data.version_steering_markdown(versions, name, version),
+            data.trial_markdown(trials, name),
+            frame(data.rates_table(trials, versions, name)),
+        ]
+
+    def trial_change(change: Callable[[], str]) -> list[Any]:
+        try:
+            return [change(), frame(data.audit_table(versions))]
+        except WhythisError as exc:
+            return [f"⚠️ {exc}", gr.skip()]
+
+    def on_start_trial(
+        name: str, version: int | None, percent: float | None, request: gr.Request
+    ) -> list[Any]:
+        actor = data.staff_name(request.username)
+        return trial_change(lambda: data.start_trial(trials, name, version, percent, actor))
+
+    def on_stop_trial(name: str, request: gr.Request) -> list[Any]:
+        return trial_change(lambda: data.stop_trial(trials, name, data.staff_name(request.username)))
+
+    picked, shown = [ui.name, ui.version], ui.trials.shown()
+    inputs = [ui.name, ui.version, ui.trials.share]
+    started = ui.trials.start.click(on_start_trial, inputs=inputs, outputs=[ui.status, ui.audit])
+    stopped = ui.trials.stop.click(on_stop_trial, inputs=[ui.name], outputs=[ui.status, ui.audit])
+    # Every change of prompt, version, activation or trial refreshes the steering, trial and rates shown.
+    for dependency in [*after, started, stopped]:
+        dependency.then(on_extras, inputs=picked, outputs=shown)
+    ui.version.input(on_extras, inputs=picked, outputs=shown)

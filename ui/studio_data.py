@@ -1,4 +1,5 @@
-"""The prompt studio's data: drafts, active-vs-draft previews, versions and the audit log, as plain data."""
+"""The prompt studio's data: drafts, active-vs-draft previews, versions, steering, trials, feedback per
+version and the audit log, as plain data."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from agent.reasons.realized import Steering, steering_of
 from agent.recommender import Agent
 from agent.sessions.known_shoppers import Shoppers
 from agent.studio.preview import (
@@ -15,9 +17,10 @@ from agent.studio.preview import (
     preview_prompt,
     validate_draft,
 )
+from agent.studio.trials import PromptTrials
 from agent.studio.versions import PromptVersion, PromptVersions
 from ui.console_data import Table, when
-from whythis.errors import DataError, PromptError
+from whythis.errors import DataError, PromptError, WhythisError
 
 T = TypeVar("T")
 PAIR_SEPARATOR = "|"
@@ -112,11 +115,13 @@ def _shopper(shoppers: Mapping[str, T], shopper_id: str) -> T:
 def run_previews(
     agent: Agent, versions: PromptVersions, name: str, draft_text: str, pairs: Sequence[PreviewPair]
 ) -> SidePreviews:
-    """Preview the active version and the draft of `name` on the same pairs."""
+    """Preview the active version and the draft of `name` on the same pairs (the reason prompt in free
+    mode, the realizer's prompt in plan mode with its steering)."""
     writer = agent.writer
-    if name != writer.prompt.name:
+    previewed = [writer.prompt.name, *([writer.realizer.name] if writer.realizer is not None else [])]
+    if name not in previewed:
         raise PromptError(
-            f"previews run the reason writer, whose prompt is {writer.prompt.name!r}; "
+            f"previews run the reason writer, whose prompts are {', '.join(map(repr, previewed))}; "
             f"prompt {name!r} is used elsewhere and cannot be previewed here"
         )
     if not pairs:
@@ -157,8 +162,32 @@ def metrics_markdown(preview: Preview | None, title: str, versioned: bool = True
             f"- banned-phrase hits: {m.banned_hits}",
             f"- distinct-2: {m.distinct_2:.2f}",
             *_voice_lines(m.voice),
+            *([f"- steering: {steering_text(preview.steering)}"] if preview.steering else []),
         ]
     )
+
+
+def steering_text(steering: Steering) -> str:
+    """Steering as a merchandiser reads it: the tone, the fact kinds that lead, the words to avoid."""
+    leads = ", ".join(steering.lead_kinds) or "none (the planner's order)"
+    avoid = ", ".join(steering.avoid) or "none"
+    return f"tone **{steering.tone}** · lead kinds: {leads} · words to avoid: {avoid}"
+
+
+def version_steering_markdown(versions: PromptVersions, name: str, version: int | None) -> str:
+    """The steering of one version of a realizer prompt; empty for a prompt that is not steered."""
+    try:
+        prompt = versions.prompt(name, int(version or 0))
+    except PromptError:
+        return ""
+    if "plan" not in prompt.variables:
+        return ""
+    if prompt.steering is None:
+        return f"**Steering of v{prompt.version}**: none in this version, so the config's applies"
+    try:
+        return f"**Steering of v{prompt.version}**: {steering_text(steering_of(prompt, Steering()))}"
+    except WhythisError as exc:
+        return f"**Steering of v{prompt.version}**: ⚠️ {exc}"
 
 
 def _voice_lines(voice: dict[str, Any]) -> list[str]:
@@ -190,6 +219,53 @@ def audit_table(versions: PromptVersions, limit: int = 100) -> Table:
     headers = ["when", "actor", "action", "prompt", "version", "detail"]
     rows = [[when(a.at), a.actor, a.action, a.name, a.version, a.detail] for a in versions.audit(limit)]
     return headers, rows
+
+
+RATES_HEADERS = ["version", "state", "reasons rated", "helpful", "not helpful", "helpful rate"]
+
+
+def rates_table(trials: PromptTrials, versions: PromptVersions, name: str) -> Table:
+    """Each version's shopper feedback on the reasons it wrote, newest first, with which one is active and
+    which one is on trial."""
+    active, running = versions.active(name).version, trials.running(name)
+    trial = running.version if running is not None else None
+    rows = [
+        [
+            r.version,
+            "active" if r.version == active else "trial" if r.version == trial else "",
+            r.rated,
+            r.helpful,
+            r.not_helpful,
+            "—" if r.helpful_rate is None else f"{r.helpful_rate:.0%}",
+        ]
+        for r in trials.rates(name)
+    ]
+    return RATES_HEADERS, rows
+
+
+def trial_markdown(trials: PromptTrials, name: str) -> str:
+    """The running trial of a prompt in a line, or that there is none."""
+    running = trials.running(name)
+    if running is None:
+        return f"No trial of {name} is running: every session uses the active version."
+    return (
+        f"🧪 Trial: {name} v{running.version} writes for {running.share:.0%} of sessions "
+        f"(started by {running.actor}, {when(running.started_at)})"
+    )
+
+
+def start_trial(
+    trials: PromptTrials, name: str, version: int | None, percent: float | None, actor: str
+) -> str:
+    """Start a trial of a version on `percent` of the sessions; the status line (WhythisError if refused)."""
+    started = trials.start(name, int(version or 0), float(percent or 0) / 100, actor)
+    return f"✅ trial started: {name} v{started.version} writes for {started.share:.0%} of sessions"
+
+
+def stop_trial(trials: PromptTrials, name: str, actor: str) -> str:
+    """Stop the trial of a prompt; the status line (WhythisError when none is running)."""
+    stopped = trials.stop(name, actor)
+    return f"✅ trial stopped: {name} v{stopped.version}; every session uses the active version again"
 
 
 def version_choices(versions: PromptVersions, name: str) -> list[tuple[str, int]]:

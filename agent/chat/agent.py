@@ -18,6 +18,7 @@ from agent.reasons.fallback import Asked
 from agent.reasons.writer import Reason
 from agent.recommender import Agent, Recommendation
 from agent.safety.guard import screen
+from prompts.render import PromptFile
 from retrieval.filters import Constraints
 from retrieval.items import Item
 from retrieval.retriever import Candidate
@@ -94,6 +95,10 @@ class ChatAgent:
         """A chat agent over a loaded agent, with the catalog's vocabulary; `others`: see the field."""
         vocab = CatalogWords.from_items(agent.items)
         return cls(agent, vocab, forgetter, build_router(vocab, agent.retriever.embedder), others)
+
+    def using(self, prompts: Mapping[str, PromptFile]) -> ChatAgent:
+        """This chat agent for a turn written with these prompt versions by name (a trial's; Agent.using)."""
+        return replace(self, agent=self.agent.using(prompts)) if prompts else self
 
     def start(self, shopper: Shopper, first_message: str | None = None) -> tuple[Conversation, Reply]:
         """Open a conversation: the first message's answer, else picks (known) or a question (cold)."""

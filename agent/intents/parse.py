@@ -314,7 +314,7 @@ def read_constraints(text: str, vocab: CatalogWords) -> Parsed:
     brand_words = {w for b in wanted + avoided for w in _words(b)}
     # The first kind named is what is wanted; a second one describes it ("kurta palazzo set") and is
     # left to rank by.
-    kinds = vocab.kinds.named(text, vocab.words | vocab.colours)[:1]
+    kinds = vocab.kinds.named(text, vocab.words | vocab.colours, vocab.colours | _COLOUR_WORDS)[:1]
     named |= {w for k in kinds for w in _words(k)}
     return Parsed(
         intent="",

@@ -23,7 +23,7 @@ from agent.untrusted import neutralise
 from retrieval.colours import colour_contested, colours_in
 from retrieval.filters import Constraints, made_of
 from retrieval.items import Item
-from retrieval.kinds import kind_in_name, kind_table, product_kind, words
+from retrieval.kinds import KindTable, kind_in_name, kind_table, product_kind, words
 from retrieval.shoppers import PastPurchase, Shopper
 from retrieval.signals import Evidence
 
@@ -62,11 +62,20 @@ def short_kind(title: str, category: str | None = None, brand: str | None = None
     if not kind or kind not in _known_kinds():
         return None
     for part in _PART.split(title):  # up to the part naming the kind: "Screen Protector ... Glass"
-        if _DEPICTS.search(part):
+        names_kind = kind_in_name(part, table) == kind
+        if _DEPICTS.search(_without_kind(part, kind, table) if names_kind else part):
             return None
-        if kind_in_name(part, table) == kind:
+        if names_kind:
             return kind.lower()
     return kind.lower()  # read from the category, which names what it is
+
+
+def _without_kind(part: str, kind: str, table: KindTable) -> str:
+    # A kind whose own name holds such a word ("Phone Case", "Pillow Covers") is what it is.
+    said = " ".join(words(part))
+    for form in sorted((f for f, k in table.forms.items() if k == kind), key=len, reverse=True):
+        said = re.sub(rf"\b{re.escape(form)}\b", " ", said)
+    return said
 
 
 _MATERIAL_STATED = re.compile(r"(?i:fabric|material)\s*:\s*([A-Za-z ,&-]{2,40}?)(?=[A-Z][a-z]|[.;\n]|$)")
@@ -86,7 +95,8 @@ def item_colour(item: Item) -> str | None:
     against greying)."""
     if not item.colour or colour_contested(item) or _colourless(item):
         return None
-    title = set(words(item.title))
+    brand = set(words(item.brand or ""))  # "Orange and Orchid" T-shirts are not orange
+    title = set(words(item.title)) - brand
     return next((c for c in colours_in(item.colour) if set(words(c)) <= title), None)
 
 
@@ -95,10 +105,25 @@ def _colourless(item: Item) -> bool:
     return bool(said & _NO_COLOUR)
 
 
+def _made_of_nothing(item: Item) -> bool:
+    """Care and make-up are no fabric: a "silk" field names a formula ("Liquid Silk") or a likeness."""
+    said = {w for k in (item.kind or "", item.category or "") for w in words(k)}
+    named = said or set(words(item.title))  # with no kind known, the name says what it is
+    return bool(said & (_NO_COLOUR | _MAKE_UP) or named & _MAKE_UP)
+
+
 # Kinds of product whose colour field says nothing a shopper chooses (care, fragrance, food).
 _NO_COLOUR = frozenset(
     "skin care cream face wash mask scrub soap shampoo oil perfume deodorant serum lotion moisturiser "
     "conditioner toner gel sunscreen tea".split()
+)
+_MAKE_UP = frozenset(
+    "makeup lipstick lip gloss kajal eyeshadow highlighter concealer nail polish powder cheekpowder "
+    "blush bronzer foundation primer mascara masque mist wax".split()
+)
+# "PU leather" is no leather: a material the listing qualifies so is not the material.
+_NOT_THE_MATERIAL = re.compile(
+    r"\b(?:pu|faux|synthetic|vegan|artificial|imitation|fake|poly)[\s-]+(\w+)", re.I
 )
 
 
@@ -229,7 +254,8 @@ def _features(card: CardInput) -> list[Fact]:
     listing = f" {canon(item.title + ' ' + item.description)} "
     stated = [canon(m).strip() for m in _MATERIAL_STATED.findall(item.description)]
     said = f" {canon(material).strip()} " in listing and all(canon(material).strip() in m for m in stated)
-    if material and said:
+    qualified = {canon(m).strip() for m in _NOT_THE_MATERIAL.findall(f"{item.title} {item.description}")}
+    if material and said and canon(material).strip() not in qualified and not _made_of_nothing(item):
         out.append(fact("material", "item.material", MATERIAL=material))
     colour = item_colour(item)
     if colour:

@@ -24,7 +24,7 @@ from agent.plans.planner import TONES, VARIANTS, Plan, fits_together
 PROMPT = "realize"
 HELD_OUT_SHARE = 0.1
 _AVOID_SHARE = 0.1
-_SIZE_WEIGHTS = {1: 0.2, 2: 0.4, 3: 0.4}
+SIZE_WEIGHTS = {1: 0.2, 2: 0.4, 3: 0.4}  # how many facts a drawn plan holds
 _FUNCTION = frozenset("it and the your you a an of to is this one as for in with at".split())
 
 
@@ -60,11 +60,11 @@ def pairs(count: int, seed: int = 0, split: str = "train", bank: Bank | None = N
     bank = bank or load_bank()
     vocabulary = shipped_vocabulary()
     rng = random.Random(seed)
-    pools = {n: [s for s in signatures(n) if held_out(s) == (split == "held_out")] for n in _SIZE_WEIGHTS}
-    sizes = [n for n in _SIZE_WEIGHTS if pools[n]]
+    pools = {n: [s for s in signatures(n) if held_out(s) == (split == "held_out")] for n in SIZE_WEIGHTS}
+    sizes = [n for n in SIZE_WEIGHTS if pools[n]]
     made = 0
     while made < count:
-        n = rng.choices(sizes, weights=[_SIZE_WEIGHTS[s] for s in sizes])[0]
+        n = rng.choices(sizes, weights=[SIZE_WEIGHTS[s] for s in sizes])[0]
         kinds = rng.choice(pools[n])
         pair = _pair(kinds, rng.choice(TONES), rng.randint(1, VARIANTS), rng, bank, vocabulary)
         if pair is not None:

@@ -15,7 +15,8 @@ from typing import Any
 
 from agent.reasons.choose import distinct_2, voice_of
 from agent.reasons.coherence import incoherent
-from agent.reasons.writer import Reason, ReasonWriter, quoted_names
+from agent.reasons.texts import quoted_names
+from agent.reasons.writer import Reason, ReasonWriter
 from retrieval.retriever import Candidate
 from retrieval.shoppers import Shopper
 

@@ -13,11 +13,11 @@ from agent.plans.bank import load_bank
 from agent.plans.build import CardInput, card_facts
 from agent.plans.check import check_realized
 from agent.plans.facts import CARD_KINDS, PlanError
-from agent.plans.planner import Plan, plan_cards
+from agent.plans.planner import TONES, Plan, plan_cards
 from agent.plans.slots import fill, spaced
 from agent.reasons.coherence import incoherent
 from agent.reasons.fallback import Asked
-from prompts.render import PromptFile, Rendered, render
+from prompts.render import PromptFile, Rendered, SteeringBlock, render
 from retrieval.items import Item
 from retrieval.retriever import Candidate
 from retrieval.shoppers import Shopper
@@ -35,10 +35,29 @@ class Steering:
     avoid: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.tone not in TONES:
+            raise PlanError(f"steering tone {self.tone!r} is not a tone; valid tones: {', '.join(TONES)}")
         unknown = [k for k in self.lead_kinds if k not in CARD_KINDS]
         if unknown:
-            raise PlanError(f"reasons.lead_kinds: unknown {unknown}; kinds a card may lead with: "
+            raise PlanError(f"steering lead_kinds: unknown {unknown}; kinds a card may lead with: "
                             f"{', '.join(sorted(CARD_KINDS))}")  # fmt: skip
+
+
+def steering_of(prompt: PromptFile, default: Steering) -> Steering:
+    """The steering a realizer prompt carries in its `steering` block; `default` (the config's) for a
+    prompt without one, such as a version stored before the block existed. PlanError names a bad value."""
+    block = prompt.steering
+    if block is None:
+        return default
+    return Steering(block.tone, tuple(block.lead_kinds), tuple(block.avoid_words))
+
+
+def with_steering(prompt: PromptFile, steering: Steering) -> PromptFile:
+    """The prompt with `steering` as its block: how the config's steering enters a realizer prompt."""
+    block = SteeringBlock(
+        tone=steering.tone, lead_kinds=list(steering.lead_kinds), avoid_words=list(steering.avoid)
+    )
+    return prompt.model_copy(update={"steering": block})
 
 
 @dataclass(frozen=True)

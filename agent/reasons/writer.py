@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -16,7 +15,8 @@ from agent.reasons.cache import ReasonCache, reason_key
 from agent.reasons.choose import Drawn, choose, voice_of
 from agent.reasons.coherence import incoherent
 from agent.reasons.fallback import Asked, grounded_fallback
-from agent.reasons.realized import Steering, composed, plan_prompt, plan_turn, realize
+from agent.reasons.realized import Steering, composed, plan_prompt, plan_turn, realize, steering_of
+from agent.reasons.texts import mentions_item, quoted_names, tidy
 from agent.reasons.variables import reason_variables
 from finetune.runtime.generator import Generator, drawn_as_done
 from prompts.render import PromptFile, Rendered, render
@@ -25,7 +25,6 @@ from retrieval.retriever import Candidate, Evidence
 from retrieval.shoppers import Shopper
 
 log = logging.getLogger(__name__)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,10 @@ class Reason:
     alternatives: tuple[str, ...] = ()  # the model's other passing candidates, not chosen
     plan: Plan | None = None  # the facts the text was planned from (plan mode)
     delexicalised: str = ""  # the model's text with its slots, before code filled them
+    # The prompt version that wrote it, so feedback counts for that version (a trial's, say); empty in
+    # reasons stored before this was kept.
+    prompt_name: str = ""
+    prompt_version: int = 0
 
 
 @dataclass
@@ -59,30 +62,6 @@ class ReasonStats:
             self.rejected_claims["incoherent"] = self.rejected_claims.get("incoherent", 0) + 1
         for claim in failures:
             self.rejected_claims[claim.kind] = self.rejected_claims.get(claim.kind, 0) + 1
-
-
-_FILLER = frozenset("recommended because product item this that with your their them they".split())
-
-
-def mentions_item(text: str, item: Item) -> bool:
-    """True when the text names something of the item: a word of its title or attributes."""
-    said = set(re.findall(r"[a-z]{3,}", text.lower())) - _FILLER
-    own = " ".join(str(v) for v in (item.title, item.brand, item.category, item.colour, item.material))
-    return bool(said & set(re.findall(r"[a-z]{3,}", own.lower())))
-
-
-def quoted_names(item: Item, shopper: Shopper, context: Sequence[Item] = ()) -> list[str]:
-    """The titles a reason may quote: the item's, the shopper's purchases', the catalog items they bought."""
-    return [item.title, *(p.title for p in shopper.purchases), *(c.title for c in context)]
-
-
-def tidy(text: str, max_sentences: int) -> str:
-    """Whole sentences only, at most `max_sentences`; an unfinished last sentence is dropped."""
-    text = " ".join(text.split())
-    sentences = [s for s in _SENTENCE_END.split(text) if s]
-    if sentences and not sentences[-1].endswith((".", "!", "?")):
-        sentences = sentences[:-1]
-    return " ".join(sentences[:max_sentences])
 
 
 @dataclass(frozen=True)
@@ -120,17 +99,40 @@ class ReasonWriter:
     cache: ReasonCache | None = None
     # Plan mode: the realizer's prompt (agent/reasons/realized.py); None writes free text.
     realizer: PromptFile | None = None
+    # The steering of the realizer above (the config's; a draft's or a trial's block in a copy).
     steering: Steering = field(default_factory=Steering)
+    # The studio's active realizer version, read once per call: its steering block wins over `steering`,
+    # which stays for a version stored without one.
+    realizer_source: Callable[[], PromptFile] | None = None
 
     def prompt_of(self, reason: Reason) -> PromptFile:
-        """The prompt a reason was written with: the realizer's for a planned one."""
-        return (
-            self.realizer if reason.plan is not None and self.realizer is not None else self.current_prompt()
-        )
+        """The prompt a reason would be written with now: the realizer's for a planned one."""
+        realizer = self.current_realizer()
+        return realizer if reason.plan is not None and realizer is not None else self.current_prompt()
 
     def current_prompt(self) -> PromptFile:
         """The prompt in force now: the active studio version when there is a source, else the loaded one."""
         return self.prompt_source() if self.prompt_source is not None else self.prompt
+
+    def current_realizer(self) -> PromptFile | None:
+        """The realizer's prompt in force now (None in free mode): the studio's active version or the file."""
+        if self.realizer is None or self.realizer_source is None:
+            return self.realizer
+        return self.realizer_source()
+
+    def using(self, prompts: Mapping[str, PromptFile]) -> ReasonWriter:
+        """A writer for one turn with fixed versions of its prompts, by name (a prompt trial's): built
+        whole, sharing this one's generator, cache and counts; a prompt not named still follows the studio."""
+        reason = prompts.get(self.prompt.name)
+        realizer = prompts.get(self.realizer.name) if self.realizer is not None else None
+        fixed = self if reason is None else replace(self, prompt=reason, prompt_source=None)
+        return fixed if realizer is None else fixed.realizing_with(realizer)
+
+    def realizing_with(self, realizer: PromptFile) -> ReasonWriter:
+        """A copy whose realizer is `realizer`, fixed, and steered by its steering block (a draft's or a
+        trial's; the writer's own steering when it has none)."""
+        steering = steering_of(realizer, self.steering)
+        return replace(self, realizer=realizer, realizer_source=None, steering=steering)
 
     def write(
         self,
@@ -157,12 +159,13 @@ class ReasonWriter:
         rest get the fallback."""
         who = audience or self.config.audience
         asked = asked or Asked()
-        plans = self._plans(shopper, candidates, asked, who)
-        if plans:
-            prompts = [plan_prompt(self.realizer, p) if p and self.realizer else _NO_PROMPT for p in plans]
+        realizer = self.current_realizer() if who == "shopper" else None  # one version for the whole call
+        plans = self._plans(shopper, candidates, asked, realizer)
+        if realizer is not None and plans:
+            prompts = [plan_prompt(realizer, p) if p else _NO_PROMPT for p in plans]
         else:
             prompts = [self.render_for(shopper, c.item, who, c.evidence) for c in candidates]
-        keys = self._cache_keys(prompts, asked, plans, candidates)
+        keys = self._cache_keys(prompts, asked, plans, candidates, realizer)
         fresh = []
         for i, key in enumerate(keys):
             cached = self.cache.get(key) if self.cache is not None and key else None
@@ -176,18 +179,26 @@ class ReasonWriter:
             shopper, [candidates[i] for i in fresh], [prompts[i] for i in fresh], who, asked,
             [plans[i] for i in fresh] if plans else (),
         )  # fmt: skip
-        for j, reason, keep in self._fresh(turn, cancelled or _never):
+        for j, written, keep in self._fresh(turn, cancelled or _never):
+            reason = self._stamped(written, realizer)
             if keep and self.cache is not None and keys[fresh[j]]:
                 self.cache.put(keys[fresh[j]], shopper.shopper_id, reason)
             yield fresh[j], reason
 
     def _plans(
-        self, shopper: Shopper, candidates: Sequence[Candidate], asked: Asked, who: str
+        self, shopper: Shopper, candidates: Sequence[Candidate], asked: Asked, realizer: PromptFile | None
     ) -> list[Plan | None]:
-        # The realizer speaks to the shopper; the support voice keeps the free-text prompt.
-        if self.realizer is None or who != "shopper":
+        # The realizer speaks to the shopper (None for the support voice, which keeps the free-text prompt).
+        if realizer is None:
             return []
-        return plan_turn(shopper, candidates, self.context(shopper), asked, self.title, self.steering)
+        # A followed studio version brings its steering; a fixed realizer runs with the writer's own.
+        steering = steering_of(realizer, self.steering) if self.realizer_source else self.steering
+        return plan_turn(shopper, candidates, self.context(shopper), asked, self.title, steering)
+
+    def _stamped(self, reason: Reason, realizer: PromptFile | None) -> Reason:
+        # A planned reason was written with the realizer's prompt, any other with the reason prompt.
+        prompt = realizer if reason.plan is not None and realizer is not None else self.current_prompt()
+        return replace(reason, prompt_name=prompt.name, prompt_version=prompt.version)
 
     def _cache_keys(
         self,
@@ -195,10 +206,11 @@ class ReasonWriter:
         asked: Asked,
         plans: Sequence[Plan | None],
         candidates: Sequence[Candidate],
+        realizer: PromptFile | None,
     ) -> list[str]:
         if self.cache is None:
             return [""] * len(prompts)
-        current = self.realizer if plans and self.realizer else self.current_prompt()
+        current = realizer if plans and realizer else self.current_prompt()
         version = f"{current.name}@{current.version}"
         keys = [reason_key(p, version, self.generator.name, asked) for p in prompts]
         if not plans:
@@ -334,11 +346,14 @@ class ReasonWriter:
         )
 
     def realize_plans(self, shopper: Shopper, planned: Sequence[tuple[Item, Plan]]) -> list[Reason | None]:
-        """Plans realized by the model in one batch (one greedy answer each) and checked like a card's
-        reason: for follow-up answers. None where the check says no, or where no realizer is set."""
-        if self.realizer is None or not planned:
+        """Plans realized by the model in one batch (one greedy answer each), in the steering's tone and
+        words, and checked like a card's reason: for follow-up answers. None where the check says no, or
+        where no realizer is set."""
+        realizer = self.current_realizer()
+        if realizer is None or not planned:
             return [None] * len(planned)
-        realizer = self.realizer
+        steering = steering_of(realizer, self.steering) if self.realizer_source else self.steering
+        planned = [(item, replace(plan, tone=steering.tone, avoid=steering.avoid)) for item, plan in planned]
         try:
             texts = self.generator.generate([plan_prompt(realizer, plan) for _, plan in planned])
         except Exception:  # an engine that fails leaves the data-only answer, never a failed turn
@@ -366,7 +381,7 @@ class ReasonWriter:
         text = grounded_fallback(item, shopper, audience, context, evidence, asked, self.title)
         result = self.checker.check(text, item, shopper, context, evidence, asked.said, audience)
         matches = matched_facts(item, shopper, context)
-        return Reason(item.item_id, text, "fallback", result.claims, matches, rejected)
+        return self._stamped(Reason(item.item_id, text, "fallback", result.claims, matches, rejected), None)
 
     def render_for(
         self, shopper: Shopper, item: Item, audience: str | None = None, evidence: Sequence[Evidence] = ()

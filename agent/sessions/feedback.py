@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.chat.state import Conversation
 from agent.grounding.check import GroundingChecker
-from agent.reasons.writer import mentions_item
+from agent.reasons.texts import mentions_item
 from agent.recommender import Agent, Recommendation
 from agent.sessions.codec import item_to_dict, shopper_to_dict
 from agent.sessions.events import evidence_event
@@ -79,8 +79,9 @@ def feedback_record(
         turn=number,
         item_id=given.item_id,
         rating=given.rating,
-        prompt_name=prompt.name,
-        prompt_version=prompt.version,
+        # The version that wrote the reason (a trial's, say); a reason stored before that was kept: now's.
+        prompt_name=rec.reason.prompt_name if rec and rec.reason.prompt_name else prompt.name,
+        prompt_version=rec.reason.prompt_version if rec and rec.reason.prompt_name else prompt.version,
         adapter=agent.config.generator.adapter,
         audience=agent.config.reasons.audience,
         text_shown=rec.reason.text if rec is not None else answer,

@@ -33,6 +33,7 @@ from agent.sessions.events import (
 from agent.sessions.feedback import StaffFeedbackIn, feedback_record
 from agent.sessions.live import LiveSessions, Session, TurnLog
 from agent.sessions.store import SessionMovedOn, Store
+from prompts.render import PromptFile
 from retrieval.shoppers import Shopper
 from whythis.errors import ConfigError, DataError, SessionNotFound, StoreError
 from whythis.validation import first_problem
@@ -69,6 +70,9 @@ class SessionManager:
     store: Store | None = None
     # Drops a shopper's cached reasons when another server forgot them.
     forget_reasons: Callable[[str], int] | None = None
+    # The prompt versions a session's turn is written with, by name, read at each turn: a prompt trial's
+    # for a session in its share (agent/studio/trials.py); empty or None: the active versions.
+    trials: Callable[[str], Mapping[str, PromptFile]] | None = None
 
     def open(
         self,
@@ -83,7 +87,7 @@ class SessionManager:
         who = shopper or anonymous_shopper()
         conv = Conversation(ChatState(who, wants=(first_message or "").strip()))
         session = self.live.add(Session(new_session_id(), conv))
-        opening = self._run(session, lambda: self.bot.opening(conv, first_message), cancelled)
+        opening = self._run(session, lambda bot: bot.opening(conv, first_message), cancelled)
         return session.session_id, opening
 
     def send(
@@ -92,7 +96,7 @@ class SessionManager:
         """The events of the reply to one message; SessionNotFound for an unknown id; `cancelled`: see
         `open`."""
         session = self._get(session_id)
-        return self._run(session, lambda: self.bot.begin(session.conv, message), cancelled)
+        return self._run(session, lambda bot: bot.begin(session.conv, message), cancelled)
 
     def save(self, session_id: str) -> dict[str, Any]:
         """The whole session as plain JSON (see SessionFile)."""
@@ -177,16 +181,20 @@ class SessionManager:
         return self.live.add(_load(session_id, row.state, row.revision))
 
     def _run(
-        self, session: Session, produce: Callable[[], Reply], cancelled: Callable[[], bool] | None
+        self,
+        session: Session,
+        produce: Callable[[ChatAgent], Reply],
+        cancelled: Callable[[], bool] | None,
     ) -> Iterator[Event]:
         with session.lock:  # held until the turn is stored: one turn at a time per session
-            reply = produce()
+            bot = self.bot.using(self.trials(session.session_id)) if self.trials is not None else self.bot
+            reply = produce(bot)
             yield from self._events(session, reply)
             if reply.cards is not None:
                 positions = _positions(session)
-                for rec in self.bot.reasons(session.conv, reply, cancelled):
+                for rec in bot.reasons(session.conv, reply, cancelled):
                     yield reason_event(rec, positions[rec.item.item_id])
-                reply = self.bot.finish(session.conv, reply)
+                reply = bot.finish(session.conv, reply)
             session.turn += 1
             if reply.reset:  # started over (e.g. forgotten): stored anew, not as the old row's successor
                 session.turns.clear()

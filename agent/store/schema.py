@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+# What the audit log records; named as PostgreSQL names a column's check, so a migration can replace it.
+AUDIT_ACTIONS = "action IN ('save', 'activate', 'rollback', 'trial_start', 'trial_stop')"
 
 sessions = Table(
     "sessions",
@@ -106,16 +108,22 @@ prompt_audit = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", Float, nullable=False),
     Column("actor", Text, nullable=False),
-    Column(
-        "action",
-        Text,
-        CheckConstraint("action IN ('save', 'activate', 'rollback')"),
-        nullable=False,
-    ),
+    Column("action", Text, CheckConstraint(AUDIT_ACTIONS, name="prompt_audit_action_check"), nullable=False),
     Column("name", Text, nullable=False),
     Column("version", Integer, nullable=False),
     Column("detail", Text, nullable=False, server_default=text("''")),
     Index("prompt_audit_by_name", "name", "id"),
+)
+
+# The running trial of each prompt: a saved version written for a share of the sessions (agent/studio).
+prompt_trials = Table(
+    "prompt_trials",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("share", Float, CheckConstraint("share > 0 AND share <= 0.5"), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("started_at", Float, nullable=False),
 )
 
 # Tables holding rows about one shopper, and the column naming them: what "forget me" deletes.

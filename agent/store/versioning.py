@@ -26,7 +26,9 @@ from agent.store.database import SQLITE_MAGIC, Database, StoreConfig, create, no
 from whythis.errors import StoreError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-STORE_TABLES = frozenset({"sessions", "messages", "feedback", "shoppers", "prompt_versions", "prompt_audit"})
+STORE_TABLES = frozenset(
+    {"sessions", "messages", "feedback", "shoppers", "prompt_versions", "prompt_audit", "prompt_trials"}
+)
 # The chat tables every store had before migrations were versioned.
 _LEGACY = frozenset({"sessions", "messages", "feedback", "shoppers"})
 # One number for PostgreSQL's advisory lock: replicas starting at once create the tables once.

@@ -1,8 +1,9 @@
 """Prompt drafts: strict validation against sample variables, and previews of a prompt on shoppers x items.
 
 A preview renders with the given prompt exactly as the ReasonWriter does (a copy of the writer with the
-prompt swapped in), generates, runs the grounding check, and reports what a shopper would have been shown
-and its voice figures (model-written, true and coherent, personal, specific, variety, length).
+prompt swapped in; a realizer prompt brings its steering block), generates, runs the grounding check, and
+reports what a shopper would have been shown and its voice figures (model-written, true and coherent,
+personal, specific, variety, length). A draft's steering is checked against the tones and fact kinds.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
+from agent.plans.facts import PlanError
 from agent.reasons.choose import distinct_n
 from agent.reasons.figures import shown_reason, voice_figures
+from agent.reasons.realized import Steering
 from agent.reasons.variables import reason_variables
 from agent.reasons.writer import Reason, ReasonStats, ReasonWriter
 from finetune.training.data import XrecRow, xrec_variables
@@ -62,7 +65,15 @@ def _xrec_sample(audience: str) -> dict[str, Any]:
     return xrec_variables(row, "shopper" if audience == "shopper" else "support")
 
 
-_SAMPLES: dict[str, Callable[[str], dict[str, Any]]] = {"reason": _reason_sample, "xrec": _xrec_sample}
+def _realize_sample(audience: str) -> dict[str, Any]:
+    return {"plan": "tone=warm v=1 | same_kind | price | avoid=cheap"}  # the shape of Plan.linear()
+
+
+_SAMPLES: dict[str, Callable[[str], dict[str, Any]]] = {
+    "reason": _reason_sample,
+    "xrec": _xrec_sample,
+    "realize": _realize_sample,
+}
 
 
 def sample_variables(name: str, audience: str = "shopper") -> dict[str, Any]:
@@ -98,7 +109,24 @@ def render_problems(prompt: PromptFile, name: str) -> list[str]:
         for p in prompt.banned_phrases
         if any(p.lower() in opening.lower() for opening in openings)
     ]
-    return list(dict.fromkeys(problems))
+    return list(dict.fromkeys(problems + steering_problems(prompt)))
+
+
+def steering_problems(prompt: PromptFile) -> list[str]:
+    """What is wrong with a prompt's steering block: a tone or lead kind the planner does not know (each
+    named with the valid ones), or a block on a prompt that has no plan to steer."""
+    block = prompt.steering
+    if block is None:
+        return []
+    if "plan" not in prompt.variables:
+        return ["steering is set but only the realizer's prompt (which takes `plan`) is steered"]
+    problems = []
+    for tone, kinds in ((block.tone, ()), ("warm", tuple(block.lead_kinds))):  # each part on its own
+        try:
+            Steering(tone, kinds)
+        except PlanError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 def draft_problems(text: str, name: str) -> tuple[PromptFile | None, list[str]]:
@@ -171,15 +199,14 @@ class Preview:
     prompt_version: int
     rows: tuple[PreviewRow, ...]
     metrics: PreviewMetrics
+    steering: Steering | None = None  # what the plans were steered by (a preview of the realizer's prompt)
 
 
 def preview_prompt(
     writer: ReasonWriter, prompt: PromptFile, pairs: Sequence[PreviewPair], audience: str | None = None
 ) -> Preview:
     """Write a reason with `prompt` for every (shopper, candidate) pair, as the writer would."""
-    # A draft of the realizer's prompt previews plan mode; any other prompt is the free-text mode's.
-    realizer = prompt if writer.realizer is not None and prompt.name == writer.realizer.name else None
-    draft = replace(writer, prompt=prompt, prompt_source=None, stats=ReasonStats(), realizer=realizer)
+    draft = preview_writer(writer, prompt)
     reasons: dict[int, Reason] = {}
     for group in _by_shopper(pairs):
         shopper = pairs[group[0]][0]
@@ -191,7 +218,18 @@ def preview_prompt(
     )
     shown = [shown_reason(draft, s, c, reasons[i], audience=audience) for i, (s, c) in enumerate(pairs)]
     metrics = replace(preview_metrics(rows, draft.stats, prompt), voice=voice_figures(shown))
-    return Preview(prompt.name, prompt.version, rows, metrics)
+    steering = draft.steering if draft.realizer is not None else None
+    return Preview(prompt.name, prompt.version, rows, metrics, steering)
+
+
+def preview_writer(writer: ReasonWriter, prompt: PromptFile) -> ReasonWriter:
+    """A copy of the writer that writes with `prompt`, counting apart: a draft of the realizer's prompt
+    previews plan mode with its own steering block; any other prompt is the free-text mode's."""
+    if writer.realizer is not None and prompt.name == writer.realizer.name:
+        return replace(writer.realizing_with(prompt), stats=ReasonStats())
+    return replace(
+        writer, prompt=prompt, prompt_source=None, stats=ReasonStats(), realizer=None, realizer_source=None
+    )
 
 
 def _by_shopper(pairs: Sequence[PreviewPair]) -> list[list[int]]:

@@ -4,7 +4,8 @@ The tables live in the store's database (agent/store: SQLite or PostgreSQL), so 
 sees the same versions. The prompt YAML is stored whole, so its house rules and banned phrasings are
 versioned with it. Exactly one version of each prompt is active; a ReasonWriter built with
 `follower(name)` reads it on every use, so activating a version on any server changes the very next
-reason of every server without a restart.
+reason of every server without a restart. A trial of a saved version on a share of the sessions is
+agent/studio/trials.py; its start and stop go into the same audit log.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from agent.studio.preview import check_draft, with_version
 from prompts.render import PromptFile, builtin_prompt_names, load_prompt, parse_prompt
 from whythis.errors import DataError, PromptError
 
-Action = Literal["save", "activate", "rollback"]
+Action = Literal["save", "activate", "rollback", "trial_start", "trial_stop"]
 SHIPPED = "shipped"
 _V = t.prompt_versions.c
 _A = t.prompt_audit.c
@@ -69,7 +70,8 @@ _BlockDumper.add_representer(str, _str_block)
 
 def prompt_yaml(prompt: PromptFile) -> str:
     """A prompt file as editable YAML: multi-line templates as literal blocks, keys in model order."""
-    data = prompt.model_dump(mode="json")
+    # A prompt without steering (all but the realizer's) keeps its YAML free of an empty block.
+    data = prompt.model_dump(mode="json", exclude={"steering"} if prompt.steering is None else None)
     return yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=110)
 
 
@@ -80,6 +82,11 @@ class PromptVersions:
         self._db = database
         self._parsed: dict[tuple[str, int], PromptFile] = {}
 
+    @property
+    def database(self) -> Database:
+        """The store's database the versions live in (trials and feedback are read beside them)."""
+        return self._db
+
     def names(self) -> list[str]:
         """The names of the versioned prompts."""
         with self._db.connect() as conn:
@@ -88,7 +95,7 @@ class PromptVersions:
 
     def save(self, name: str, text: str, author: str, note: str = "") -> PromptVersion:
         """Check a draft and store it, inactive, as the next version of `name`."""
-        _require_actor(author, "author")
+        require_actor(author, "author")
         known = self.names()
         if name not in known:
             raise PromptError(f"unknown prompt {name!r}; versioned prompts: {', '.join(known) or 'none'}")
@@ -98,7 +105,7 @@ class PromptVersions:
                 top = conn.execute(select(func.coalesce(func.max(_V.version), 0)).where(_V.name == name))
                 version = int(top.scalar_one()) + 1
                 _insert(conn, name, version, with_version(text, version), author, note, active=False)
-                _audit(conn, author, "save", name, version, note)
+                record_audit(conn, author, "save", name, version, note)
         except exc.IntegrityError as error:
             raise PromptError(
                 f"another version of {name!r} was saved at the same moment; save again"
@@ -107,19 +114,19 @@ class PromptVersions:
 
     def activate(self, name: str, version: int, actor: str) -> PromptVersion:
         """Make `version` the active version of `name` (the next reason uses it)."""
-        _require_actor(actor, "actor")
+        require_actor(actor, "actor")
         target = self.get(name, version)
         current = self.active(name)
         if current.version == target.version:
             return target
         with self._db.begin() as conn:
             _switch(conn, name, version)
-            _audit(conn, actor, "activate", name, version, f"was v{current.version}")
+            record_audit(conn, actor, "activate", name, version, f"was v{current.version}")
         return self.get(name, version)
 
     def rollback(self, name: str, actor: str) -> PromptVersion:
         """Re-activate the version that was active before the current one."""
-        _require_actor(actor, "actor")
+        require_actor(actor, "actor")
         stack = self._activation_stack(name)
         if len(stack) < 2:
             raise PromptError(
@@ -129,7 +136,7 @@ class PromptVersions:
         current, previous = stack[-1], stack[-2]
         with self._db.begin() as conn:
             _switch(conn, name, previous)
-            _audit(conn, actor, "rollback", name, previous, f"from v{current}")
+            record_audit(conn, actor, "rollback", name, previous, f"from v{current}")
         return self.get(name, previous)
 
     def get(self, name: str, version: int) -> PromptVersion:
@@ -159,11 +166,14 @@ class PromptVersions:
             found_version = conn.execute(select(_V.version).where(_V.name == name, _V.active == 1)).scalar()
         if found_version is None:
             raise PromptError(f"prompt {name!r} has no active version")
-        key = (name, int(found_version))
-        found = self._parsed.get(key)
+        return self.prompt(name, int(found_version))
+
+    def prompt(self, name: str, version: int) -> PromptFile:
+        """The prompt file of one stored version, parsed once."""
+        found = self._parsed.get((name, version))
         if found is None:
-            found = parse_prompt(self.get(*key).text, f"prompt {name!r} v{key[1]}")
-            self._parsed[key] = found
+            found = parse_prompt(self.get(name, version).text, f"prompt {name!r} v{version}")
+            self._parsed[(name, version)] = found
         return found
 
     def history(self, name: str) -> list[PromptVersion]:
@@ -199,14 +209,15 @@ class PromptVersions:
                     version = prompt.version
                     text = prompt_yaml(prompt.model_copy(update={"name": name}))
                     _insert(conn, name, version, text, SHIPPED, "shipped file", active=True)
-                    _audit(conn, SHIPPED, "save", name, version, "shipped file")
-                    _audit(conn, SHIPPED, "activate", name, version, "first version")
+                    record_audit(conn, SHIPPED, "save", name, version, "shipped file")
+                    record_audit(conn, SHIPPED, "activate", name, version, "first version")
             except exc.IntegrityError:
                 continue  # another server seeded this name first
 
     def _activation_stack(self, name: str) -> list[int]:
-        # Replayed from the audit log: an activation pushes, a rollback pops.
-        query = select(_A.action, _A.version).where(_A.name == name, _A.action != "save").order_by(_A.id)
+        # Replayed from the audit log: an activation pushes, a rollback pops (saves and trials do neither).
+        moves = _A.action.in_(("activate", "rollback"))
+        query = select(_A.action, _A.version).where(_A.name == name, moves).order_by(_A.id)
         with self._db.connect() as conn:
             rows = conn.execute(query).all()
         stack: list[int] = []
@@ -234,7 +245,8 @@ def _switch(conn: Connection, name: str, version: int) -> None:
     conn.execute(update(t.prompt_versions).where(_V.name == name, _V.version == version).values(active=1))
 
 
-def _audit(conn: Connection, actor: str, action: Action, name: str, version: int, detail: str) -> None:
+def record_audit(conn: Connection, actor: str, action: Action, name: str, version: int, detail: str) -> None:
+    """One audit entry, written in the caller's transaction (with the change it records)."""
     row = {"actor": actor, "action": action, "name": name, "version": version, "detail": detail}
     conn.execute(insert(t.prompt_audit).values(**row, at=time.time()))
 
@@ -251,7 +263,8 @@ def _entry(row: tuple[Any, ...]) -> AuditEntry:
     return AuditEntry(int(at_id), float(at), str(actor), str(action), str(name), int(version), str(detail))
 
 
-def _require_actor(who: str, role: str) -> None:
+def require_actor(who: str, role: str) -> None:
+    """DataError unless the staff user's name is given."""
     if not who or not who.strip():
         raise DataError(f"the {role} of a prompt change is empty; give the staff user's name")
 

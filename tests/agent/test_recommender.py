@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.config import AgentConfig
-from agent.reasons.writer import mentions_item
+from agent.reasons.texts import mentions_item
 from agent.recommender import Agent, load_agent
 from retrieval.catalog import demo_catalog_path
 from retrieval.datasets import dataset_path

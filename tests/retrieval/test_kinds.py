@@ -27,7 +27,8 @@ from retrieval.kinds import CatalogKinds, kind_in_name, kind_table, plural_forms
         ("Botas - Attack - Men's Ice Hockey Skates | Made in Europe", "Skates"),
         ("Lakme Absolute Matte Melt Liquid Lip Color - 22 Pink Heels 6 ml", "Lip Colour"),
         ("Dynamocks Unisex Pack Of 3 Solid Shoe Liners", "Socks"),
-        ("Parx Men Laptop Case", None),
+        ("Parx Men Laptop Case", "Laptop Sleeve"),
+        ("Parx Men Carrying Case", None),
         ("Superman", None),
     ],
 )
@@ -66,3 +67,11 @@ def test_broader_kinds_fit_but_narrower_do_not() -> None:
     assert table.fits("Kurta Set", ["kurta"])
     assert not table.fits("Shoes", ["Running Shoes"])
     assert not table.fits(None, ["Shoes"])
+
+
+def test_a_one_word_kind_that_is_also_a_colour_yields_to_another_kind() -> None:
+    kinds = CatalogKinds.of(["Kurta", "Cream", "Sweater"])
+    colours = frozenset({"cream"})
+    assert kinds.named("a cream kurta", colours=colours) == ("Kurta",)
+    assert kinds.named("night cream", colours=colours) == ("Cream",)
+    assert kinds.named("a cream kurta") == ("Cream", "Kurta")  # without the colours it reads both

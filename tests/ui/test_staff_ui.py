@@ -33,7 +33,8 @@ from ui.staff_ui import CONSOLE_PATH, STUDIO_PATH, build_staff_uis
 CONSOLE_IDS = {"session-id", "find-session", "transcript", "evidence-chart", "candidates-table"}
 STUDIO_IDS = {
     "prompt-yaml", "draft-problems", "preview-button", "preview-active", "preview-draft", "save-version",
-    "activate-version", "rollback", "audit-log", "version-note",
+    "activate-version", "rollback", "audit-log", "version-note", "version-steering", "trial-share",
+    "start-trial", "stop-trial", "trial-status", "version-feedback",
 }  # fmt: skip
 LOGIN = ("ann", "correct horse")
 
@@ -170,3 +171,26 @@ def test_studio_flow_preview_save_activate_rollback(services: FakeServices) -> N
     ]
     refused = run(studio, state, "on_rollback", ["reason", None])
     assert "nothing to roll back to" in refused[0]
+
+
+def test_studio_flow_trial_of_a_steered_realizer_version(services: FakeServices) -> None:
+    studio = build_staff_uis(services)[STUDIO_PATH]
+    state = SessionState(studio)
+    run(studio, state, "on_open", [])
+    text = services.versions.active("realize").text.replace("tone: warm", "tone: brief")
+    saved = run(studio, state, "on_save", ["realize", text, "brief voice", None])
+    version = saved[1]["value"]
+    extras = run(studio, state, "on_extras", ["realize", version])
+    assert f"**Steering of v{version}**: tone **brief**" in extras[0]
+    assert extras[1].startswith("No trial of realize") and extras[2]["data"][0][:2] == [version, ""]
+    started = run(studio, state, "on_start_trial", ["realize", version, 25])
+    assert started[0] == f"✅ trial started: realize v{version} writes for 25% of sessions"
+    assert started[1]["data"][0][1:4] == ["ann", "trial_start", "realize"]
+    extras = run(studio, state, "on_extras", ["realize", version])
+    assert extras[1].startswith(f"🧪 Trial: realize v{version} writes for 25% of sessions")
+    assert extras[2]["data"][0][:2] == [version, "trial"]
+    again = run(studio, state, "on_start_trial", ["realize", version, 25])
+    assert "stop it first" in again[0]
+    stopped = run(studio, state, "on_stop_trial", ["realize"], user="bob")
+    assert stopped[0].startswith(f"✅ trial stopped: realize v{version}")
+    assert stopped[1]["data"][0][1:3] == ["bob", "trial_stop"]

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from agent.reasons.realized import Steering
 from agent.recommender import Agent
 from agent.sessions.store import open_store
+from agent.studio.trials import PromptTrials
 from agent.studio.versions import PromptVersions, open_prompt_versions
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from retrieval.shoppers import Shopper
-from tests.fakes import fake_agent
+from tests.fakes import ScriptedGenerator, fake_agent
 from ui import studio_data as data
 from whythis.errors import DataError, PromptError
 
@@ -126,4 +128,71 @@ def test_history_audit_and_version_choices_follow_the_changes(versions: PromptVe
     assert [r[1:5] for r in audit[:2]] == [
         ["staff", "activate", "reason", saved.version],
         ["ann", "save", "reason", saved.version],
+    ]
+
+
+def test_a_realizer_drafts_preview_is_steered_by_its_own_block(
+    agent: Agent, shoppers: dict[str, Shopper], versions: PromptVersions
+) -> None:
+    generator = agent.writer.generator
+    assert isinstance(generator, ScriptedGenerator)
+    pairs = data.resolve_pairs(
+        agent, shoppers, ["maya|" + agent.candidates(shoppers["maya"], 1)[0].item.item_id]
+    )
+    draft = versions.active("realize").text.replace("tone: warm", "tone: brief")
+    before = len(generator.seen)
+    found = data.run_previews(agent, versions, "realize", draft, pairs)
+    assert found.problems == [] and found.draft is not None
+    assert (found.active.steering, found.draft.steering) == (Steering("warm"), Steering("brief"))
+    assert any(str(p.messages[-1].content).startswith("tone=brief ") for p in generator.seen[before:])
+    assert found.active.rows[0].text != found.draft.rows[0].text  # the bank words each tone its own way
+    assert "- steering: tone **brief** · lead kinds: none (the planner's order) · words to avoid: none" in (
+        data.metrics_markdown(found.draft, "Draft", versioned=False)
+    )
+    assert agent.writer.steering == Steering("warm")  # the live writer is left as it was
+
+
+def test_a_versions_steering_reads_plainly(versions: PromptVersions) -> None:
+    shipped = versions.active("realize").version
+    assert data.version_steering_markdown(versions, "realize", shipped) == (
+        f"**Steering of v{shipped}**: tone **warm** · lead kinds: none (the planner's order) · "
+        "words to avoid: none"
+    )
+    steered = versions.active("realize").text.replace("tone: warm", "tone: expert")
+    steered = steered.replace("lead_kinds: []", "lead_kinds: [rating, budget]")
+    v2 = versions.save("realize", steered.replace("avoid_words: []", "avoid_words: [cheap]"), "ann", "")
+    assert data.version_steering_markdown(versions, "realize", v2.version) == (
+        f"**Steering of v{v2.version}**: tone **expert** · lead kinds: rating, budget · words to avoid: cheap"
+    )
+    plain = versions.active("realize").text.split("steering:")[0]
+    v3 = versions.save("realize", plain, "ann", "no steering")
+    assert "none in this version, so the config's applies" in data.version_steering_markdown(
+        versions, "realize", v3.version
+    )
+    assert data.version_steering_markdown(versions, "reason", versions.active("reason").version) == ""
+    assert data.version_steering_markdown(versions, "realize", 42) == ""
+
+
+def test_trials_and_feedback_per_version_in_the_studio(versions: PromptVersions) -> None:
+    trials = PromptTrials(versions)
+    shipped = versions.active("realize").version
+    brief = versions.active("realize").text.replace("tone: warm", "tone: brief")
+    v2 = versions.save("realize", brief, "ann", "brief").version
+    assert data.trial_markdown(trials, "realize").startswith("No trial of realize is running")
+    with pytest.raises(DataError, match=r"at most 0\.5; given 0\.8"):
+        data.start_trial(trials, "realize", v2, 80, "ann")
+    started = data.start_trial(trials, "realize", v2, 20, "ann")
+    assert started == f"✅ trial started: realize v{v2} writes for 20% of sessions"
+    assert data.trial_markdown(trials, "realize").startswith(
+        f"🧪 Trial: realize v{v2} writes for 20% of sessions (started by ann, "
+    )
+    headers, rows = data.rates_table(trials, versions, "realize")
+    assert headers == data.RATES_HEADERS
+    assert rows == [[v2, "trial", 0, 0, 0, "—"], [shipped, "active", 0, 0, 0, "—"]]
+    stopped = data.stop_trial(trials, "realize", "bob")
+    assert stopped.startswith(f"✅ trial stopped: realize v{v2}")
+    audit = data.audit_table(versions)[1]
+    assert [r[1:5] for r in audit[:2]] == [
+        ["bob", "trial_stop", "realize", v2],
+        ["ann", "trial_start", "realize", v2],
     ]

@@ -326,7 +326,8 @@ def test_follow_ups_are_written_by_the_realizer_and_checked(agent: Agent) -> Non
 
 def test_a_follow_up_the_check_refuses_gets_the_data_answer(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setenv("WHYTHIS_CACHE_DIR", str(tmp_path))
-    garbled = ScriptedGenerator(answers=["x"] * 5 + ["It is waterproof and costs[PRICE]."] * 3)
+    cards = ["x"] * 5 * AgentConfig().reasons.candidates  # every draw of every card
+    garbled = ScriptedGenerator(answers=cards + ["It is waterproof and costs[PRICE]."] * 3)
     agent = load_agent(AgentConfig(), demo_catalog_path(), generator=garbled, embedder=KeywordEmbedder())
     bot = ChatAgent.over(agent)
     conv, _ = bot.start(demo("jonas"))

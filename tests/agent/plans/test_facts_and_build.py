@@ -138,3 +138,36 @@ def test_a_purchase_that_only_depicts_or_holds_a_kind_links_nothing() -> None:
     die = Shopper("u9", purchases=(PastPurchase("Strawberry Jar Album Metal Cutting Die Cuts"),))
     assert "same_kind" not in kinds_of(card_facts(CardInput(jar, die)))
     assert short_kind("Resin Watch Band Compatible With Apple Watch, Thin Resin Strap") is None
+    assert short_kind("Headphone Carrying Case") is None  # a case that holds headphones is no phone case
+
+
+def test_a_kind_whose_own_name_says_case_or_covers_is_what_it_is() -> None:
+    assert short_kind("Chumbak Teal Green Cat Lady Printed iPhone 8 and SE Case") == "phone case"
+    assert short_kind("Set of 2 Cotton Pillow Covers") == "pillow covers"
+    assert short_kind("Tempered Glass Screen Protector for iPhone 12") == "screen protector"
+
+
+def test_care_products_link_by_kind_and_by_routine() -> None:
+    assert short_kind("APIVITA Queen Bee Holistic Age Defense Night Cream 1.69 fl.oz.") == "cream"
+    assert short_kind("Women's Cardigan, Cream") == "sweater"  # the colour, not a cream
+    cream = Item("c1", "Organic Harvest Unisex Age Reversal Cream 15 g", kind="Cream", price=468.0)
+    buyer = Shopper("u8", purchases=(PastPurchase("StriVectin Advanced Tightening Neck Cream"),))
+    assert "same_kind" in kinds_of(card_facts(CardInput(cream, buyer)))
+    assert goes_with("Hair Masque", "shampoo") and goes_with("Pillow Covers", "pillow")
+    assert not goes_with("Phone Case", "smartphone")  # which phone it fits is not in the data
+
+
+def test_no_material_for_make_up_or_a_qualified_leather_and_no_colour_from_a_brand() -> None:
+    lipstick = Item("l1", "Revlon Super Lustrous Matte Retro Red Lipstick 004", kind="Lipstick",
+                    material="silk", description="Liqui-Silk formula in silk finish", price=9.0)  # fmt: skip
+    backpack = Item("b1", "KLEIO Women Gold-Toned Solid Backpack", kind="Backpack", material="leather",
+                    description="Gold-toned backpack made of PU leather", price=20.0)  # fmt: skip
+    tees = Item("t1", "Orange and Orchid Kids Pack of 5 Printed T-shirts", brand="Orange and Orchid",
+                kind="T-shirt", colour="Orange", price=9.0)  # fmt: skip
+    nobody = Shopper("u7")
+    for item in (lipstick, backpack):
+        assert "material" not in kinds_of(card_facts(CardInput(item, nobody)))
+    assert "colour" not in kinds_of(card_facts(CardInput(tees, nobody)))
+    assert short_kind(
+        "fancy mart Pink Artificial Mini Carnation Grass Flower Plant Carnation Flowers with Pot"
+    ) == ("artificial plant")

@@ -9,7 +9,7 @@ import pytest
 from agent.grounding.check import GroundingChecker
 from agent.grounding.matches import MatchedFact, matched_facts, money
 from agent.reasons.fallback import Asked, grounded_fallback
-from agent.reasons.writer import mentions_item
+from agent.reasons.texts import mentions_item
 from retrieval.filters import Constraints
 from retrieval.items import Item
 from retrieval.retriever import Evidence

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from agent.config import ReasonConfig
+import pytest
+
+from agent.config import AgentConfig, ReasonConfig
 from agent.grounding.check import GroundingChecker
 from agent.reasons.cache import ReasonCache
 from agent.reasons.fallback import Asked
-from agent.reasons.realized import Steering
+from agent.reasons.realized import Steering, with_steering
 from agent.reasons.writer import ReasonWriter
+from finetune.runtime.generator import Generator
 from prompts.render import load_prompt
 from retrieval.filters import Constraints
 from retrieval.items import Item
@@ -20,7 +23,7 @@ RUNNER = Shopper(
 )
 
 
-def writer(gen: ScriptedGenerator, cache: ReasonCache | None = None, tone: str = "warm") -> ReasonWriter:
+def writer(gen: Generator, cache: ReasonCache | None = None, tone: str = "warm") -> ReasonWriter:
     return ReasonWriter(
         gen,
         GroundingChecker(frozenset({"Nike", "Puma"})),
@@ -46,10 +49,10 @@ def test_the_model_writes_the_plan_and_code_fills_the_slots() -> None:
 
 
 def test_a_text_that_fails_the_plan_check_gets_the_template() -> None:
-    gen = ScriptedGenerator(answers=["It keeps your feet dry at[PRICE]."])
+    gen = ScriptedGenerator(answers=["It keeps your feet dry at[PRICE]."] * ReasonConfig().candidates)
     (reason,) = writer(gen).write(RUNNER, [Candidate(SHOES, 1.0, ())])
     assert reason.source == "fallback"
-    assert reason.rejected == ("It keeps your feet dry at[PRICE].",)
+    assert set(reason.rejected) == {"It keeps your feet dry at[PRICE]."}
     # The template is the plan in the bank's own words: still the personal link, never a vague one.
     assert reason.plan is not None and "running shoes" in reason.text
 
@@ -93,3 +96,34 @@ def test_follow_up_plans_are_realized_in_one_batch() -> None:
     assert reason.plan is not None
     done = w.realize_plans(RUNNER, [(SHOES, reason.plan), (SHOES, reason.plan)])
     assert all(d is not None and d.source == "model" for d in done)
+
+
+def test_follow_up_plans_are_worded_in_the_writers_tone() -> None:
+    gen = ScriptedGenerator()
+    (reason,) = writer(gen).write(RUNNER, [Candidate(SHOES, 1.0, ())])
+    assert reason.plan is not None and reason.plan.tone == "warm"
+    (done,) = writer(gen, tone="brief").realize_plans(RUNNER, [(SHOES, reason.plan)])
+    assert done is not None and done.plan is not None and done.plan.tone == "brief"
+    assert "tone=brief" in str(gen.seen[-1].messages[-1].content)
+
+
+# --- the shipped realizer (slow) --------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_shipped_realizer_words_one_plan_in_two_tones() -> None:
+    from finetune.runtime.backends import load_generator
+
+    # The default agent config's generator: the serving engine with the shipped realizer adapter.
+    shipped = writer(load_generator(AgentConfig().generator))
+    realize = load_prompt("realize")
+    texts = {}
+    for tone in ("brief", "warm"):
+        # As a studio version (or a trial's) steers it: the tone comes from the prompt's steering block.
+        steered = shipped.realizing_with(with_steering(realize, Steering(tone=tone)))
+        (reason,) = steered.write(RUNNER, [Candidate(SHOES, 1.0, ())])
+        assert reason.plan is not None and reason.plan.tone == tone and "[" not in reason.text
+        texts[tone] = (reason.plan.kinds, reason.text, reason.source)
+    (brief_kinds, brief, brief_by), (warm_kinds, warm, warm_by) = texts["brief"], texts["warm"]
+    assert brief_kinds == warm_kinds  # the same plan, only its tone differs
+    assert brief != warm, f"both tones gave {brief!r} ({brief_by}, {warm_by})"

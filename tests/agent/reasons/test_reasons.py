@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from agent.config import ReasonConfig
 from agent.grounding.check import GroundingChecker
+from agent.reasons.texts import mentions_item, tidy
 from agent.reasons.variables import prompt_facts
-from agent.reasons.writer import ReasonWriter, mentions_item, tidy
+from agent.reasons.writer import ReasonWriter
 from prompts.render import load_prompt
 from retrieval.items import Item
 from retrieval.retriever import Candidate

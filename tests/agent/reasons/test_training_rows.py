@@ -29,7 +29,7 @@ def amazon_file(root: Path) -> Path:
             "user_id": f"U{n}",
             "category": "All_Beauty",
             "history": [review(f"A{n}{k}", f"Lavender hand cream {k}") for k in range(4)],
-            "heldout": review(f"H{n}", "Lavender body lotion"),
+            "heldout": review(f"H{n}", "Lavender night cream"),
         }
         for n in range(4)
     ]

@@ -18,7 +18,7 @@ from pathlib import Path
 from agent.chat.agent import ChatAgent
 from agent.chat.state import anonymous_shopper
 from agent.config import AgentConfig
-from agent.grounding.claims import split_claims
+from agent.grounding.reading.claims import split_claims
 from agent.reasons.texts import tidy
 from agent.reasons.training_rows import giftcards_pairs
 from agent.recommender import Agent, Recommendation, load_agent

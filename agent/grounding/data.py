@@ -7,8 +7,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from agent.grounding.claim_words import WORD_GROUPS
+from agent.grounding.judges.purchase import bought_records
 from agent.grounding.textnorm import canon, number_readings, size_key, stem, tokens
+from agent.grounding.vocab import WORD_GROUPS
 from agent.untrusted import neutralise
 from retrieval.colours import colour_contested
 from retrieval.items import Item
@@ -74,6 +75,10 @@ class Support:
         found = (s for v in values for s, k in self.values if s.endswith(suffixes) and abs(v - k) < slack)
         return next(found, None)
 
+    def signal(self, names: frozenset[str]) -> str | None:
+        """The first retrieval signal among `names` that put the item forward, as a source."""
+        return next((f"evidence.{e.signal}" for e in self.evidence if e.signal in names), None)
+
 
 def collect(
     item: Item,
@@ -94,7 +99,7 @@ def collect(
         values += [(f"{prefix}.{n}", getattr(one, n)) for n in ("price", "rating", "discount_pct")]
     shopper_start = len(texts)
     names = _context_names(context)
-    bought = _shopper_texts(shopper, names, texts, values) + _evidence_purchases(names, evidence)
+    _shopper_texts(shopper, names, texts, values)
     known = tuple((s, v) for s, v in values if v is not None)
     numbers = [(s, v) for s, t in texts for m in _ANY_NUMBER.finditer(t) for v in number_readings(m[0])]
     numbers += [("shopper.purchases", len(shopper.purchases))]
@@ -112,8 +117,8 @@ def collect(
     canonical = tuple((s, canon(t)) for s, t in texts if t)
     everything = known + tuple((s, float(v)) for s, v in numbers)
     return Support(
-        item, shopper, canonical, known, everything, tuple(sizes), bought, liked, item_pool,
-        shopper_pool, tuple(evidence), said, colour_contested(item),
+        item, shopper, canonical, known, everything, tuple(sizes), bought_records(shopper, names, evidence),
+        liked, item_pool, shopper_pool, tuple(evidence), said, colour_contested(item),
     )  # fmt: skip
 
 
@@ -127,8 +132,8 @@ def _shopper_texts(
     names: dict[str, str],
     texts: list[tuple[str, str]],
     values: list[tuple[str, float | None]],
-) -> tuple[tuple[str, frozenset[str]], ...]:
-    """Add the shopper's texts and values; return what they bought as (source, words)."""
+) -> None:
+    """Add the shopper's texts and values (what they bought, as words: judges/purchase.py)."""
     p = shopper.preferences
     texts += [("shopper.profile", shopper.profile), ("shopper.preferences.gender", p.gender or "")]
     # avoid_brands is left out on purpose: a brand the shopper avoids never backs a claim.
@@ -136,23 +141,10 @@ def _shopper_texts(
         texts.append((f"shopper.preferences.{name}", " , ".join(getattr(p, name))))
     values += [("shopper.preferences.budget_max", p.budget_max)]
     values += [("shopper.preferences.budget_min", p.budget_min)]
-    # A purchase or history entry that is a catalog item also brings that item's brand and category.
-    bought = []
+    # A history entry that is a catalog item reads as that item's title, brand and category.
     for i, h in enumerate(shopper.history):
         texts.append((f"shopper.history[{i}]", names.get(h, h)))
-        bought.append((f"shopper.history[{i}]", tokens(names.get(h, h))))
     for i, b in enumerate(shopper.purchases):
         src = f"shopper.purchases[{i}]"
         texts += [(f"{src}.{f}", getattr(b, f) or "") for f in ("title", "category", "review")]
         values += [(f"{src}.price", b.price), (f"{src}.rating", b.rating)]
-        seen = names.get(b.item_id or "", "")
-        bought.append((f"{src}.title", tokens(f"{b.title} {b.category or ''} {seen}")))
-    return tuple(bought)
-
-
-def _evidence_purchases(
-    names: dict[str, str], evidence: Sequence[Evidence]
-) -> tuple[tuple[str, frozenset[str]], ...]:
-    """The past purchases the retriever's history signal names (it only finds items the shopper bought)."""
-    near = (i for e in evidence if e.signal == "history" for i in e.near if i in names)
-    return tuple(("evidence.history", tokens(names[i])) for i in dict.fromkeys(near))

@@ -8,18 +8,17 @@ shopper's own profile that names the product, never a brand's or a colour's word
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from agent.grounding import vocab
-from agent.grounding.references_words import LINK_STOP
+from agent.grounding.judges.purchase import purchase_matches
+from agent.grounding.reading.reference_words import LINK_STOP
 from agent.grounding.textnorm import canon, size_key, sizes_meet, stem, tokens
+from agent.grounding.types import MatchedFact
 from retrieval.colours import COLOURS, colour_contested, colours_in, item_colours
 from retrieval.items import Item
-from retrieval.kinds import product_kind
 from retrieval.shopper_loaders import profile_is_purchases
-from retrieval.shoppers import PastPurchase, Shopper
+from retrieval.shoppers import Shopper
 
 _NEGATIONS = frozenset(
     {"not", "no", "never", "dont", "hate", "hates", "dislike", "dislikes", "avoid", "avoids",
@@ -27,15 +26,6 @@ _NEGATIONS = frozenset(
 )  # fmt: skip
 _SYMBOLS = frozenset({"€", "$", "£", "₹"})
 _CODES = frozenset({"EUR", "USD", "GBP", "INR"})
-
-
-@dataclass(frozen=True)
-class MatchedFact:
-    """One fact about the shopper that meets one attribute of the item: the evidence of a reason."""
-
-    shopper_fact: str
-    item_attribute: str
-    value: str
 
 
 def money(value: float, item: Item | None = None) -> str:
@@ -56,7 +46,7 @@ def matched_facts(
     """
     found = [
         *_colour(item, shopper), *_budget(item, shopper), *_brand(item, shopper), *_size(item, shopper),
-        *_gender(item, shopper), *_categories(item, shopper), *_purchases(item, shopper, context_items),
+        *_gender(item, shopper), *_categories(item, shopper), *purchase_matches(item, shopper, context_items),
         *_profile(item, shopper),
     ]  # fmt: skip
     return tuple(found)
@@ -118,44 +108,6 @@ def _categories(item: Item, shopper: Shopper) -> list[MatchedFact]:
         if have and tokens(wanted) and tokens(wanted) <= have:
             return [MatchedFact(f"wanted category {wanted}", "category", item.kind or item.category or "")]
     return []
-
-
-def _purchases(item: Item, shopper: Shopper, context: Sequence[Item]) -> list[MatchedFact]:
-    """Past purchases of the same kind of product, or catalog items they bought of the same brand."""
-    out = []
-    by_id = {c.item_id: c for c in context}
-    bought = [*shopper.purchases, *(_as_purchase(by_id[i]) for i in shopper.history if i in by_id)]
-    for purchase in bought:
-        known = by_id.get(purchase.item_id or "")
-        said = f"past purchase {' '.join(purchase.title.split())}"
-        kind = (known.kind if known else None) or bought_kind(purchase)
-        if item.kind and kind and kind.lower() == item.kind.lower():
-            out.append(MatchedFact(said, "kind", item.kind))
-        elif known and known.brand and item.brand and canon(known.brand) == canon(item.brand):
-            out.append(MatchedFact(said, "brand", item.brand))
-    return out
-
-
-# A die cut, a sticker or a print of a jar is not a jar: the named thing is only depicted ...
-_DEPICTS = re.compile(
-    r"\b(?:die[\s-]?cuts?|cutting dies?|stencils?|stickers?|decals?|templates?|stamps?|molds?|moulds?|"
-    r"patterns?|posters?|wall art|costumes?|toys?|figures?|figurines?|miniatures?|ornaments?|"
-    # ... and a holder, a cleaner or a case of a thing is for it, not one of it.
-    r"holders?|stands?|displays?|organi[sz]ers?|racks?|cases?|covers?|cleaners?|sprays?|refills?|"
-    r"chargers?|cables?|adapters?|mounts?|straps?|mannequins?|hangers?|hooks?|trays?|protectors?)\b",
-    re.IGNORECASE,
-)
-
-
-def bought_kind(purchase: PastPurchase) -> str | None:
-    """What kind of product a purchase is, unless its name only depicts one (a jar die cut)."""
-    if _DEPICTS.search(purchase.title):
-        return None
-    return product_kind(purchase.title, purchase.category)
-
-
-def _as_purchase(item: Item) -> PastPurchase:
-    return PastPurchase(item.title, item.item_id, item.category)
 
 
 def _profile(item: Item, shopper: Shopper) -> list[MatchedFact]:

@@ -9,6 +9,8 @@ from agent.grounding import vocab
 # Word breaks scraped text lost: "stylingLeather", "126IVORY", "20Dresses".
 _GLUED = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# The sizing system a size is written in: "EU 42", "UK10".
+_SIZE_SYSTEM = re.compile(r"(?<![A-Z])(EU|UK|US|IN)(?![A-Z])")
 
 
 def canon(text: str) -> str:
@@ -34,8 +36,8 @@ def number_readings(text: str) -> frozenset[float]:
 def size_key(text: str) -> tuple[str | None, str]:
     """A size as (system or None, value): "EU42" -> ("EU", "42"), "Medium" -> (None, "M")."""
     upper = re.sub(r"\bSIZES?\b", " ", text.upper().replace("-", " "))
-    system = vocab.SIZE_SYSTEM.search(upper)
-    value = " ".join(vocab.SIZE_SYSTEM.sub(" ", upper).split())
+    system = _SIZE_SYSTEM.search(upper)
+    value = " ".join(_SIZE_SYSTEM.sub(" ", upper).split())
     return (system.group(1) if system else None), vocab.SIZE_WORDS.get(value, value)
 
 
@@ -56,3 +58,11 @@ def stem(word: str) -> str:
 def tokens(text: str) -> frozenset[str]:
     """The content words of a text, plurals folded, for fuzzy product-name comparison."""
     return frozenset(w for w in map(stem, canon(text).split()) if w not in vocab.STOPWORDS)
+
+
+def phrase_in(phrase: str, pool: str) -> bool:
+    """The phrase's words, stemmed, stand together and in order in `pool` (a canonical text)."""
+    wanted = [stem(w) for w in canon(phrase).split()]
+    have = [stem(w) for w in pool.split()]
+    n = len(wanted)
+    return n > 0 and any(have[i : i + n] == wanted for i in range(len(have) - n + 1))

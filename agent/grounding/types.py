@@ -1,4 +1,5 @@
-"""What the grounding check returns: stated facts (v1), atomic claims with verdicts (v2), the result."""
+"""What the grounding check returns: each stated fact or cue (a claim), each clause with the claims
+inside it (a verdict), the result; and a matched fact, a true link between shopper and item."""
 
 from __future__ import annotations
 
@@ -72,3 +73,18 @@ class GroundingResult:
         """Supported atomic claims over all counted ones (1.0 when the text states nothing)."""
         counted = self.counted
         return sum(v.supported for v in counted) / len(counted) if counted else 1.0
+
+
+def reference(text: str, span: tuple[int, int], source: str | None) -> Claim:
+    """A reference to the shopper or the item ("your profile", "its title mentions X"): supported
+    when it resolves to `source`."""
+    return Claim("reference", text, source is not None, source, span)
+
+
+@dataclass(frozen=True)
+class MatchedFact:
+    """One fact about the shopper that meets one attribute of the item: the evidence of a reason."""
+
+    shopper_fact: str
+    item_attribute: str
+    value: str

@@ -21,8 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from agent.grounding.check import Claim
-from agent.grounding.matches import MatchedFact
+from agent.grounding.types import Claim, MatchedFact
 from retrieval.items import Item
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from agent.grounding.check import GroundingChecker
-from agent.grounding.matches import MatchedFact, matched_facts, money
+from agent.grounding.matches import matched_facts, money
 from agent.grounding.textnorm import canon
+from agent.grounding.types import MatchedFact
 from agent.untrusted import neutralise
 from retrieval.colours import colour_contested, colours_in, item_colours
 from retrieval.filters import Constraints, made_of

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 
 from agent.config import ReasonConfig
 from agent.grounding.check import Claim, GroundingChecker
-from agent.grounding.matches import MatchedFact, matched_facts
+from agent.grounding.matches import matched_facts
+from agent.grounding.types import MatchedFact
 from agent.plans.planner import Plan
 from agent.reasons.cache import ReasonCache, reason_key
 from agent.reasons.choose import Drawn, choose, voice_of

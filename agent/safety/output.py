@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from agent.grounding import claim_words
+from agent.grounding.reading import claim_words
 from agent.grounding.textnorm import canon
 from agent.untrusted import instruction_parts, neutralise, strip_markup
 from prompts.render import PromptFile

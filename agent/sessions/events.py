@@ -68,6 +68,17 @@ class MatchedFactView(BaseModel):
     value: str
 
 
+class FactView(BaseModel):
+    """One typed fact a planned reason states (agent/plans/facts.py): its kind, its values, what backs it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+    what: str = Field(description="the kind in words, e.g. 'the same kind as a purchase'")
+    values: dict[str, str] = Field(description="slot -> value, e.g. {'PURCHASE': 'running shoes'}")
+    source: str = Field(description="what backs it: a purchase's title, a field of the item, the chat")
+
+
 class SignalView(BaseModel):
     """One retrieval signal that put the item forward: its similarity or count, and its rank."""
 
@@ -103,6 +114,8 @@ class EvidenceEvent(_Event):
     reason_source: Literal["model", "fallback"]
     score: float = Field(description="the fused retrieval score")
     matched: list[MatchedFactView]
+    # The facts of the reason's plan when the model realized one (empty for a free-text reason).
+    facts: list[FactView] = Field(default_factory=list)
     signals: list[SignalView]
     collaborative: list[CollaborativeView]
 
@@ -221,6 +234,11 @@ def evidence_event(
         MatchedFactView(shopper_fact=m.shopper_fact, item_attribute=m.item_attribute, value=m.value)
         for m in rec.reason.matches
     ]
+    plan = rec.reason.plan
+    facts = [
+        FactView(kind=f.kind, what=f.spec.what, values=dict(f.values), source=f.source)
+        for f in (plan.facts if plan is not None else ())
+    ]
     return EvidenceEvent(
         item_id=rec.item.item_id,
         position=position,
@@ -229,6 +247,7 @@ def evidence_event(
         reason_source=source_of(rec),
         score=rec.candidate.score,
         matched=matched,
+        facts=facts,
         signals=signals,
         collaborative=collaborative,
     )

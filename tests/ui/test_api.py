@@ -59,6 +59,8 @@ def test_why_streams_the_evidence_of_the_card_shown(shopper: ShopperClient) -> N
     evidence = turn.of("evidence")[0]
     assert (evidence["item_id"], evidence["position"]) == (cards[0]["item_id"], 1)
     assert evidence["signals"] and evidence["reason"] == cards[0]["reason"]
+    # A planned reason's evidence lists the typed facts it states, each with its values.
+    assert evidence["facts"] and all(f["what"] and f["values"] for f in evidence["facts"])
     assert turn.of("done")[0]["turn"] == 2
 
 

@@ -327,6 +327,7 @@ def hostile_evidence() -> dict[str, Any]:
         "reason_source": "fallback",
         "score": 1.0,
         "matched": [{"shopper_fact": HOSTILE, "item_attribute": "brand", "value": HOSTILE}],
+        "facts": [{"kind": "price", "what": HOSTILE, "values": {"PRICE": HOSTILE}, "source": HOSTILE}],
         "signals": [{"signal": HOSTILE, "score": 0.5, "rank": 1, "detail": HOSTILE, "near": []}],
         "collaborative": [
             {"signal": "covisit", "with_item": "y", "title": HOSTILE, "count": 3, "score": 3.0}

@@ -50,6 +50,16 @@ FINETUNE_ALLOWED: dict[str, set[str]] = {
 }
 PARTS = {"agent": AGENT_ALLOWED, "finetune": FINETUNE_ALLOWED}
 
+# Inside agent/grounding: reading turns a text into claims and never looks at the data or a judge; each
+# judge decides one kind of fact and never runs the clause verdicts, the checker or the matched facts.
+_GROUNDING = "agent.grounding"
+GROUNDING_FORBIDDEN: dict[str, tuple[str, ...]] = {
+    f"{_GROUNDING}.reading": tuple(
+        f"{_GROUNDING}.{m}" for m in ("judges", "data", "verdicts", "check", "matches")
+    ),
+    f"{_GROUNDING}.judges": tuple(f"{_GROUNDING}.{m}" for m in ("verdicts", "check", "matches")),
+}
+
 
 def imports_of(path: Path) -> set[str]:
     """Every module name a file imports (absolute imports only)."""
@@ -123,6 +133,22 @@ def test_every_part_is_known(package: str) -> None:
     assert parts == set(PARTS[package])
 
 
+def grounding_violations(root: Path = ROOT) -> list[str]:
+    """Imports inside agent/grounding that go against GROUNDING_FORBIDDEN."""
+    bad = []
+    for path in sorted((root / "agent" / "grounding").rglob("*.py")):
+        module = _module(path, root)
+        for part, forbidden in GROUNDING_FORBIDDEN.items():
+            if module == part or module.startswith(part + "."):
+                names = sorted(imports_of(path))
+                bad += [f"{path.relative_to(root)} imports {n}" for n in names if n.startswith(forbidden)]
+    return bad
+
+
+def test_grounding_reads_before_it_judges() -> None:
+    assert grounding_violations() == []
+
+
 def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = tmp_path / name
@@ -149,6 +175,21 @@ def test_checker_catches_an_upward_import_inside_agent(tmp_path: Path) -> None:
     )
     assert part_violations("agent", AGENT_ALLOWED, root) == [
         "agent/grounding/check.py imports agent.sessions.store"
+    ]
+
+
+def test_checker_catches_reading_that_judges(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "agent/grounding/reading/claims.py": "from agent.grounding.judges.price import coupon\n",
+            "agent/grounding/judges/price.py": "from agent.grounding.check import GroundingChecker\n",
+            "agent/grounding/judges/shopper.py": "from agent.grounding.reading.claims import Cue\n",
+        },
+    )
+    assert grounding_violations(root) == [
+        "agent/grounding/judges/price.py imports agent.grounding.check",
+        "agent/grounding/reading/claims.py imports agent.grounding.judges.price",
     ]
 
 

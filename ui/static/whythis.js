@@ -322,10 +322,13 @@
     // Staff see scores and ranks in the console; a shopper reads what put the item forward, in words.
     const found = signals.map((s) => String(s.detail || "")).filter((d) => d);
     if (found.length) box.appendChild(factList("whythis-found", "How it came up", found));
+    // A planned reason lists the facts it states; a free-text one what met the shopper.
+    const facts = (ev.facts || []).map((f) => f.what + ": " + Object.values(f.values || {}).join(", "));
     const matched = (ev.matched || []).map(
       (m) => "your " + m.shopper_fact + " → its " + m.item_attribute + ": " + m.value,
     );
-    if (matched.length) box.appendChild(factList("whythis-matched", "What matched", matched));
+    if (facts.length) box.appendChild(factList("whythis-facts", "What it rests on", facts));
+    else if (matched.length) box.appendChild(factList("whythis-matched", "What matched", matched));
     const collab = (ev.collaborative || []).map(
       (c) =>
         "Shoppers who bought " + c.title + " also bought this" + (c.count == null ? "" : " (" + c.count + ")"),

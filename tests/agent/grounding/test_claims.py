@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.grounding.claims import canon_spans, find_cues, split_claims, targets
+from agent.grounding.reading.claims import canon_spans, find_cues, split_claims, targets
 from agent.grounding.textnorm import canon
 
 

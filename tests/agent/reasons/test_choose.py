@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.grounding.check import Claim
-from agent.grounding.matches import MatchedFact
+from agent.grounding.types import Claim, MatchedFact
 from agent.reasons.choose import Drawn, Voice, choose, distinct_2, voice_of
 from agent.reasons.coherence import incoherent
 from retrieval.items import Item

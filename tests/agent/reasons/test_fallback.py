@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 
 from agent.grounding.check import GroundingChecker
-from agent.grounding.matches import MatchedFact, matched_facts, money
+from agent.grounding.matches import matched_facts, money
+from agent.grounding.types import MatchedFact
 from agent.reasons.fallback import Asked, grounded_fallback
 from agent.reasons.texts import mentions_item
 from retrieval.filters import Constraints

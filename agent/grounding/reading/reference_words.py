@@ -1,4 +1,5 @@
-"""Word lists the shop's reading of references uses (agent/grounding/references.py): data only."""
+"""Word lists for reading references to the shopper and the item ("your X", "you <verb>", "its X",
+"as your profile does") and the garbled shapes: data only."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from types import MappingProxyType
 
 from agent.grounding.vocab import GENDER_FITS, STOPWORDS
 
+# Who "your X" belongs to: the shopper, spoken to or about.
+WHOSE = r"(?:your|the (?:shopper|user|customer)['’]s)"
 # Words between "your" and the thing it names: "your past purchases", "your favourite colour".
 YOUR_MODIFIERS: frozenset[str] = frozenset(
     "past previous recent last earlier prior own stated favourite favorite preferred usual current "
@@ -18,13 +21,13 @@ YOUR_HEADS: MappingProxyType[str, str] = MappingProxyType(
         "order": "purchases", "history": "purchases", "buy": "purchases", "search": "said",
         "request": "said", "query": "said", "message": "said", "word": "said", "wish": "said",
         "colour": "colours", "brand": "brands",
-        # "your love of X": grounding v2 judges whether X is the shopper's
+        # "your love of X": a liking, judged as one (judges/experience.py)
         "love": "judged", "passion": "judged", "interest": "judged", "fondness": "judged",
         "preference": "judged", "enthusiasm": "judged", "liking": "judged", "appreciation": "judged",
         "affinity": "judged",
     }
 )  # fmt: skip
-# "You <verb>" that grounding v1 and v2 judge already: purchases, likings, sizes.
+# "You <verb>" judged elsewhere: purchases (judges/purchase.py), likings (judges/experience.py).
 SHOPPER_VERBS: frozenset[str] = frozenset(
     "bought purchased ordered owned own reviewed rated chose picked liked loved enjoyed viewed browsed "
     "like love enjoy prefer adore appreciate value favour favor cherish save get pay likes loves "

@@ -1,5 +1,6 @@
-"""Word lists the claim splitter and grounding v2 use for vague claims: experience, popularity,
-quality, suitability, evidence and markup. Data only."""
+"""Word lists and patterns the claim splitter finds cues with (experience, popularity, quality,
+suitability, likings, evidence, promises, markup), and the retrieval signals that back some of them.
+Data only."""
 
 from __future__ import annotations
 
@@ -44,34 +45,6 @@ QUALITY: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
-# Words that state the same quality or use; a claim is backed by any word of its group.
-WORD_GROUPS: tuple[frozenset[str], ...] = (
-    frozenset({"comfortable", "comfort", "comfy", "cushioned", "cushioning", "cushion", "plush"}),
-    frozenset({"durable", "sturdy", "tough", "rugged", "long lasting", "hard wearing", "durability"}),
-    frozenset({"lightweight", "light weight", "featherweight", "ultralight"}),
-    frozenset({"waterproof", "rainproof", "weatherproof"}),
-    frozenset({"water resistant", "water repellent", "waterproof", "rainproof"}),
-    frozenset({"warm", "warmth", "insulated", "insulation", "thermal"}),
-    frozenset({"breathable", "ventilated", "airy", "breathability"}),
-    frozenset({"stretchy", "stretch", "elastic"}),
-    frozenset({"high quality", "premium", "quality", "well made", "craftsmanship"}),
-    frozenset({"trip", "trips", "travel", "travels", "travelling", "traveling", "traveller", "vacation",
-               "holiday", "holidays", "journey", "journeys"}),
-    frozenset({"office", "work", "workplace", "job", "business"}),
-    frozenset({"run", "runs", "running", "runner", "jog", "jogging", "marathon"}),
-    frozenset({"gym", "workout", "workouts", "training", "fitness", "exercise"}),
-    frozenset({"hike", "hikes", "hiking", "hiker", "trail", "trails", "trek", "trekking", "outdoor",
-               "outdoors"}),
-    frozenset({"cycle", "cycles", "cycling", "bike", "biking", "cyclist", "commute", "commuting"}),
-    frozenset({"party", "parties", "evening", "night"}),
-    frozenset({"wedding", "weddings", "festive", "festival", "celebration"}),
-    frozenset({"winter", "cold", "snow"}),
-    frozenset({"kids", "son", "daughter", "boys", "girls", "toddler", "baby"}),
-    frozenset({"casual", "everyday", "daily"}),
-    frozenset({"gift", "gifts", "present", "presents"}),
-    frozenset({"rain", "rainy", "wet", "rainproof", "waterproof"}),
-)  # fmt: skip
-
 # Suitability: "perfect for X", "a great spot for X". X must appear in the item's or the shopper's data.
 SUITABLE = re.compile(
     r"\b(?:perfect|ideal|ideally|great|good|suitable|suited|made|designed|ready|best|excellent|"
@@ -80,7 +53,7 @@ SUITABLE = re.compile(
     re.IGNORECASE,
 )
 # Present-tense statements about what the shopper likes ("you love hiking", "your passion for tea").
-# Past tense ("you bought", "you liked") is a purchase claim of grounding v1.
+# Past tense ("you bought", "you liked") is a purchase claim (judges/purchase.py).
 SHOPPER_FIT = (
     re.compile(
         r"\b(?:you|the user|the shopper|the customer|they)\s+(?:really\s+|also\s+|clearly\s+|truly\s+)?"
@@ -155,14 +128,14 @@ COLLABORATIVE_SIGNALS: frozenset[str] = frozenset(
 )  # fmt: skip
 SOCIAL_SIGNALS: frozenset[str] = COLLABORATIVE_SIGNALS | {"popular", "bestseller", "trending"}
 HISTORY_SIGNALS: frozenset[str] = frozenset({"history", "like_item"})
-# Grounding v1 promise phrases that are popularity claims: a popularity signal backs them too.
+# Promise phrases (vocab.PROMISES) that are popularity claims: a popularity signal backs them too.
 SOCIAL_PROMISES: frozenset[str] = frozenset(
     {"best seller", "bestseller", "best selling", "most popular", "customers love", "reviewers love",
      "popular among", "customers who", "favourite among", "favorite among", "top choice",
      "popular choice", "trending"}
 )  # fmt: skip
 
-# Promises grounding v1's word list misses: coupon codes, stock, delivery dates, price moves.
+# Promises the phrase list (vocab.PROMISES) misses: coupon codes, stock, delivery dates, price moves.
 PROMISE_CODE = re.compile(
     r"\b(?i:use|apply|enter|redeem|code|coupon|voucher|promo)\s*:?\s*(?i:the\s+)?(?i:code\s+)?"
     r"[\"'“]?(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9-]{4,16}\b"

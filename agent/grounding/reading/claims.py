@@ -1,8 +1,8 @@
-"""Grounding v2's splitter: a text becomes atomic claims, each typed and carrying the cues to check.
+"""The splitter: a text becomes atomic claims, each typed and carrying the cues to check.
 
 Sentences split into clauses at ";", ", and", "because", "and" between predicates and the like; each
 clause is one atomic claim. Its kind comes from its wording (markup, promise, evidence, opinion,
-shopper, filler); grounding.py refines "filler" to "fact" when grounding v1 finds stated facts in it.
+shopper, filler); verdicts.py refines "filler" to "fact" when stated facts are found in it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from agent.grounding import claim_words as words
 from agent.grounding import vocab
+from agent.grounding.reading import claim_words as words
+from agent.grounding.reading import patterns
 from agent.grounding.textnorm import canon
 
 KINDS = ("fact", "shopper", "evidence", "opinion", "promise", "markup", "filler")
@@ -54,7 +55,7 @@ class Cue:
 
 @dataclass(frozen=True)
 class AtomicClaim:
-    """One clause of a text: its span, its kind and the cues grounding v2 checks."""
+    """One clause of a text: its span, its kind and the cues to check."""
 
     text: str
     kind: str
@@ -110,8 +111,8 @@ def _clauses(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 
 def _protected(sentence: str) -> list[tuple[int, int]]:
     # Separators inside a size list, a price or markup do not end a clause ("sizes S, M and L").
-    spans = [m.span() for p in vocab.SIZES for m in p.finditer(sentence)]
-    spans += [m.span() for m in vocab.PRICE.finditer(sentence)]
+    spans = [m.span() for p in patterns.SIZES for m in p.finditer(sentence)]
+    spans += [m.span() for m in patterns.PRICE.finditer(sentence)]
     spans += [m.span() for m in words.MARKUP.finditer(sentence)]
     return spans
 
@@ -175,7 +176,7 @@ def targets(phrase: str) -> tuple[str, ...]:
     for word in canon(phrase).split()[:6]:
         if word in words.TARGET_CUT:
             break
-        # Gender words are grounding v1's to judge ("made for men" on a unisex item holds).
+        # Gender words are judged as phrase words ("made for men" on a unisex item holds).
         generic = word in words.GENERIC_TARGETS or word in vocab.STOPWORDS or word in vocab.GENDER_FITS
         if not generic and not word.isdigit():
             out.append(word)

@@ -13,6 +13,7 @@ from agent.config import load_agent_config
 from eval.bench_e2e import E2EOptions, run_e2e
 from eval.report import run_folder, save_result
 from eval.xrec.explain_batch import CandidatesOpt, GuidanceOpt, consensus_candidates
+from whythis.errors import ConfigError
 
 bench_app = typer.Typer(
     help="Benchmarks that print numbers (speed, memory, grounding).", no_args_is_help=True
@@ -350,14 +351,23 @@ def eval_follow_ups(
     ] = 12,
     config: Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override.")] = None,
+    sheet: Annotated[
+        Path | None,
+        typer.Option("--sheet", help="Also write the blind sheet of the model's answers (JSON lines)."),
+    ] = None,
     out: OutOpt = Path("runs"),
 ) -> None:
     """Who writes "why #n", "why not #n" and "compare" answers (the model or the data text), and the
     grounding checker on the model's."""
+    from eval.audit_plans import write_sheet
     from eval.follow_ups import follow_ups_markdown, run_follow_ups
 
+    if sheet is not None and not sheet.parent.is_dir():
+        raise ConfigError(f"--sheet {sheet}: no folder {sheet.parent}; give a path in an existing folder")
     cfg = load_agent_config(config, set_)
-    metrics, files = run_follow_ups(cfg, dialogues)
+    metrics, files, rows = run_follow_ups(cfg, dialogues)
+    if sheet is not None:
+        write_sheet(rows, sheet)
     folder = run_folder(out, "eval-follow-ups")
     settings = {"agent": cfg.model_dump(mode="json"), "dialogues": dialogues}
     _echo_report(

@@ -24,6 +24,7 @@ from finetune.runtime.backends import load_generator
 from finetune.runtime.generator import Generator
 from retrieval.catalog import demo_catalog_path
 from retrieval.embedder import Embedder, load_embedder
+from retrieval.items import Item
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from retrieval.shoppers import Shopper
 from whythis.paths import data_dir
@@ -40,13 +41,16 @@ class Tally:
     checked: int = 0
     supported: int = 0
     examples: list[dict[str, str]] = field(default_factory=list)
+    # The blind sheet: every model-written answer with what the shopper sees and knows (no plan, no verdict).
+    sheet: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, reply: Reply, checker: GroundingChecker, shopper: Shopper) -> None:
+    def add(self, reply: Reply, checker: GroundingChecker, shopper: Shopper, seen: SheetContext) -> None:
         """Count one follow-up reply."""
         self.answers[reply.intent] += 1
         if not reply.by_model:
             return
         self.by_model[reply.intent] += 1
+        self.sheet.append({**seen.row(shopper), "answer": reply.text})
         for rec in reply.explained[:1]:
             self.checked += 1
             self.supported += checker.check(reply.text, rec.item, shopper).ok
@@ -66,20 +70,54 @@ class Tally:
         }
 
 
+@dataclass(frozen=True)
+class SheetContext:
+    """What the shopper sees when they ask: the question, the cards on screen, what they said."""
+
+    question: str
+    said: str
+    cards: tuple[Item, ...]
+
+    def row(self, shopper: Shopper) -> dict[str, Any]:
+        """A sheet row without the answer."""
+        listing = [
+            {"n": n, "title": i.title, "brand": i.brand, "price": i.price, "colour": i.colour,
+             "material": i.material, "description": i.description[:300],
+             "currency": dict(i.extra).get("currency")}
+            for n, i in enumerate(self.cards, 1)
+        ]  # fmt: skip
+        return {
+            "question": self.question,
+            "said": self.said,
+            "purchases": [p.title for p in shopper.purchases],
+            "preferences": _preferences(shopper),
+            "cards": listing,
+        }
+
+
+def _preferences(shopper: Shopper) -> dict[str, Any]:
+    prefs = shopper.preferences
+    return {"colours": list(prefs.colours), "brands": list(prefs.brands), "sizes": list(prefs.sizes),
+            "budget_max": prefs.budget_max}  # fmt: skip
+
+
 def _ask(
     bot: ChatAgent, shopper: Shopper, opening: str | None, tally: Tally, checker: GroundingChecker
 ) -> None:
     conv, reply = bot.start(shopper, opening) if opening else bot.start(shopper)
     if len(reply.items) < 4:
         return
+    cards = tuple(rec.item for rec in reply.items)
     for message in FOLLOW_UPS:
-        tally.add(bot.respond(conv, message), checker, shopper)
+        seen = SheetContext(message, opening or "", cards)
+        tally.add(bot.respond(conv, message), checker, shopper, seen)
 
 
 def run_follow_ups(
     config: AgentConfig, dialogues: int, generator: Generator | None = None, embedder: Embedder | None = None
-) -> tuple[dict[str, Any], list[Path]]:
-    """The demo shop's demo shoppers, then the first `dialogues` MG-ShopDial dialogues."""
+) -> tuple[dict[str, Any], list[Path], list[dict[str, Any]]]:
+    """The demo shop's demo shoppers, then the first `dialogues` MG-ShopDial dialogues; also the blind
+    sheet of the model's answers."""
     lm = generator or load_generator(config.generator)
     embedder = embedder or load_embedder(
         config.retriever.embedder, max_seq_length=config.retriever.max_seq_length
@@ -92,7 +130,7 @@ def run_follow_ups(
         _ask(bot, load_shopper(path), None, demo, checker)
     folder = data_dir() / "mg_shopdial"
     bots: dict[Path, ChatAgent] = {}
-    for dialogue in load_dialogues(folder)[:dialogues]:
+    for dialogue in load_dialogues(folder)[:dialogues] if dialogues > 0 else []:
         path = catalog_for(dialogue.id, folder)
         if path not in bots:
             bots[path] = ChatAgent.over(
@@ -102,7 +140,9 @@ def run_follow_ups(
         _ask(bots[path], Shopper(f"mg:{dialogue.id}"), turns[0] if turns else None, shop, checker)
     metrics = {"demo_shop": demo.summary(), "mg_shopdial": shop.summary()}
     files = [demo_catalog_path(), folder / "dialogues.json", *sorted(folder.glob("*_items.json"))]
-    return metrics, files
+    sheet = [{"id": f"{part}:{n}", **row} for part, t in (("demo", demo), ("mg", shop)) for n, row in
+             enumerate(t.sheet)]  # fmt: skip
+    return metrics, files, sheet
 
 
 def follow_ups_markdown(metrics: dict[str, Any]) -> str:

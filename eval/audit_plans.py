@@ -60,7 +60,8 @@ def build_sheet(
             "purchases": [p.title for p in who.purchases],
             "listing": {
                 "title": item.title, "brand": item.brand, "price": item.price, "colour": item.colour,
-                "material": item.material, "description": item.description[:400],
+                "material": item.material, "description": item.description[:400], "rating": item.rating,
+                "discount_pct": item.discount_pct, "sizes": list(item.sizes),
                 "currency": dict(item.extra).get("currency"),
             },
         })  # fmt: skip

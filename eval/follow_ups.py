@@ -18,7 +18,7 @@ from typing import Any
 from agent.chat.agent import ChatAgent, Reply
 from agent.config import AgentConfig
 from agent.grounding.check import GroundingChecker
-from agent.recommender import load_agent
+from agent.recommender import Agent, load_agent
 from eval.intents import catalog_for, load_dialogues
 from finetune.runtime.backends import load_generator
 from finetune.runtime.generator import Generator
@@ -77,19 +77,22 @@ class SheetContext:
     question: str
     said: str
     cards: tuple[Item, ...]
+    bought: tuple[str, ...] = ()  # titles of the catalog items in the shopper's history
 
     def row(self, shopper: Shopper) -> dict[str, Any]:
         """A sheet row without the answer."""
         listing = [
             {"n": n, "title": i.title, "brand": i.brand, "price": i.price, "colour": i.colour,
-             "material": i.material, "description": i.description[:300],
+             "material": i.material, "description": i.description[:300], "rating": i.rating,
+             "discount_pct": i.discount_pct, "sizes": list(i.sizes),
              "currency": dict(i.extra).get("currency")}
             for n, i in enumerate(self.cards, 1)
         ]  # fmt: skip
         return {
             "question": self.question,
             "said": self.said,
-            "purchases": [p.title for p in shopper.purchases],
+            "purchases": [*self.bought, *(p.title for p in shopper.purchases)],
+            "profile": shopper.profile,
             "preferences": _preferences(shopper),
             "cards": listing,
         }
@@ -98,18 +101,24 @@ class SheetContext:
 def _preferences(shopper: Shopper) -> dict[str, Any]:
     prefs = shopper.preferences
     return {"colours": list(prefs.colours), "brands": list(prefs.brands), "sizes": list(prefs.sizes),
-            "budget_max": prefs.budget_max}  # fmt: skip
+            "budget_max": prefs.budget_max, "gender": prefs.gender}  # fmt: skip
 
 
 def _ask(
-    bot: ChatAgent, shopper: Shopper, opening: str | None, tally: Tally, checker: GroundingChecker
+    bot: ChatAgent,
+    agent: Agent,
+    shopper: Shopper,
+    opening: str | None,
+    tally: Tally,
+    checker: GroundingChecker,
 ) -> None:
     conv, reply = bot.start(shopper, opening) if opening else bot.start(shopper)
     if len(reply.items) < 4:
         return
     cards = tuple(rec.item for rec in reply.items)
+    bought = tuple(i.title for i in (agent.item(x) for x in shopper.history) if i is not None)
     for message in FOLLOW_UPS:
-        seen = SheetContext(message, opening or "", cards)
+        seen = SheetContext(message, opening or "", cards, bought)
         tally.add(bot.respond(conv, message), checker, shopper, seen)
 
 
@@ -127,17 +136,17 @@ def run_follow_ups(
     checker = GroundingChecker(frozenset(i.brand for i in demo_agent.items if i.brand))
     bot = ChatAgent.over(demo_agent)
     for path in demo_shopper_paths():
-        _ask(bot, load_shopper(path), None, demo, checker)
+        _ask(bot, demo_agent, load_shopper(path), None, demo, checker)
     folder = data_dir() / "mg_shopdial"
-    bots: dict[Path, ChatAgent] = {}
+    shops: dict[Path, tuple[ChatAgent, Agent]] = {}
     for dialogue in load_dialogues(folder)[:dialogues] if dialogues > 0 else []:
         path = catalog_for(dialogue.id, folder)
-        if path not in bots:
-            bots[path] = ChatAgent.over(
-                load_agent(config, path, "mg_shopdial", generator=lm, embedder=embedder)
-            )
+        if path not in shops:
+            agent = load_agent(config, path, "mg_shopdial", generator=lm, embedder=embedder)
+            shops[path] = (ChatAgent.over(agent), agent)
         turns = dialogue.client_turns()
-        _ask(bots[path], Shopper(f"mg:{dialogue.id}"), turns[0] if turns else None, shop, checker)
+        opening = turns[0] if turns else None
+        _ask(*shops[path], Shopper(f"mg:{dialogue.id}"), opening, shop, checker)
     metrics = {"demo_shop": demo.summary(), "mg_shopdial": shop.summary()}
     files = [demo_catalog_path(), folder / "dialogues.json", *sorted(folder.glob("*_items.json"))]
     sheet = [{"id": f"{part}:{n}", **row} for part, t in (("demo", demo), ("mg", shop)) for n, row in

@@ -133,8 +133,8 @@ def compare_text(recs: Sequence[Recommendation], state: ChatState) -> str:
     """Two or three items side by side, on what this shopper cares about first, then the rest."""
     heads = [_position(state, r) for r in recs]
     lines = [" vs ".join(f"{h} {r.item.title}" for h, r in zip(heads, recs, strict=True))]
-    # Sizes only weigh between items that come in sizes: a bottle neither fits nor misses "size M".
-    wishes = [w for w in _wishes(state) if w.attribute != "sizes" or any(r.item.sizes for r in recs)]
+    # Sizes only weigh between items that all come in sizes: a bottle neither fits nor misses "size M".
+    wishes = [w for w in _wishes(state) if w.attribute != "sizes" or all(r.item.sizes for r in recs)]
     fits = [0] * len(recs)
     for wish in wishes:
         cells = []
@@ -148,13 +148,18 @@ def compare_text(recs: Sequence[Recommendation], state: ChatState) -> str:
         values = [r.item.facts().get(name) for r in recs]
         if any(v is not None for v in values):
             lines.append(f"  {name}: " + " | ".join(_fmt(v) for v in values))
-    lines.append(_verdict(recs, heads, fits, len(wishes)))
+    lines.append(_verdict(recs, heads, fits, len(wishes), bool(state.wants.strip())))
     return "\n".join(lines)
 
 
-def _verdict(recs: Sequence[Recommendation], heads: list[str], fits: list[int], wished: int) -> str:
+def _verdict(
+    recs: Sequence[Recommendation], heads: list[str], fits: list[int], wished: int, said: bool = False
+) -> str:
     if not wished:
         best = max(range(len(recs)), key=lambda i: (len(recs[i].reason.matches), recs[i].candidate.score))
+        if said:  # what they said names no budget, colour, brand or size to hold the two against
+            apart = "Nothing you told me sets them apart on budget, colour, brand or size"
+            return f"{apart}; {heads[best]} ranks higher."
         return f"You haven't told me preferences to weigh yet; {heads[best]} is the closer match overall."
     best = max(range(len(recs)), key=lambda i: (fits[i], recs[i].candidate.score))
     if fits.count(fits[best]) > 1:

@@ -212,14 +212,32 @@ def _wished(card: CardInput) -> list[str]:
     for word in words(card.said):
         if len(word) < 4 or not word.isalpha() or word in vocab.STOPWORDS or stem(word) in kinds:
             continue
-        if word not in wished and f" {word} " in own and word not in _NOT_WISHES:
+        if (
+            word not in wished
+            and f" {word} " in own
+            and word not in _NOT_WISHES
+            and not _fits_only(word, item)
+        ):
             wished.append(word)
     return wished
 
 
+# "... Tripod for iPhone", "compatible with Galaxy", "most phones, such as iPhone": the listing names what
+# the item fits, not what it is.
+_FITS = r"(?:for|with|fits|fit|compatible|supports?|such as|including)\s+(?:[\w-]+\s+){0,3}"
+
+
+def _fits_only(word: str, item: Item) -> bool:
+    """True when every mention of the word in the listing is a thing the item is for or fits."""
+    listing = canon(f"{item.title} {item.description}")
+    said = len(re.findall(rf"\b{re.escape(word)}\b", listing))
+    fitted = len(re.findall(rf"\b{_FITS}{re.escape(word)}\b", listing))
+    return said > 0 and fitted >= said
+
+
 _NOT_WISHES = frozenset(
     "need want wants looking something anything please show find like cheaper under below budget price "
-    "with some more less good nice also just really".split()
+    "with some more less good nice also just really model latest newest version buy".split()
 )
 
 

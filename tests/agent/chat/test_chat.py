@@ -259,6 +259,13 @@ def test_compare_three_items_on_what_matters_to_this_shopper(agent: Agent) -> No
     assert head.startswith("#2 ") and " vs #4 " in head
 
 
+def test_a_compare_after_a_request_with_nothing_to_weigh_says_so_without_a_verdict(agent: Agent) -> None:
+    bot = ChatAgent.over(agent)
+    conv, _ = bot.start(anonymous_shopper(), "a rain jacket")
+    verdict = bot.respond(conv, "compare #1 and #2").text.splitlines()[-1]
+    assert verdict.startswith("Nothing you told me sets them apart") and "ranks higher" in verdict
+
+
 def table_after_sentences(text: str) -> tuple[list[str], list[str]]:
     """A compare answer's model sentences (one per item) and the side-by-side table after them."""
     lines = text.splitlines()
@@ -277,7 +284,7 @@ def test_the_cheaper_one_and_the_pricier_one_are_shown_items_picked_by_price(age
     assert say(bot, conv, "why the pricier one?", "why", by_price="high").explained[0].item == priciest
 
 
-def test_a_comparison_weighs_sizes_only_between_items_that_have_sizes(agent: Agent) -> None:
+def test_a_comparison_weighs_sizes_only_when_every_item_has_sizes(agent: Agent) -> None:
     bot = ChatAgent.over(agent)
     conv, first = bot.start(demo("maya"))
     unsized = [n + 1 for n, r in enumerate(first.items) if not r.item.sizes]
@@ -286,7 +293,8 @@ def test_a_comparison_weighs_sizes_only_between_items_that_have_sizes(agent: Age
     both_unsized = say(bot, conv, "compare", "compare", refs=tuple(unsized[:2])).text
     assert "your size" not in both_unsized and "of 3)" in both_unsized
     mixed = say(bot, conv, "compare", "compare", refs=(unsized[0], sized[0])).text
-    assert "  sizes - your size 38, M:" in mixed
+    # A bottle neither fits nor misses "size M": the sizes are listed, not weighed.
+    assert "  sizes - your size" not in mixed and "  sizes: " in mixed
 
 
 def test_item_question_answers_from_the_catalog_only(agent: Agent) -> None:

@@ -171,3 +171,17 @@ def test_no_material_for_make_up_or_a_qualified_leather_and_no_colour_from_a_bra
     assert short_kind(
         "fancy mart Pink Artificial Mini Carnation Grass Flower Plant Carnation Flowers with Pot"
     ) == ("artificial plant")
+
+
+def test_an_organiser_is_named_for_what_it_holds() -> None:
+    assert short_kind("Cash Envelopes Saving Money Organizer") is None  # a savings kit, not storage
+    assert short_kind("Wooden Desktop Organizer with Drawer") == "organiser"
+
+
+def test_what_an_item_only_fits_is_no_wish_it_meets() -> None:
+    stick = Item("t1", "Selfie Stick Phone Tripod for iPhone", kind="Tripod", price=35.99,
+                 description="Extendable tripod compatible with iPhone. Joint brand Model")  # fmt: skip
+    asked = CardInput(stick, Shopper("u6"), said="I want to buy an iPhone, the latest model")
+    assert "wish" not in kinds_of(card_facts(asked))  # quoting "compatible with iPhone" stays true
+    jacket = Item("j9", "Rain Jacket", kind="Jacket", price=90.0, description="Waterproof shell with a hood")
+    assert "wish" in kinds_of(card_facts(CardInput(jacket, Shopper("u6"), said="a waterproof jacket")))

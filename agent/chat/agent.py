@@ -395,6 +395,12 @@ class ChatAgent:
         )
         if missing:
             header = f"Nothing here is listed as {missing}, so these come closest:"
+        # Saved preferences never empty a list on their own: set them aside one at a time and say so.
+        for words, looser in refine.set_aside(state.shopper, state.constraints) if not found else []:
+            found = self.agent.candidates(looser, k, wanted, constraints, state.like_item_id, focus)
+            if found:
+                header = f"Nothing fits your {words}; setting that aside, the nearest:"
+                break
         if not found:
             return Reply("Nothing in the catalog fits all of that. Try loosening a constraint.", "empty")
         conv.state = state.showing(tuple(c.item.item_id for c in found))

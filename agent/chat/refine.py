@@ -17,6 +17,7 @@ from agent.reasons.variables import format_number
 from agent.recommender import Recommendation
 from retrieval.filters import Constraints
 from retrieval.items import Item
+from retrieval.shoppers import Preferences, Shopper
 
 T = TypeVar("T")
 _NOT_THIS_BRAND = re.compile(r"\b(not|no|other than|another|different|other)\b[^.]{0,20}\bbrands?\b")
@@ -48,7 +49,8 @@ def cheaper(state: ChatState, parsed: Parsed, target: Recommendation | None) -> 
         return replace(raised, constraints=merged), f"Here is what fits under {format_number(limit)}:"
     if limit is None and target is not None and target.item.price is not None:
         limit = target.item.price * 0.999
-    extra = Constraints(budget_max=limit) if limit else Constraints()
+    # "Something cheaper in black" changes two things: the rest of what it states holds too.
+    extra = replace(stated(parsed), budget_max=limit, kinds=())
     return replace(state, constraints=state.constraints.merged(extra)), "Here are cheaper options:"
 
 
@@ -187,6 +189,30 @@ def loosened(c: Constraints, search: Callable[[Constraints], list[T]]) -> tuple[
         if values and (looser_found := search(looser)):
             return looser, words.format(" or ".join(values)), looser_found
     return c, "", []
+
+
+def set_aside(shopper: Shopper, said: Constraints) -> list[tuple[str, Shopper]]:
+    """The shopper with saved preferences set aside, one more at a time (budget, colours, sizes,
+    brands), each with words for what was set aside; only preferences this chat did not state."""
+    p = shopper.preferences
+    steps: list[tuple[bool, str, Callable[[Preferences], Preferences]]] = [
+        (p.budget_max is not None and said.budget_max is None,
+         f"usual budget of {format_number(p.budget_max or 0)}", lambda q: replace(q, budget_max=None)),
+        (bool(p.colours) and not said.colours, f"colours ({' or '.join(p.colours)})",
+         lambda q: replace(q, colours=())),
+        (bool(p.sizes) and not said.sizes, f"sizes ({' or '.join(p.sizes)})", lambda q: replace(q, sizes=())),
+        (bool(p.brands) and not said.brands, f"brands ({' or '.join(p.brands)})",
+         lambda q: replace(q, brands=())),
+    ]  # fmt: skip
+    out: list[tuple[str, Shopper]] = []
+    words: list[str] = []
+    prefs = p
+    for applies, said_as, clear in steps:
+        if applies:
+            prefs = clear(prefs)
+            words.append(said_as)
+            out.append((" and ".join(words), replace(shopper, preferences=prefs)))
+    return out
 
 
 def avoided_ids(items: Sequence[Item], state: ChatState) -> frozenset[str]:

@@ -16,7 +16,7 @@ from functools import cache
 
 from agent.grounding import vocab
 from agent.grounding.matches import money
-from agent.grounding.textnorm import canon, size_key, sizes_meet, stem
+from agent.grounding.textnorm import canon, number_readings, size_key, sizes_meet, stem
 from agent.plans.facts import Fact, fact
 from agent.plans.pairs import goes_with
 from agent.untrusted import neutralise
@@ -190,13 +190,19 @@ def _asked(card: CardInput) -> list[Fact]:
     item, asked, out = card.item, card.asked, []
     if not card.said.strip():
         return []
-    if asked.budget_max is not None and item.price is not None and item.price <= asked.budget_max:
-        price, budget = money(item.price, item), money(asked.budget_max, item)
+    cap = asked.budget_max
+    if cap is not None and _says_number(card.said, cap) and item.price is not None and item.price <= cap:
+        price, budget = money(item.price, item), money(cap, item)
         out.append(fact("budget_asked", "chat: budget", PRICE=price, BUDGET=budget))
     wishes = _wished(card)
     if wishes:
         out.append(fact("wish", f"chat: {card.said.strip()[:80]}", WISH=" and ".join(wishes[:2])))
     return out
+
+
+def _says_number(said: str, value: float) -> bool:
+    """True when the shopper wrote this number: a budget made lower by "something cheaper" was not said."""
+    return any(value in number_readings(n) for n in re.findall(r"\d[\d,.]*\d|\d", said))
 
 
 def _wished(card: CardInput) -> list[str]:

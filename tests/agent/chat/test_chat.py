@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 
 from agent.chat.agent import ChatAgent, Reply
-from agent.chat.state import Conversation, anonymous_shopper
+from agent.chat.refine import cheaper
+from agent.chat.state import ChatState, Conversation, anonymous_shopper
 from agent.config import AgentConfig
 from agent.intents.parse import Parsed
 from agent.recommender import Agent, load_agent
 from retrieval.catalog import demo_catalog_path
+from retrieval.filters import Constraints
 from retrieval.shopper_loaders import demo_shopper_paths, load_shopper
 from retrieval.shoppers import Shopper
 from tests.fakes import KeywordEmbedder, ScriptedGenerator
@@ -102,6 +104,23 @@ def test_cheaper_really_is_cheaper_and_colour_refinement_holds(agent: Agent) -> 
     assert cheaper.items and all((r.item.price or 0) < top_price for r in cheaper.items)
     red = bot.respond(conv, "like #1 but in red")
     assert red.items and all("red" in (r.item.colour or "").lower() for r in red.items)
+
+
+def test_cheaper_in_a_colour_changes_both() -> None:
+    state = ChatState(anonymous_shopper(), constraints=Constraints(budget_max=150.0, colours=("red",)))
+    new, _ = cheaper(state, Parsed("cheaper", colours=("black",), budget_max=100.0), None)
+    assert new.constraints.budget_max == 100.0 and new.constraints.colours == ("black",)
+    kept, _ = cheaper(state, Parsed("cheaper"), None)
+    assert kept.constraints.colours == ("red",)  # what it does not state stays
+
+
+def test_saved_preferences_never_empty_a_list_on_their_own(agent: Agent) -> None:
+    # Maya's usual 80 EUR budget fits no running shoe of the demo shop.
+    bot = ChatAgent.over(agent)
+    conv, _ = bot.start(demo("maya"))
+    reply = bot.respond(conv, "running shoes for rainy days")
+    assert reply.items and reply.text.startswith("Nothing fits your usual budget of 80;")
+    assert all("running" in r.item.title.lower() for r in reply.items)
 
 
 def test_cold_start_asks_then_searches(agent: Agent) -> None:

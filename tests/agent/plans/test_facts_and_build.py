@@ -89,6 +89,10 @@ def test_as_you_asked_only_for_what_the_shopper_said() -> None:
     assert "budget_asked" in kinds_of(said) and "budget" not in kinds_of(said)
     budget = next(f for f in said if f.kind == "budget_asked")
     assert budget.value("BUDGET") == "100 EUR" and budget.value("PRICE") == "79 EUR"
+    # After "something cheaper" the cap is the shown price, not a number the shopper said.
+    lower = Constraints(budget_max=79.99)
+    cheaper = card_facts(CardInput(SHOES, saved, said="running shoes under 100 for long runs", asked=lower))
+    assert "budget_asked" not in kinds_of(cheaper)
 
 
 def test_a_wish_and_a_feature_answer_the_request_word_for_word() -> None:

@@ -53,6 +53,11 @@ def colours_in(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.group() for m in _colour_re().finditer(_fold(text))))
 
 
+def without_colours(text: str) -> str:
+    """The text, lower case, with every colour word taken out ("fjord rain jacket ,")."""
+    return _colour_re().sub(" ", _fold(text))
+
+
 def title_colours(item: Item) -> tuple[str, ...]:
     """The colours the item's title names, its brand's words left out ("Red Tape" names no colour)."""
     title = _fold(item.title)

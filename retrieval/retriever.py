@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +28,7 @@ from retrieval.signals import (
     Signal,
     query_text,
 )
+from retrieval.variants import colour_of, variant_key
 
 __all__ = ["Candidate", "Evidence", "Hit", "Query", "Retriever", "RetrieverConfig", "Signal", "query_text"]
 
@@ -42,6 +43,12 @@ class RetrieverConfig(BaseModel):
     fetch_k: int = Field(default=1000, ge=10, description="hits per signal before fusing and filtering")
     fusion: FusionMethod = Field(default="score", description="score: weighted max-normalised scores")
     rrf_k: int = Field(default=60, ge=1, description="reciprocal-rank-fusion constant (fusion=rrf)")
+    # Off by default: `whythis eval search` counts each relevant variant, and its P@5 fell from 0.954 to
+    # 0.917 with variants collapsed (BENCHMARKS.md), so the judgement has to count a card with its variants
+    # before the shop turns it on.
+    collapse_variants: bool = Field(
+        default=False, description="one card per product: other colours and sizes named on it"
+    )
     history_weight: float = Field(default=0.25, ge=0.0)
     content_weight: float = Field(default=0.25, ge=0.0)
     keyword_weight: float = Field(default=1.0, ge=0.0)
@@ -71,6 +78,7 @@ class Candidate:
     item: Item
     score: float
     evidence: tuple[Evidence, ...] = ()
+    also_in: tuple[str, ...] = ()  # the colours of its variants this list left out (retrieval/variants.py)
 
 
 @dataclass
@@ -123,7 +131,7 @@ class Retriever:
             out = self._ranked(query, self._admissible(lists, constraints), k)
             if len(out) >= k:
                 return out
-        return out + self._fill(constraints, {c.item.item_id for c in out}, k - len(out))
+        return out + self._fill(constraints, {self._key(c.item) for c in out}, k - len(out))
 
     def _signal_makers(self) -> dict[str, Callable[[], Signal]]:
         makers: dict[str, Callable[[], Signal]] = {
@@ -159,26 +167,53 @@ class Retriever:
         fused = fuse(lists, self.config.weights(), self.config.fusion, self.config.rrf_k)
         positions = {name: {h.item_id: (r, h) for r, h in enumerate(hits, 1)} for name, hits in lists.items()}
         signals = self.signals()
-        out: list[Candidate] = []
-        for item_id, score in fused:
+        out: dict[str, Candidate] = {}
+        others: dict[str, list[str]] = {}
+        for seen, (item_id, score) in enumerate(fused):
+            if len(out) == k and seen >= _VARIANT_LOOKAHEAD * k:
+                break
             item = self._items[item_id]
+            key = self._key(item)
+            if key in out:  # a variant of a product already listed: named on its card, not listed again
+                others[key].append(colour_of(item) or "")
+                continue
+            if len(out) == k:
+                continue
             evidence = tuple(
                 signals[name].evidence(where[item_id][1], where[item_id][0], query)
                 for name, where in positions.items()
                 if item_id in where
             )
-            out.append(Candidate(item, round(score, 6), evidence))
-            if len(out) == k:
-                break
-        return out
+            out[key], others[key] = Candidate(item, round(score, 6), evidence), []
+        return [replace(c, also_in=_also_in(c.item, others[key])) for key, c in out.items()]
+
+    def _key(self, item: Item) -> str:
+        # One card per product when variants collapse, else per item.
+        return variant_key(item) if self.config.collapse_variants else f"id:{item.item_id}"
 
     def _fill(self, constraints: Constraints, taken: set[str], n: int) -> list[Candidate]:
-        # Nothing (or too little) came from the signals: the most bought, else the best-rated fitting items.
+        # Nothing (or too little) came from the signals: the most bought, else the best-rated fitting items,
+        # one of each product (`taken`: the variant keys already listed).
         bought = {i: c for i, c in self.collab.most_popular(len(self.items))} if self.collab else {}
-        pool = [i for i in self.items if i.item_id not in taken and violation(i, constraints) is None]
-        pool.sort(key=lambda i: (-bought.get(i.item_id, 0), -(i.rating or 0.0), i.price or 0.0))
+        fitting = [i for i in self.items if violation(i, constraints) is None]
+        fitting.sort(key=lambda i: (-bought.get(i.item_id, 0), -(i.rating or 0.0), i.price or 0.0))
+        pool: list[Item] = []
+        for item in fitting:
+            key = self._key(item)
+            if key not in taken:
+                taken.add(key)
+                pool.append(item)
         return [Candidate(i, 0.0, (_popular_evidence(i, bought.get(i.item_id, 0), r),)) for r, i in
                 enumerate(pool[:n], start=1)]  # fmt: skip
+
+
+# How far past the k-th product the ranking is read for variants of the products listed.
+_VARIANT_LOOKAHEAD = 4
+
+
+def _also_in(item: Item, colours: list[str]) -> tuple[str, ...]:
+    own = colour_of(item)
+    return tuple(c for c in dict.fromkeys(colours) if c and c != own)
 
 
 def _popular_evidence(item: Item, shoppers: int, rank: int) -> Evidence:

@@ -202,7 +202,7 @@ def get_session(session_id: SessionDep, services: ServicesDep) -> SessionOut:
     turns = [TurnOut.model_validate(t) for t in saved["turns"]]
     messages = [MessageOut(role=role, text=text) for role, text in _messages(saved["messages"])]
     shown = services.manager.conversation(session_id).shown_recommendations()
-    cards = [item_card(rec.item, n, rec) for n, rec in enumerate(shown, start=1)]
+    cards = [item_card(rec.item, n, rec, rec.candidate.also_in) for n, rec in enumerate(shown, start=1)]
     cards_turn = next((t.turn for t in reversed(turns) if t.items), None)
     return SessionOut(
         session_id=session_id,

@@ -43,6 +43,7 @@ class ItemCard(_Event):
     brand: str | None = None
     price: float | None = None
     currency: str | None = None
+    also_in: list[str] = Field(default_factory=list, description="colours of its variants left off the list")
     reason: str | None = Field(default=None, description="None: a `reason` event for this card follows")
     reason_source: Literal["model", "fallback"] | None = None
     explain: str = Field(description="the message that asks for this card's evidence")
@@ -170,8 +171,11 @@ def source_of(rec: Recommendation) -> Literal["model", "fallback"]:
     return "model" if rec.reason.source.startswith("model") else "fallback"
 
 
-def item_card(item: Item, position: int, rec: Recommendation | None = None) -> ItemCard:
-    """The card of an item shown at #position, with its reason when `rec` has been written."""
+def item_card(
+    item: Item, position: int, rec: Recommendation | None = None, also_in: Iterable[str] = ()
+) -> ItemCard:
+    """The card of an item shown at #position, with its reason when `rec` has been written and the
+    colours its variants come in."""
     currency = dict(item.extra).get("currency", "").strip() or None
     return ItemCard(
         item_id=item.item_id,
@@ -180,6 +184,7 @@ def item_card(item: Item, position: int, rec: Recommendation | None = None) -> I
         brand=item.brand,
         price=item.price,
         currency=currency,
+        also_in=list(also_in),
         reason=rec.reason.text if rec is not None else None,
         reason_source=source_of(rec) if rec is not None else None,
         explain=f"why #{position}?",

@@ -214,7 +214,8 @@ class SessionManager:
             out.extend(text_chunks(reply.lead if reply.cards else reply.text))
         positions = _positions(session)
         if reply.cards is not None:
-            out.extend(item_card(c.item, positions[c.item.item_id]) for c in reply.cards.candidates)
+            cards = reply.cards.candidates
+            out.extend(item_card(c.item, positions[c.item.item_id], also_in=c.also_in) for c in cards)
         out.extend(evidence_event(r, positions.get(r.item.item_id), self._title) for r in reply.explained)
         return out
 

@@ -196,3 +196,21 @@ def test_constraints_are_never_broken_by_any_signal(shop: Retriever, constraints
                 found = shop.search(Query(shopper, text, constraints, like), 5)
                 assert all(violation(c.item, constraints) is None for c in found)
                 assert all(c.item.item_id not in shopper.history for c in found)
+
+
+def test_variants_of_one_product_are_one_candidate_that_names_the_other_colours() -> None:
+    jackets = [
+        Item("v1", "Nordvik Fjord Rain Jacket, Blue", brand="Nordvik", colour="Blue", price=149.0),
+        Item("v2", "Nordvik Fjord Rain Jacket, Red", brand="Nordvik", colour="Red", price=149.0),
+        Item("v3", "Nordvik Fjord Rain Jacket, Black", brand="Nordvik", colour="Black", price=149.0),
+        Item("v4", "Nordvik Polar Down Jacket, Black", brand="Nordvik", colour="Black", price=279.0),
+    ]
+    embedder = KeywordEmbedder()
+    index = build_index(jackets, embedder)
+    one = Retriever(jackets, index, embedder, RetrieverConfig(collapse_variants=True))
+    found = one.search(Query(Shopper("s"), "rain jacket"), 3)
+    assert [c.item.item_id for c in found].count("v4") == 1 and len(found) == 2
+    fjord = next(c for c in found if "Fjord" in c.item.title)
+    assert sorted(c.lower() for c in [fjord.item.colour or "", *fjord.also_in]) == ["black", "blue", "red"]
+    every = Retriever(jackets, index, embedder).search(Query(Shopper("s"), "rain jacket"), 3)
+    assert len(every) == 3 and not any(c.also_in for c in every)  # the default lists each item

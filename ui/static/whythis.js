@@ -261,6 +261,9 @@
       meta.appendChild(el("span", "whythis-price", formatPrice(card.price, card.currency)));
     }
     if (card.brand) meta.appendChild(el("span", "whythis-brand", card.brand));
+    // Variants of this product (other colours) are named here instead of filling the list.
+    const also = Array.isArray(card.also_in) ? card.also_in.filter((c) => c) : [];
+    if (also.length) meta.appendChild(el("span", "whythis-also", "also in " + also.join(", ")));
     node.appendChild(meta);
     // The card comes as soon as the item is found; its reason follows once written and checked.
     const reason = el("p", "whythis-reason");

@@ -170,7 +170,7 @@ class Retriever:
         out: dict[str, Candidate] = {}
         others: dict[str, list[str]] = {}
         for seen, (item_id, score) in enumerate(fused):
-            if len(out) == k and seen >= _VARIANT_LOOKAHEAD * k:
+            if len(out) == k and (not self.config.collapse_variants or seen >= _VARIANT_LOOKAHEAD * k):
                 break
             item = self._items[item_id]
             key = self._key(item)

@@ -100,14 +100,17 @@ def item_colour(item: Item) -> str | None:
     return next((c for c in colours_in(item.colour) if set(words(c)) <= title), None)
 
 
+def _kind_words(item: Item) -> set[str]:
+    return {w for k in (item.kind or "", item.category or "") for w in words(k)}
+
+
 def _colourless(item: Item) -> bool:
-    said = {w for k in (item.kind or "", item.category or "") for w in words(k)}
-    return bool(said & _NO_COLOUR)
+    return bool(_kind_words(item) & _NO_COLOUR)
 
 
 def _made_of_nothing(item: Item) -> bool:
     """Care and make-up are no fabric: a "silk" field names a formula ("Liquid Silk") or a likeness."""
-    said = {w for k in (item.kind or "", item.category or "") for w in words(k)}
+    said = _kind_words(item)
     named = said or set(words(item.title))  # with no kind known, the name says what it is
     return bool(said & (_NO_COLOUR | _MAKE_UP) or named & _MAKE_UP)
 

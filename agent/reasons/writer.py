@@ -192,9 +192,12 @@ class ReasonWriter:
         # The realizer speaks to the shopper (None for the support voice, which keeps the free-text prompt).
         if realizer is None:
             return []
-        # A followed studio version brings its steering; a fixed realizer runs with the writer's own.
-        steering = steering_of(realizer, self.steering) if self.realizer_source else self.steering
+        steering = self._steering(realizer)
         return plan_turn(shopper, candidates, self.context(shopper), asked, self.title, steering)
+
+    def _steering(self, realizer: PromptFile) -> Steering:
+        # A followed studio version brings its steering; a fixed realizer runs with the writer's own.
+        return steering_of(realizer, self.steering) if self.realizer_source else self.steering
 
     def _stamped(self, reason: Reason, realizer: PromptFile | None) -> Reason:
         # A planned reason was written with the realizer's prompt, any other with the reason prompt.
@@ -353,7 +356,7 @@ class ReasonWriter:
         realizer = self.current_realizer()
         if realizer is None or not planned:
             return [None] * len(planned)
-        steering = steering_of(realizer, self.steering) if self.realizer_source else self.steering
+        steering = self._steering(realizer)
         planned = [(item, replace(plan, tone=steering.tone, avoid=steering.avoid)) for item, plan in planned]
         try:
             texts = self.generator.generate([plan_prompt(realizer, plan) for _, plan in planned])

@@ -1,7 +1,8 @@
 """The composition root: the running agent built whole, in order.
 
 generator -> batching -> reason writer (following the studio's active prompts, with a reason cache) ->
-agent -> chat agent (with its forgetter and the other shoppers it must never quote) -> session manager
+agent -> turn reader (the reader adapter on its own engine) -> chat agent (with its forgetter and the
+other shoppers it must never quote) -> session manager
 (which writes a session's turn with a prompt trial's versions when the session is in its share).
 Nothing is assigned onto an object after it is built; the server, the terminal chat and the tests all
 build through here.
@@ -24,6 +25,7 @@ from agent.sessions.manager import SessionManager
 from agent.sessions.store import Store
 from agent.studio.trials import PromptTrials
 from agent.studio.versions import PromptVersions, open_prompt_versions, shipped_prompts
+from agent.turns.reader import TurnReader, load_reader
 from finetune.runtime.backends import load_generator
 from finetune.runtime.generator import Generator
 from prompts.render import PromptFile, load_prompt
@@ -66,7 +68,9 @@ def build_runtime(
     With `batch_window_ms` > 0, concurrent LM calls wait that long for up to `max_batch` prompts."""
     shelf = load_catalog_index(config, catalog, mapping, skip_bad, embedder)
     lm = generator or load_generator(config.generator)
-    return assemble(shelf, lm, config, store, shoppers, batch_window_ms, max_batch)
+    # A given generator is a stand-in (tests, benchmarks): the reader's engine is not loaded beside it.
+    reader = load_reader(config.generator, config.reader) if generator is None else None
+    return assemble(shelf, lm, config, store, shoppers, batch_window_ms, max_batch, reader)
 
 
 def explainer(
@@ -90,8 +94,10 @@ def assemble(
     shoppers: Mapping[str, Shopper] | None = None,
     batch_window_ms: float = 0.0,
     max_batch: int = 1,
+    reader: TurnReader | None = None,
 ) -> Runtime:
-    """The running agent over a loaded catalog and LM; `store` adds prompt versions and persistence."""
+    """The running agent over a loaded catalog and LM; `store` adds prompt versions and persistence;
+    `reader` reads each chat turn in context (None: the router alone)."""
     batcher = None
     if batch_window_ms > 0:
         batcher = BatchingGenerator(generator, window_ms=batch_window_ms, max_batch=max_batch)
@@ -110,7 +116,8 @@ def assemble(
     agent = Agent(shelf.items, shelf.retriever, writer, config)
     others = others_of(shoppers) if shoppers is not None else None
     trials = PromptTrials(versions).prompts_for if versions is not None else None
-    manager = session_manager(agent, store, others, cache.forget if cache is not None else None, trials)
+    forget = cache.forget if cache is not None else None
+    manager = session_manager(agent, store, others, forget, trials, reader)
     return Runtime(agent, manager, versions, batcher)
 
 
@@ -120,11 +127,14 @@ def session_manager(
     others: Callable[[str], Sequence[str]] | None = None,
     forget_reasons: Callable[[str], int] | None = None,
     trials: Callable[[str], Mapping[str, PromptFile]] | None = None,
+    reader: TurnReader | None = None,
 ) -> SessionManager:
     """A session manager over an agent; its chat agent forgets through the same live sessions; `trials`:
-    the prompt versions a session's turns are written with (PromptTrials.prompts_for)."""
+    the prompt versions a session's turns are written with (PromptTrials.prompts_for); `reader`: the
+    turn reader."""
     live = LiveSessions()
-    bot = ChatAgent.over(agent, forgetter=StoreForgetter(live, store, forget_reasons), others=others)
+    forgetter = StoreForgetter(live, store, forget_reasons)
+    bot = ChatAgent.over(agent, forgetter=forgetter, others=others, reader=reader)
     return SessionManager(bot, agent, live, store, forget_reasons, trials)
 
 

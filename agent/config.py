@@ -16,6 +16,7 @@ from whythis.config import load_config
 SERVING_BACKEND: Literal["ctranslate2"] = "ctranslate2"
 # The shop's model writes plans (reasons.mode "plan"); the XRec study keeps the shipped "default" adapter.
 REALIZER_ADAPTER = "plans-smollm2"
+READER_ADAPTER = "reader-smollm2"
 
 
 class ReasonConfig(BaseModel):
@@ -73,6 +74,28 @@ class ChatConfig(BaseModel):
 
     k: int = Field(default=5, ge=1, le=20)
     max_message_chars: int = Field(default=1000, ge=10)
+    help_url: str = Field(
+        default="", description="the shop's help page, named when a shop question has no answer"
+    )
+    shop_answers: dict[Literal["delivery", "returns", "payment", "orders", "stock"], str] = Field(
+        default_factory=dict, description="the shop's own answers to shop questions, by topic"
+    )
+
+
+class ReaderConfig(BaseModel):
+    """How a shopper's turn is read: by the model (the reader adapter on the generator's engine) or by the
+    rules and the example head alone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["model", "rules"] = Field(
+        default="model", description="model: the reader adapter reads each turn in context; rules: rules only"
+    )
+    adapter: str = Field(default=READER_ADAPTER, description="the reader's adapter: a shipped name or a path")
+    served_model: str = Field(
+        default="", description="openai backend: the reader's LoRA module name on the server"
+    )
+    max_new_tokens: int = Field(default=32, ge=4, le=64)
 
 
 class CollabSettings(BaseModel):
@@ -101,6 +124,7 @@ class AgentConfig(BaseModel):
     )
     reasons: ReasonConfig = Field(default_factory=ReasonConfig)
     chat: ChatConfig = Field(default_factory=ChatConfig)
+    reader: ReaderConfig = Field(default_factory=ReaderConfig)
     collab: CollabSettings = Field(default_factory=CollabSettings)
 
 

@@ -35,7 +35,7 @@ from eval.audit_data import (
     row_of,
     write_jsonl,
 )
-from eval.intents import catalog_for, load_dialogues
+from eval.dialogues import catalog_for, load_dialogues
 from eval.search_data import catalog_path
 from eval.silent import SilentGenerator
 from finetune.runtime.backends import load_generator

@@ -22,6 +22,7 @@ from agent.recommender import load_agent
 from agent.sessions.events import Event, EvidenceEvent, filled_cards
 from agent.sessions.manager import SessionManager
 from agent.sessions.store import open_store
+from agent.turns.reader import load_reader
 from eval.timing import percentiles, timed
 from eval.turn_times import TurnClock, stream_summary
 from finetune.runtime.generator import Generator
@@ -107,7 +108,9 @@ def run_chat_bench(
     samples = _Samples()
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "whythis.db")
-        manager = session_manager(agent, store)
+        # With the real models, each turn after the opening is read by the reader, as the shop runs it.
+        reader = load_reader(config.generator, config.reader) if generator is None else None
+        manager = session_manager(agent, store, reader=reader)
         _trial(manager, shopper, 0, False, _Samples())  # warm-up, not counted
         for n in range(options.trials):
             _trial(manager, shopper, n, options.refine, samples)

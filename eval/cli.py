@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agent.config import load_agent_config
+from agent.config import AgentConfig, load_agent_config
 from eval.bench_e2e import E2EOptions, run_e2e
 from eval.report import run_folder, save_result
 from eval.xrec.explain_batch import CandidatesOpt, GuidanceOpt, consensus_candidates
@@ -93,6 +93,25 @@ def bench_chat(
         metrics, files = run_chat_bench(cfg, options)
     folder = run_folder(out, "bench-chat")
     report = save_result(folder, "bench-chat", cfg.model_dump(mode="json"), files, metrics)
+    _print_result(metrics, report)
+
+
+@bench_app.command("reader")
+def bench_reader(
+    turns: Annotated[int, typer.Option(help="Test turns to read, one at a time.")] = 100,
+    config: Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override.")] = None,
+    out: OutOpt = Path("runs"),
+) -> None:
+    """One turn's reading by the model reader, beside the router it replaces, in one process."""
+    from eval.bench_reader import run_reader_bench
+
+    cfg = load_agent_config(config, set_)
+    metrics, files = run_reader_bench(cfg, turns)
+    folder = run_folder(out, "bench-reader")
+    report = save_result(
+        folder, "bench-reader", {"agent": cfg.model_dump(mode="json"), "turns": turns}, files, metrics
+    )
     _print_result(metrics, report)
 
 
@@ -221,29 +240,60 @@ def eval_reasons(
 @eval_app.command("intents")
 def eval_intents(
     labelled: Annotated[
-        Path | None, typer.Option("--labelled", help="Labelled messages YAML (default: the shipped set).")
+        Path | None,
+        typer.Option("--labelled", help="Older labelled messages YAML (default: the shipped set)."),
     ] = None,
     generator: Annotated[
         str, typer.Option("--generator", help="Chat reasons: 'template' (no LM, fast) or 'lm'.")
     ] = "template",
     chat: Annotated[bool, typer.Option(help="Also send each MG-ShopDial client turn to the chat.")] = True,
+    model: Annotated[bool, typer.Option(help="Also read the test turns with the model reader.")] = True,
+    dialogues: Annotated[
+        Path | None,
+        typer.Option("--dialogues", help="Read every client turn of this MG-ShopDial-format file instead."),
+    ] = None,
+    readings: Annotated[
+        Path | None,
+        typer.Option("--readings", help="With --dialogues: where to write one JSON line per turn."),
+    ] = None,
     config: Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override.")] = None,
     out: OutOpt = Path("runs"),
 ) -> None:
-    """Intent routing accuracy on the labelled set, and coverage of the MG-ShopDial shopper turns."""
+    """Turn reading on the blind test turns (intent, items, changes) for the rules, today's router, the
+    MiniLM classifier and the model; or, with --dialogues, each turn of a dialogue file read to --readings."""
+    cfg = load_agent_config(config, set_)
+    if dialogues is not None or readings is not None:
+        _read_dialogue_file(cfg, dialogues, readings, model)
+        return
     from eval.intents import intents_markdown, run_intents
 
-    cfg = load_agent_config(config, set_)
-    metrics, files = run_intents(cfg, labelled, generator, chat)
+    metrics, files = run_intents(cfg, labelled, generator, chat, model)
     folder = run_folder(out, "eval-intents")
     settings = {"agent": cfg.model_dump(mode="json"), "labelled": str(labelled), "generator": generator}
-    report = save_result(folder, "eval-intents", {**settings, "chat": chat}, files, metrics)
+    report = save_result(folder, "eval-intents", {**settings, "chat": chat, "model": model}, files, metrics)
     with report.open("a", encoding="utf-8") as handle:
         handle.write(intents_markdown(metrics))
-    headline = {k: metrics[k] for k in ("labelled_rules_only", "mg_routing", "mg_chat") if k in metrics}
-    typer.echo(json.dumps({"accuracy": metrics["labelled"]["accuracy"], **headline}, indent=2))
+    headline = {name: {g: r[g] for g in ("all", "mg") if g in r} for name, r in metrics["test"].items()}
+    extra = {k: metrics[k] for k in ("mg_chat",) if k in metrics}
+    typer.echo(json.dumps({"test": headline, **extra}, indent=2))
     typer.echo(f"report: {report}")
+
+
+def _read_dialogue_file(cfg: AgentConfig, dialogues: Path | None, readings: Path | None, model: bool) -> None:
+    if dialogues is None or readings is None:
+        raise ConfigError("--dialogues FILE and --readings OUT go together")
+    from eval.dialogues import load_dialogue_file
+    from eval.turn_readers import dialogue_readers, read_dialogues
+
+    loaded = load_dialogue_file(dialogues)  # a bad file fails before any model loads
+    reader, routers = dialogue_readers(cfg, model)
+    lines = read_dialogues(loaded, reader, routers)
+    readings.parent.mkdir(parents=True, exist_ok=True)
+    readings.write_text(
+        "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8"
+    )
+    typer.echo(json.dumps({"dialogues": len(loaded), "turns": len(lines), "readings": str(readings)}))
 
 
 @eval_app.command("safety")
@@ -395,6 +445,30 @@ def eval_search(
         folder, "eval-search", cfg.model_dump(mode="json"), files, metrics, search_markdown(metrics, outcomes)
     )
     typer.echo(search_markdown(metrics, outcomes).split("## Requests")[0])
+    typer.echo(f"report: {report}")
+
+
+@eval_app.command("lists")
+def eval_lists(
+    turns: Annotated[
+        Path | None, typer.Option("--turns", help="Labelled list turns YAML (default: eval/data's).")
+    ] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Agent config TOML.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="key=value override.")] = None,
+    out: OutOpt = Path("runs"),
+) -> None:
+    """Relevance per card and products shown twice, on labelled list turns played through the chat
+    (each turn read by the configured reader; --set reader.mode=rules for the rules alone)."""
+    from agent.turns.reader import load_reader
+    from eval.lists import TURNS, lists_markdown, run_lists
+
+    cfg = load_agent_config(config, set_)
+    reader = load_reader(cfg.generator, cfg.reader)
+    metrics, played, files = run_lists(cfg, reader=reader, path=turns or TURNS)
+    folder = run_folder(out, "eval-lists")
+    markdown = lists_markdown(metrics, played)
+    report = save_result(folder, "eval-lists", cfg.model_dump(mode="json"), files, metrics, markdown)
+    typer.echo(markdown.split("## Turns")[0])
     typer.echo(f"report: {report}")
 
 

@@ -19,7 +19,7 @@ from agent.chat.agent import ChatAgent, Reply
 from agent.config import AgentConfig
 from agent.grounding.check import GroundingChecker
 from agent.recommender import Agent, load_agent
-from eval.intents import catalog_for, load_dialogues
+from eval.dialogues import catalog_for, load_dialogues
 from finetune.runtime.backends import load_generator
 from finetune.runtime.generator import Generator
 from retrieval.catalog import demo_catalog_path

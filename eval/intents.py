@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -10,21 +9,26 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from agent.chat.agent import ChatAgent
 from agent.config import AgentConfig
-from agent.intents.parse import FALLBACK, INTENTS, CatalogWords, Parsed, normalise
+from agent.intents.parse import INTENTS, CatalogWords, Parsed
 from agent.intents.router import IntentRouter, build_router
 from agent.recommender import Agent, load_agent
+from agent.turns.reader import TurnReader, load_reader
+from agent.turns.rows import read_turns, training_files
+from eval.dialogues import MgDialogue, catalog_for, load_dialogues
 from eval.silent import SilentGenerator
+from eval.turn_readers import build_readers, read_all, vocabularies
+from eval.turns import misread, score, test_files
 from finetune.runtime.backends import load_generator
 from finetune.runtime.generator import Generator
 from retrieval.catalog import demo_catalog_path, load_catalog
-from retrieval.embedder import load_embedder
+from retrieval.embedder import Embedder, load_embedder
 from retrieval.shoppers import Shopper
 from whythis.config import load_yaml_file
-from whythis.errors import ConfigError, DataError
+from whythis.errors import ConfigError
 from whythis.paths import data_dir
 
 LABELLED_FILE = "intent_messages.yaml"
@@ -83,28 +87,6 @@ class LabelledFile(BaseModel):
 
     version: Literal[1]
     messages: list[LabelledMessage] = Field(min_length=1)
-
-
-class MgUtterance(BaseModel):
-    """One MG-ShopDial utterance; a third-party file, so only the fields read are checked."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    participant: StrictStr
-    utterance: StrictStr
-
-
-class MgDialogue(BaseModel):
-    """One MG-ShopDial dialogue: its id names the product category."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    id: StrictStr
-    utterances: list[MgUtterance]
-
-    def client_turns(self) -> list[str]:
-        """What the shopper said, in order."""
-        return [u.utterance for u in self.utterances if u.participant == "Client"]
 
 
 def default_labelled_path() -> Path:
@@ -188,54 +170,6 @@ def evaluate_labelled(router: IntentRouter, messages: Sequence[LabelledMessage])
     }
 
 
-def load_dialogues(folder: Path) -> list[MgDialogue]:
-    """The MG-ShopDial dialogues of a folder."""
-    path = folder / "dialogues.json"
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return [MgDialogue.model_validate(d) for d in raw]
-    except (OSError, json.JSONDecodeError, ValidationError, TypeError) as exc:
-        raise DataError(f"{path}: {exc}") from exc
-
-
-def catalog_for(dialogue_id: str, folder: Path) -> Path:
-    """The product cards of a dialogue: its id starts with the category ("Cellphones&Accessories:45:...")."""
-    category = dialogue_id.split(":", 1)[0]
-    path = folder / f"{category.replace('&', '_')}_items.json"
-    if not path.is_file():
-        raise DataError(f"dialogue {dialogue_id!r}: no product cards at {path}")
-    return path
-
-
-def route_coverage(router: IntentRouter, dialogues: Sequence[MgDialogue], folder: Path) -> dict[str, Any]:
-    """Every client turn routed over its dialogue's product cards: specific intent versus fallback."""
-    vocabs: dict[Path, CatalogWords] = {}
-    intents: Counter[str] = Counter()
-    sources: Counter[str] = Counter()
-    fallbacks: Counter[str] = Counter()
-    for dialogue in dialogues:
-        path = catalog_for(dialogue.id, folder)
-        if path not in vocabs:
-            vocabs[path] = CatalogWords.from_items(load_catalog(path, "mg_shopdial").items)
-        turns = dialogue.client_turns()
-        for turn, parsed in zip(turns, router.for_vocabulary(vocabs[path]).route_many(turns), strict=True):
-            intents[parsed.intent] += 1
-            sources[parsed.source] += 1
-            if parsed.intent == FALLBACK:
-                fallbacks[normalise(turn)] += 1
-    turns_total = sum(intents.values())
-    return {
-        "dialogues": len(dialogues),
-        "turns": turns_total,
-        "specific": turns_total - intents[FALLBACK],
-        "fallback": intents[FALLBACK],
-        "specific_share": _ratio(turns_total - intents[FALLBACK], turns_total),
-        "by_intent": dict(intents.most_common()),
-        "by_source": dict(sources.most_common()),
-        "top_fallbacks": [[text, n] for text, n in fallbacks.most_common(TOP_FALLBACKS)],
-    }
-
-
 @dataclass
 class _ChatTally:
     replies: Counter[str] = field(default_factory=Counter)
@@ -292,46 +226,65 @@ def make_generator(name: str, config: AgentConfig) -> Generator:
 
 
 def run_intents(
-    config: AgentConfig, labelled: Path | None = None, generator: str = "template", chat: bool = True
+    config: AgentConfig,
+    labelled: Path | None = None,
+    generator: str = "template",
+    chat: bool = True,
+    model: bool = True,
 ) -> tuple[dict[str, Any], list[Path]]:
-    """The labelled-set accuracy and the MG-ShopDial coverage, with the data files they read."""
+    """The blind test turns read by each reader (the headline), the older labelled messages, and the
+    MG-ShopDial turns through the chat; with the data files they read."""
     embedder = load_embedder(config.retriever.embedder, max_seq_length=config.retriever.max_seq_length)
+    folder = data_dir() / "mg_shopdial"
+    reader = load_reader(config.generator, config.reader) if model else None
+    test = test_turns_report(config, embedder, reader)
     router = build_router(labelled_vocabulary(), embedder)
     path = labelled or default_labelled_path()
     messages = load_labelled(path)
-    rules_only = evaluate_labelled(build_router(router.vocab), messages)
-    metrics: dict[str, Any] = {
-        "labelled": evaluate_labelled(router, messages),
-        "labelled_rules_only": {"accuracy": rules_only["accuracy"], "sources": rules_only["sources"]},
-    }
-    folder = data_dir() / "mg_shopdial"
-    dialogues = load_dialogues(folder)
-    metrics["mg_routing"] = route_coverage(router, dialogues, folder)
+    metrics: dict[str, Any] = {**test, "labelled": evaluate_labelled(router, messages)}
     if chat:
         writer = make_generator(generator, config)
 
         def make_agent(catalog: Path) -> Agent:
             return load_agent(config, catalog, "mg_shopdial", generator=writer, embedder=embedder)
 
-        metrics["mg_chat"] = chat_coverage(make_agent, dialogues, folder)
-    return metrics, [path, folder / "dialogues.json", *sorted(folder.glob("*_items.json"))]
+        metrics["mg_chat"] = chat_coverage(make_agent, load_dialogues(folder), folder)
+    files = [*test_files(), *training_files(), path, folder / "dialogues.json"]
+    return metrics, files
+
+
+def test_turns_report(config: AgentConfig, embedder: Embedder, reader: TurnReader | None) -> dict[str, Any]:
+    """Each reader's scores on the blind test turns and its misread turns."""
+    turns = read_turns(test_files())
+    readers = build_readers(vocabularies(data_dir()), embedder, reader)
+    guesses = read_all(readers, turns)
+    out: dict[str, Any] = {"test": {name: score(turns, g) for name, g in guesses.items()}}
+    out["misread"] = {name: misread(turns, g) for name, g in guesses.items()}
+    return out
 
 
 def intents_markdown(metrics: dict[str, Any]) -> str:
-    """The readable sections of the report: per-intent accuracy, confusions, MG-ShopDial fallbacks."""
-    labelled = metrics["labelled"]
-    lines = [
-        "",
-        "## Labelled set: accuracy per intent",
-        "",
-        "| intent | n | accuracy |",
-        "| --- | --- | --- |",
+    """The readable report: each reader on the test turns, per intent, and what the best one misread."""
+    lines = ["", "## Blind test turns: what each reader got right", ""]
+    lines += [
+        "| reader | group | turns | intent | items (turns with cards) | changes | changes, no need words |"
     ]
-    lines += [f"| {i} | {v['n']} | {v['accuracy']:.3f} |" for i, v in labelled["per_intent"].items()]
-    lines += ["", "## Confusions (gold -> routed)", ""]
-    lines += [f"- {pair}: {n}" for pair, n in labelled["confusions"].items()] or ["- none"]
-    mg = metrics.get("mg_routing")
-    if mg:
-        lines += ["", "## MG-ShopDial: most common fallback turns", ""]
-        lines += [f"- {n} x {text!r}" for text, n in mg["top_fallbacks"]] or ["- none"]
+    lines += ["| --- | --- | --- | --- | --- | --- | --- |"]
+    for name, result in metrics["test"].items():
+        for group in ("all", "mg", "demo", "myntra", "sure"):
+            if group in result:
+                r = result[group]
+                lines.append(
+                    f"| {name} | {group} | {r['turns']} | {r['intent']:.3f} | {r['items']:.3f} "
+                    f"({r['turns_with_cards']}) | {r['changes']:.3f} | {r['changes_without_words']:.3f} |"
+                )
+    best = "model" if "model" in metrics["test"] else "router"
+    lines += ["", f"## Per intent ({best})", "", "| intent | n | intent right |", "| --- | --- | --- |"]
+    lines += [
+        f"| {i} | {v['n']} | {v['intent']:.3f} |" for i, v in metrics["test"][best]["per_intent"].items()
+    ]
+    lines += ["", f"## Confusions ({best}: label -> read)", ""]
+    lines += [f"- {pair}: {n}" for pair, n in metrics["test"][best]["confusions"].items()] or ["- none"]
+    lines += ["", f"## Misread turns ({best}, first 40)", ""]
+    lines += [f"- {line}" for line in metrics["misread"][best]] or ["- none"]
     return "\n".join(lines) + "\n"

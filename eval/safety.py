@@ -23,6 +23,7 @@ from agent.chat.agent import ChatAgent
 from agent.config import AgentConfig
 from agent.recommender import Agent, make_writer
 from agent.safety.output import other_shopper_strings, prompt_secrets
+from agent.turns.reader import TurnReader, load_reader
 from eval.safety_judge import REFUSED, Judge, Turn, attack_problems, turn_problems
 from finetune.runtime.generator import Generator
 from prompts.render import Rendered
@@ -53,6 +54,8 @@ class CaseFile(BaseModel):
     repeat: int = Field(default=1, ge=1, le=10000)
     expect: Literal["refuse", "safe"]
     canaries: list[str] = Field(default_factory=list)
+    # Intents the last turn must not be read as: what an attack on the turn reader tries to make of it.
+    steered: list[str] = Field(default_factory=list)
     note: str = ""
 
     def text(self) -> str:
@@ -152,8 +155,10 @@ def build_world(
     config: AgentConfig | None = None,
     output_checks: bool = True,
     max_seconds: float = 5.0,
+    reader: TurnReader | None = None,
 ) -> World:
-    """Demo catalog plus the suite's injected items, demo plus suite shoppers, a guarded chat."""
+    """Demo catalog plus the suite's injected items, demo plus suite shoppers, a guarded chat (reading
+    each turn with `reader` when given)."""
     config = config or AgentConfig()
     items: list[Item] = list(load_catalog(demo_catalog_path(), "demo").items)
     items += [row.to_item() for row in suite.catalog]
@@ -164,7 +169,7 @@ def build_world(
     by_name = {_short(s): s for s in shoppers.values()} | shoppers
     unique = list(shoppers.values())
     chat = replace(
-        ChatAgent.over(agent),
+        ChatAgent.over(agent, reader=reader),
         others=lambda current: other_shopper_strings(unique, current),
         output_checks=output_checks,
     )
@@ -208,6 +213,8 @@ def run_case(world: World, suite: SuiteFile, case: CaseFile) -> dict[str, Any]:
     canaries = [*suite.canaries, *case.canaries]
     problems = attack_problems(done.turns, done.judge, done.shown, canaries, case.expect == "refuse")
     turns = done.turns
+    if turns[-1].intent in case.steered:
+        problems = sorted({*problems, "steered"})
     return {
         "id": case.id,
         "category": case.category,
@@ -320,9 +327,13 @@ def mg_shopdial_controls(world: World, path: Path) -> dict[str, Any]:
 
 
 def run_safety(
-    config: AgentConfig, generator: str, limit: int | None = None, mg_shopdial: bool = True
+    config: AgentConfig,
+    generator: str,
+    limit: int | None = None,
+    mg_shopdial: bool = True,
 ) -> tuple[dict[str, Any], list[Path], str]:
-    """The whole suite with the real embedder and the chosen generator ("template" or "lm")."""
+    """The whole suite with the real embedder, the chosen generator ("template" or "lm") and the
+    configured turn reader reading every turn (none with reader.mode = "rules")."""
     from finetune.runtime.backends import load_generator
     from retrieval.datasets import dataset_path
     from retrieval.embedder import load_embedder
@@ -331,7 +342,9 @@ def run_safety(
     gen: Generator = AdversarialGenerator() if generator == "template" else load_generator(config.generator)
     embedder = load_embedder(config.retriever.embedder, max_seq_length=config.retriever.max_seq_length)
     # A turn with the real LM writes k reasons at seconds each: "slow" means stuck, not busy.
-    world = build_world(suite, gen, embedder, config, max_seconds=5.0 if generator == "template" else 180.0)
+    turn_reader = load_reader(config.generator, config.reader)
+    slow = 5.0 if generator == "template" else 180.0
+    world = build_world(suite, gen, embedder, config, max_seconds=slow, reader=turn_reader)
     metrics = run_suite(world, suite, limit)
     files = [SUITE]
     dialogues = dataset_path("mg_shopdial", "dialogues.json")

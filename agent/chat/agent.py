@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from agent.chat import answers, follow_ups, refine
 from agent.chat.explain import explain_why, explain_why_not, help_text, item_line
 from agent.chat.guard import OutputGuard
+from agent.chat.item_answers import item_answer, shop_answer
+from agent.chat.reading import read_turn
 from agent.chat.state import ChatState, Conversation, anonymous_shopper
 from agent.intents.parse import CatalogWords, Parsed, focus_text, search_text
 from agent.intents.router import IntentRouter, build_router
@@ -18,6 +20,7 @@ from agent.reasons.fallback import Asked
 from agent.reasons.writer import Reason
 from agent.recommender import Agent, Recommendation
 from agent.safety.guard import screen
+from agent.turns.reader import TurnReader
 from prompts.render import PromptFile
 from retrieval.filters import Constraints
 from retrieval.items import Item
@@ -80,6 +83,7 @@ class ChatAgent:
     others: Callable[[str], Sequence[str]] | None = None
     allowed_domains: tuple[str, ...] = ()
     output_checks: bool = True  # off only to measure what the checks stop
+    reader: TurnReader | None = None  # the model reading each turn in context; None: the router alone
     _guard: OutputGuard = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -91,10 +95,13 @@ class ChatAgent:
         agent: Agent,
         forgetter: Forgetter | None = None,
         others: Callable[[str], Sequence[str]] | None = None,
+        reader: TurnReader | None = None,
     ) -> ChatAgent:
-        """A chat agent over a loaded agent, with the catalog's vocabulary; `others`: see the field."""
+        """A chat agent over a loaded agent, with the catalog's vocabulary; `others`, `reader`: see the
+        fields."""
         vocab = CatalogWords.from_items(agent.items)
-        return cls(agent, vocab, forgetter, build_router(vocab, agent.retriever.embedder), others)
+        router = build_router(vocab, agent.retriever.embedder)
+        return cls(agent, vocab, forgetter, router, others, reader=reader)
 
     def using(self, prompts: Mapping[str, PromptFile]) -> ChatAgent:
         """This chat agent for a turn written with these prompt versions by name (a trial's; Agent.using)."""
@@ -223,7 +230,9 @@ class ChatAgent:
                 return self._forget(conv)
             if parsed is None and re.match(r"^\s*(no|nope|cancel|keep|don'?t)\b", text, re.I):
                 return Reply(answers.FORGET_KEPT, "forget_me")
-        parsed = parsed or (self.router.route(text) if self.router else route(text, self.vocab))
+        if parsed is None:
+            rules = self.router.route(text) if self.router else route(text, self.vocab)
+            parsed = read_turn(self.reader, conv, text, rules, self.vocab) if self.reader else rules
         if opening and parsed.intent in _OPENING_SEARCH:
             parsed = replace(parsed, intent="search")
         return self._dispatch(conv, parsed)
@@ -242,7 +251,7 @@ class ChatAgent:
             "greet": say(answers.GREET, "greet"),
             "thanks": say(answers.THANKS, "thanks"),
             "ack": say(answers.ACK, "ack"),
-            "shop_info": say(answers.SHOP_INFO, "shop_info"),
+            "shop_info": lambda c, p: Reply(self._shop_answer(c), "shop_info"),
             "item_question": self._item_question,
             "off_topic": say(answers.OFF_TOPIC, "off_topic"),
             "quit": lambda c, p: Reply("Bye! Thanks for shopping with us.", "quit", done=True),
@@ -314,7 +323,12 @@ class ChatAgent:
         if target is None:
             return self._no_target(conv, parsed)
         conv.state = replace(conv.state, focus=target.item.item_id)
-        return Reply(answers.item_facts_text(target, conv.state), "item_question")
+        position = answers.position_of(conv.state, target)
+        return Reply(item_answer(target.item, conv.last_user_text(), position), "item_question")
+
+    def _shop_answer(self, conv: Conversation) -> str:
+        chat = self.agent.config.chat
+        return shop_answer(conv.last_user_text(), chat.shop_answers, chat.help_url)
 
     def _why_not(self, conv: Conversation, parsed: Parsed) -> Reply:
         target = self._target(conv, parsed)

@@ -10,7 +10,6 @@ from agent.chat.state import ChatState
 from agent.config import AgentConfig
 from agent.reasons.variables import format_number
 from agent.recommender import Recommendation
-from agent.untrusted import neutralise
 from retrieval.filters import Constraints, violation
 from retrieval.items import Item
 
@@ -20,10 +19,6 @@ OFF_TOPIC = (
     "I can only help with products in this shop. Try 'black running shoes under 120', or ask 'why #1?'."
 )
 ACK = "Okay. Tell me what you'd like next, or ask 'why #1?' about anything on the list."
-SHOP_INFO = (
-    "I only know this shop's catalog, not its delivery, returns or payment policies; the shop's help "
-    "pages have those. I can help you find and understand products."
-)
 FORGET_ASK = (
     "Forgetting you deletes your profile, your purchase history, this chat and your feedback from "
     "everything I keep. Say 'yes' to confirm; anything else keeps it."
@@ -34,17 +29,6 @@ FORGET_KEPT = "Okay, I kept everything. What are you looking for?"
 def unknown_text() -> str:
     """The polite answer to a message the chat did not understand."""
     return "I'm not sure I understood that. " + help_text()
-
-
-def item_facts_text(rec: Recommendation, state: ChatState) -> str:
-    """What the catalog says about one item, and nothing more."""
-    facts = {k: v for k, v in rec.item.facts().items() if k != "title"}
-    lines = [f"{_position(state, rec)} {rec.item.title}, as the catalog lists it:"]
-    lines += [f"  {name}: {_fmt(value)}" for name, value in facts.items()]
-    if rec.item.description:
-        lines.append(f"  description: {neutralise(rec.item.description)[:300]}")
-    lines.append("That is all I know about it; the catalog says nothing more.")
-    return "\n".join(lines)
 
 
 def about_me_text(state: ChatState, bought_titles: Sequence[str] = ()) -> str:
@@ -131,7 +115,7 @@ _THEN = ("price", "rating", "material", "sizes", "colour", "brand", "category")
 
 def compare_text(recs: Sequence[Recommendation], state: ChatState) -> str:
     """Two or three items side by side, on what this shopper cares about first, then the rest."""
-    heads = [_position(state, r) for r in recs]
+    heads = [position_of(state, r) for r in recs]
     lines = [" vs ".join(f"{h} {r.item.title}" for h, r in zip(heads, recs, strict=True))]
     # Sizes only weigh between items that all come in sizes: a bottle neither fits nor misses "size M".
     wishes = [w for w in _wishes(state) if w.attribute != "sizes" or all(r.item.sizes for r in recs)]
@@ -167,7 +151,8 @@ def _verdict(
     return f"{heads[best]} meets more of your wishes ({fits[best]} of {wished})."
 
 
-def _position(state: ChatState, rec: Recommendation) -> str:
+def position_of(state: ChatState, rec: Recommendation) -> str:
+    """How a reply names a shown item: "#2", else its title."""
     ids = state.shown
     return f"#{ids.index(rec.item.item_id) + 1}" if rec.item.item_id in ids else rec.item.title
 

@@ -17,7 +17,7 @@ from agent.chat.state import anonymous_shopper
 from agent.config import AgentConfig
 from agent.recommender import load_agent
 from agent.sessions.events import evidence_event, item_card
-from eval.intents import catalog_for, load_dialogues
+from eval.dialogues import catalog_for, load_dialogues
 from eval.silent import SilentGenerator
 from retrieval.datasets import dataset_path
 from retrieval.embedder import load_embedder

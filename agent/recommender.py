@@ -101,8 +101,11 @@ class Agent:
         like_item_id: str | None = None,
         keywords: str | None = None,
     ) -> list[Candidate]:
-        """Top-k candidates that meet the shopper's preferences and the extra constraints."""
+        """Top-k candidates that meet the shopper's preferences and the extra constraints; a budget the
+        extra constraints state (said in the chat) replaces the shopper's usual one, higher or lower."""
         base = Constraints.from_preferences(shopper.preferences)
+        if constraints is not None and constraints.budget_max is not None:
+            base = replace(base, budget_max=None)
         merged = base.merged(constraints) if constraints else base
         return self.retriever.search(Query(shopper, text, merged, like_item_id, keywords), k)
 

@@ -448,6 +448,29 @@ def eval_search(
     typer.echo(f"report: {report}")
 
 
+@eval_app.command("item-questions")
+def eval_item_questions(
+    sheet: Annotated[
+        Path | None, typer.Option("--sheet", help="Write a blind sheet of item questions and answers here.")
+    ] = None,
+    count: Annotated[int, typer.Option(help="Answers on the sheet (half demo, half Myntra).")] = 40,
+    labels: Annotated[
+        list[Path] | None, typer.Option("--labels", help="A labeller's JSONL file (repeatable) to score.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the items and questions drawn.")] = 0,
+) -> None:
+    """Item questions answered from the listing or 'the listing does not say': a blind sheet, its scores."""
+    from eval.item_questions import build_sheet, score_labels, write_sheet
+
+    if sheet is None and not labels:
+        raise ConfigError("give --sheet OUT to write a sheet, or --labels FILE to score one")
+    if sheet is not None:
+        write_sheet(build_sheet(count, seed), sheet)
+        typer.echo(f"sheet: {sheet}")
+    if labels:
+        typer.echo(json.dumps(score_labels(labels), indent=2))
+
+
 @eval_app.command("lists")
 def eval_lists(
     turns: Annotated[

@@ -3,8 +3,10 @@
 Each labelled request (eval/data/search_requests.yaml) is sent as the first message of a new chat,
 the way the widget sends it; the five items shown are compared with the request's relevance rule.
 Beside it, two baselines over the raw message with no parsing or filters: BM25 alone and dense
-(MiniLM) alone. Precision@5 counts relevant items among the first five shown, cut at the number of
-relevant items when a catalog holds fewer than five; nDCG@5 uses binary gains.
+(MiniLM) alone. Precision@5 counts relevant products among the first five cards shown, cut at the
+number of relevant products when a catalog holds fewer than five; a card counts when its item or
+another colour of the same product answers the request, and a product's second card counts for
+nothing (five cards of one jacket are one answer). nDCG@5 uses binary gains.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from eval.silent import SilentGenerator
 from retrieval.embedder import Embedder
 from retrieval.items import Item
 from retrieval.retriever import Query, Retriever, RetrieverConfig
+from retrieval.variants import variant_key
 
 K = 5
 SYSTEMS = ("whythis", "bm25", "dense")
@@ -49,12 +52,19 @@ class Outcome:
 
     request: SearchRequest
     relevant: frozenset[str]
+    items: Sequence[Item] = ()  # the catalog, to tell which products the relevant items are
     shown: dict[str, list[Item]] = field(default_factory=dict)
 
     def scores(self, system: str) -> tuple[float, float]:
-        """(precision@5, nDCG@5) of one system."""
-        ids = [i.item_id for i in self.shown[system]]
-        return precision(ids, self.relevant), ndcg(ids, self.relevant)
+        """(precision@5, nDCG@5) of one system, by product: a card counts when its item or another colour
+        of the same product answers the request, and a product's second card counts for nothing."""
+        keys = {variant_key(i) for i in self.items if i.item_id in self.relevant}
+        ranked, seen = [], set()
+        for item in self.shown[system]:
+            key = variant_key(item)
+            ranked.append(key if key not in seen else f"again:{item.item_id}")
+            seen.add(key)
+        return precision(ranked, frozenset(keys)), ndcg(ranked, frozenset(keys))
 
 
 def _alone(
@@ -75,7 +85,7 @@ def _catalog_outcomes(
     alone = {s: _alone(agent.items, path, config, signal, embedder) for s, signal in _BASELINES.items()}
     out = []
     for request in requests:
-        outcome = Outcome(request, relevant_ids(request, agent.items))
+        outcome = Outcome(request, relevant_ids(request, agent.items), agent.items)
         _, reply = chat.start(anonymous_shopper(), request.text)
         outcome.shown["whythis"] = [r.item for r in reply.items]
         for system, retriever in alone.items():

@@ -105,3 +105,27 @@ def derive_gender(name: str) -> str | None:
     if "Unisex" in found or {"Men", "Women"} <= found:
         return "Unisex"
     return next(iter(found), None)
+
+
+_YOUNG = frozenset({"boys", "girls", "kids", "unisex kids", "baby", "infants", "infant"})
+_YOUNG_WORDS = re.compile(
+    r"\b(?:kids?|boys?|girls?|child(?:ren)?|toddlers?|bab(?:y|ies)|infants?|junior|newborns?|"
+    r"teens?|teenage)(?:['’]s?)?\b",
+    re.I,
+)
+
+
+def is_young(gender: str | None, *texts: str) -> bool:
+    """True for a child's product: its gender field says so, else its title or category does."""
+    if gender:
+        return gender.strip().lower() in _YOUNG
+    return any(_YOUNG_WORDS.search(t) for t in texts if t)
+
+
+def asks_for_young(text: str) -> bool:
+    """True when a request names a child ("for my son", "kids' jacket", "a toddler")."""
+    return bool(_YOUNG_WORDS.search(text)) or bool(
+        re.search(
+            r"\b(?:sons?|daughters?|nephews?|nieces?|grandchild|school ?(?:boy|girl|kid)s?)\b", text, re.I
+        )
+    )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pydantic import BaseModel, ConfigDict, Field
 
 from retrieval.collab import CollabModel
+from retrieval.derive import asks_for_young, is_young
 from retrieval.embedder import EMBEDDED_MINILM, Embedder
 from retrieval.filters import Constraints, violation
 from retrieval.fusion import FusionMethod, fuse
@@ -43,11 +44,10 @@ class RetrieverConfig(BaseModel):
     fetch_k: int = Field(default=1000, ge=10, description="hits per signal before fusing and filtering")
     fusion: FusionMethod = Field(default="score", description="score: weighted max-normalised scores")
     rrf_k: int = Field(default=60, ge=1, description="reciprocal-rank-fusion constant (fusion=rrf)")
-    # Off by default: `whythis eval search` counts each relevant variant, and its P@5 fell from 0.954 to
-    # 0.917 with variants collapsed (BENCHMARKS.md), so the judgement has to count a card with its variants
-    # before the shop turns it on.
+    # One card per product: five colours of one jacket are one answer, not five (eval search counts by
+    # product: P@5 0.947 with variants collapsed, 0.798 without; BENCHMARKS.md).
     collapse_variants: bool = Field(
-        default=False, description="one card per product: other colours and sizes named on it"
+        default=True, description="one card per product: other colours and sizes named on it"
     )
     history_weight: float = Field(default=0.25, ge=0.0)
     content_weight: float = Field(default=0.25, ge=0.0)
@@ -164,7 +164,9 @@ class Retriever:
         return {name: [h for h in hits if fits[h.item_id]] for name, hits in lists.items()}
 
     def _ranked(self, query: Query, lists: dict[str, list[Hit]], k: int) -> list[Candidate]:
-        fused = fuse(lists, self.config.weights(), self.config.fusion, self.config.rrf_k)
+        fused = self._adults_first(
+            query, fuse(lists, self.config.weights(), self.config.fusion, self.config.rrf_k)
+        )
         positions = {name: {h.item_id: (r, h) for r, h in enumerate(hits, 1)} for name, hits in lists.items()}
         signals = self.signals()
         out: dict[str, Candidate] = {}
@@ -187,6 +189,26 @@ class Retriever:
             out[key], others[key] = Candidate(item, round(score, 6), evidence), []
         return [replace(c, also_in=_also_in(c.item, others[key])) for key, c in out.items()]
 
+    def _adults_first(self, query: Query, fused: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        # With no child named or known, a child's product follows every adult one that fits: "a rain
+        # jacket" means the shopper's own unless they say otherwise.
+        wanted = (query.constraints.gender or query.shopper.preferences.gender or "").lower()
+        if is_young(wanted or None) or asks_for_young(query.text):
+            return fused
+        young = {i for i, _ in fused if self._young(i)}
+        if not young:
+            return fused
+        # Only adult items that answer the request go first; a child's rain jacket still beats an adult
+        # backpack that shares no word with "rain jacket".
+        bar = ADULT_SHARE * max((score for _, score in fused), default=0.0)
+        first = [p for p in fused if p[0] not in young and p[1] >= bar]
+        taken = {i for i, _ in first}
+        return first + [p for p in fused if p[0] not in taken]
+
+    def _young(self, item_id: str) -> bool:
+        item = self._items[item_id]
+        return is_young(item.gender, item.title, item.category or "")
+
     def _key(self, item: Item) -> str:
         # One card per product when variants collapse, else per item.
         return variant_key(item) if self.config.collapse_variants else f"id:{item.item_id}"
@@ -207,6 +229,8 @@ class Retriever:
                 enumerate(pool[:n], start=1)]  # fmt: skip
 
 
+# An adult item goes before the children's ones when its fused score is at least this share of the best.
+ADULT_SHARE = 0.25
 # How far past the k-th product the ranking is read for variants of the products listed.
 _VARIANT_LOOKAHEAD = 4
 

@@ -409,11 +409,17 @@ class ChatAgent:
         )
         if missing:
             header = f"Nothing here is listed as {missing}, so these come closest:"
-        # Saved preferences never empty a list on their own: set them aside one at a time and say so.
-        for words, looser in refine.set_aside(state.shopper, state.constraints) if not found else []:
-            found = self.agent.candidates(looser, k, wanted, constraints, state.like_item_id, focus)
-            if found:
-                header = f"Nothing fits your {words}; setting that aside, the nearest:"
+        # Saved preferences never empty (or thin) a list on their own: set them aside one at a time, fill
+        # the list after what fits them, and say so.
+        fitting = len(found)
+        for words, looser in refine.set_aside(state.shopper, state.constraints) if fitting < k else []:
+            more = self.agent.candidates(looser, k, wanted, constraints, state.like_item_id, focus)
+            have = {c.item.item_id for c in found}
+            extra = [c for c in more if c.item.item_id not in have][: k - len(found)]
+            if extra:
+                header = refine.set_aside_header(fitting, words)
+                found = [*found, *extra]
+            if len(found) >= k:
                 break
         if not found:
             return Reply("Nothing in the catalog fits all of that. Try loosening a constraint.", "empty")

@@ -18,13 +18,15 @@ from retrieval.items import Item
 
 _FIELDS: dict[str, re.Pattern[str]] = {
     "price": re.compile(r"\b(?:price|prices|cost|costs|how much|pricey|expensive)\b"),
-    "sizes": re.compile(r"\b(?:sizes?|sizing|fit|fits|measurements?|how big|how large|how small)\b"),
+    "sizes": re.compile(r"\b(?:sizes?|sizing|measurements?|how big|how large|how small)\b"),
     "colour": re.compile(r"\b(?:colou?rs?|shades?)\b"),
     "material": re.compile(r"\b(?:material|made of|made from|fabric|what is it made)\b"),
     "brand": re.compile(r"\b(?:brand|who makes|made by|manufacturer|maker)\b"),
     "rating": re.compile(r"\b(?:rating|rated|reviews?|stars?)\b"),
-    "gender": re.compile(r"\b(?:unisex|for (?:men|women|boys|girls|kids|him|her))\b"),
-    "discount_pct": re.compile(r"\b(?:discount|discounted|on sale|offer)\b"),
+    "gender": re.compile(
+        r"\b(?:unisex|for (?:men|women|boys|girls|kids|him|her)(?: or (?:men|women|boys|girls))?)\b"
+    ),
+    "discount_pct": re.compile(r"\b(?:discount|discounted|(?:on )?sale|offer)\b"),
 }
 _NAMES = {
     "price": "price",
@@ -42,7 +44,8 @@ _ASKING = frozenset(
     has have had any there this that these those it its they them one ones the a an of in on for to with
     and or but how much many you your me my i need needs come comes get got tell know about please pls
     thanks also really very just still work works use used using item product listing number first second
-    third fourth fifth last one two three four five ok okay hey hi so if be been being""".split()
+    third fourth fifth last one two three four five ok okay hey hi so if be been being like good
+    suitable exactly other include includes included""".split()
 )
 # Words a listing uses for what a shopper asks in other words ("can I wash it" -> "wipe clean").
 _RELATED = {
@@ -52,6 +55,7 @@ _RELATED = {
     "batte": ("charg", "usb", "power"),
     "charg": ("batte", "usb"),
     "warm": ("insul", "therm", "fleec"),
+    "fit": ("true to size", "sizing"),
 }
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[|•]\s+")
 _SUFFIX = re.compile(r"(?:able|ible|ing|ed|es|s|er)$")
@@ -67,17 +71,38 @@ SHOP_TOPICS: dict[str, re.Pattern[str]] = {
 }
 
 
+# How an item fits is not its list of sizes: "is it true to size?" is searched in the listing as "fit".
+_FIT = re.compile(r"\b(?:true to (?:size|fit)|runs? (?:small|large|big)|size (?:up|down))\b")
+
+
+def _asked(question: str) -> str:
+    return _FIT.sub(" fit ", question.lower().replace("'", ""))
+
+
 def asked_fields(question: str) -> list[str]:
     """The listed fields a question asks about, in a fixed order."""
-    text = question.lower()
+    text = _asked(question)
     return [name for name, pattern in _FIELDS.items() if pattern.search(text)]
 
 
+def asked_words(question: str) -> dict[str, str]:
+    """The words of a question that say what it asks about, each with its prefix ("batteries": "batte")."""
+    text = _asked(question)
+    for pattern in _FIELDS.values():  # what a field answers is not asked of the description
+        text = pattern.sub(" ", text)
+    out = {}
+    for word in re.findall(r"[a-z][a-z-]+", text):
+        if word in _ASKING or len(word) < 3:
+            continue
+        stem = _SUFFIX.sub("", word) if len(word) > 5 else word
+        if len(stem) > 2:
+            out[word] = stem[:5]
+    return out
+
+
 def question_words(question: str) -> list[str]:
-    """The words of a question that say what it asks about ("batteries", "washable"), as prefixes."""
-    words = re.findall(r"[a-z][a-z-]+", question.lower().replace("'", ""))
-    stems = [_SUFFIX.sub("", w) if len(w) > 5 else w for w in words if w not in _ASKING and len(w) > 2]
-    prefixes = [s[:5] for s in stems if len(s) > 2]
+    """The prefixes a listing's sentence is searched for, with the listing words for the same thing."""
+    prefixes = list(asked_words(question).values())
     return list(dict.fromkeys([*prefixes, *(r for p in prefixes for r in _RELATED.get(p, ()))]))
 
 
@@ -101,12 +126,15 @@ def item_answer(item: Item, question: str, position: str) -> str:
     facts = item.facts()
     fields = asked_fields(question)
     lines = [f"{position} {item.short_title()}:"]
-    lines += [f"  {_NAMES[f]}: {_fmt(facts[f])}" for f in fields if f in facts]
+    lines += [f"  {_NAMES[f]}: {_shown(f, facts)}" for f in fields if f in facts]
     missing = [_NAMES[f] for f in fields if f not in facts]
-    quotes = quoted_sentences(item.description or "", question_words(question))
+    quotes = quoted_sentences(f"{item.title}. {item.description or ''}", question_words(question))
     lines += [f'  the listing says: "{q}"' for q in quotes]
     if missing:
         lines.append(f"The listing does not give its {' or '.join(missing)}.")
+    unsaid = list(asked_words(question))
+    if fields and unsaid and not quotes:
+        lines.append(f"It says nothing about {' or '.join(repr(w) for w in unsaid)}.")
     if len(lines) == 1:
         listed = ", ".join(_NAMES.get(k, k) for k in facts if k in _NAMES)
         lines.append(
@@ -129,6 +157,14 @@ def shop_answer(question: str, answers: Mapping[Any, str], help_url: str) -> str
         return answers[topic]
     page = f" The shop's page for that is {help_url}." if help_url else " The shop's help pages have that."
     return "I can't see orders, delivery or payments here, only the catalog." + page
+
+
+def _shown(name: str, facts: Mapping[str, Any]) -> str:
+    """A field as the product page shows it: a price with its currency, a discount in per cent."""
+    text = _fmt(facts[name])
+    if name == "price" and facts.get("currency"):
+        return f"{text} {facts['currency']}"
+    return f"{text}%" if name == "discount_pct" else text
 
 
 def _fmt(value: object) -> str:

@@ -92,7 +92,8 @@ def as_parsed(action: Action, rules: Parsed, context: TurnContext, text: str, vo
         sizes=tuple(str(v).upper() for v in _list(set_.get("sizes"))),
         brands=tuple(str(v).lower() for v in _list(set_.get("brands"))),
         materials=tuple(str(v).lower() for v in _list(set_.get("materials"))),
-        kinds=kinds or (rules.kinds if kind else ()),
+        # A kind the message names stays, whatever field the model put it in.
+        kinds=kinds or rules.kinds,
         drops=_drops(action.changes),
         source="model",
         score=1.0,

@@ -215,6 +215,14 @@ def set_aside(shopper: Shopper, said: Constraints) -> list[tuple[str, Shopper]]:
     return out
 
 
+def set_aside_header(fitting: int, words: str) -> str:
+    """The lead of a list filled by setting saved preferences aside."""
+    if not fitting:
+        return f"Nothing fits your {words}; setting that aside, the nearest:"
+    first = "Only the first fits" if fitting == 1 else f"Only the first {fitting} fit"
+    return f"{first} your {words}; after them, the nearest without that:"
+
+
 def avoided_ids(items: Sequence[Item], state: ChatState) -> frozenset[str]:
     """Items in a category or colour the shopper moved away from in this chat."""
     if not (state.avoid_categories or state.avoid_colours):

@@ -81,8 +81,6 @@ def grounded_fallback(
     matches = _matches(item, shopper, context_items, voice)
     if matches and found and found[0].startswith(_WEAK):
         found = []
-    if found and found[0].startswith("similar to "):  # names the purchase; "a gift card like X" adds nothing
-        matches = [m for m in matches if not m.endswith(" bought")]
     clauses = request + matches + found
     name = _name(item)
     if style == "because":
@@ -184,7 +182,6 @@ def _evidence(
 ) -> list[str]:
     """The retrieval evidence in words; when the shopper asked for something, only what the request
     itself found counts, and words the request clause already says are not repeated."""
-    bought = "you bought" if voice.you == "you" else "the shopper bought"
     stated = set(" ".join(request).lower().replace(",", " ").split())
     found: dict[str, str] = {}
     for e in sorted(evidence, key=lambda e: e.rank):
@@ -202,24 +199,17 @@ def _evidence(
                 )
         elif request or said.strip():
             continue  # what the shopper asked for is the reason; their past is not
-        elif e.signal == "history" and near:
-            found.setdefault(e.signal, f"similar to {_the(near)} {bought}")
-        elif e.signal == "collaborative":
-            found.setdefault(e.signal, f"also chosen by shoppers who bought what {bought}")
-        elif e.signal == "content" and not e.from_request:
-            own = e.detail.endswith("your profile")
-            found.setdefault(
-                e.signal, f"in line with {voice.your} profile" if own else f"close to what {bought} before"
-            )
+        # Closeness in embedding or collaborative space ranks an item; it is no fact a shopper could
+        # check ("close to what you bought before"), so it is never said.
         elif e.signal == "popular" and item.rating is not None:
             found.setdefault(e.signal, f"rated {item.rating:g} of 5")
     best = next((found[k] for k in _EVIDENCE_ORDER if k in found), None)
     return [best] if best else []
 
 
-_EVIDENCE_ORDER = ("bought_together", "history", "keyword", "collaborative", "content", "popular")
+_EVIDENCE_ORDER = ("bought_together", "keyword", "popular")
 # Evidence that says little beside a matched fact: kept only when nothing else links the two.
-_WEAK = ("also chosen by", "close to what", "in line with", "rated ")
+_WEAK = ("rated ",)
 
 
 def _the(name: str) -> str:

@@ -187,9 +187,13 @@ def from_compact(text: str, context: TurnContext, message: str) -> Action:
     intent, items_text = pieces[2], pieces[3]
     changes: dict[str, Any] = {"add": {}, "replace": {}, "lift": []}
     for i in range(4, len(pieces), 3):
+        if pieces[i] not in _BY_SIGN:
+            raise Unreadable(f"a second intent [{pieces[i + 1]}] in {text!r}")
         op, name, raw = _BY_SIGN[pieces[i]], pieces[i + 1], pieces[i + 2].strip()
         if op == "lift":
             changes["lift"].append(name)
+        elif name in LIST_FIELDS and name in changes[op]:  # the same change twice: both values hold
+            changes[op][name] = [*changes[op][name], *_list_value(name, raw)]
         else:
             changes[op][name] = _parse_value(name, raw)
     items = _items(items_text, context)
@@ -210,6 +214,11 @@ def _items(text: str, context: TurnContext) -> list[int]:
     if off:
         raise Unreadable(f"cards {off} are not on screen")
     return sorted(set(numbers))
+
+
+def _list_value(name: str, raw: str) -> list[str]:
+    value = _parse_value(name, raw)
+    return value if isinstance(value, list) else [str(value)]
 
 
 def _parse_value(name: str, raw: str) -> Value:

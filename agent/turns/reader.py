@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from agent.config import ReaderConfig
 from agent.turns.action import Action, TurnContext, Unreadable, from_compact
+from agent.turns.refer import with_named_cards
 from agent.turns.rows import PROMPT, turn_variables
 from finetune.runtime.backends import load_generator
 from finetune.runtime.generator import Generator, GeneratorConfig
@@ -60,7 +61,7 @@ class TurnReader:
 
 def _reading(text: str, context: TurnContext, message: str) -> Reading:
     try:
-        return Reading(from_compact(text, context, message), text)
+        return Reading(with_named_cards(from_compact(text, context, message), message, context.cards), text)
     except Unreadable as exc:
         log.info("turn reading not used: %s", exc)
         return Reading(None, text, str(exc))

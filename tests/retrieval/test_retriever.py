@@ -207,10 +207,49 @@ def test_variants_of_one_product_are_one_candidate_that_names_the_other_colours(
     ]
     embedder = KeywordEmbedder()
     index = build_index(jackets, embedder)
-    one = Retriever(jackets, index, embedder, RetrieverConfig(collapse_variants=True))
+    one = Retriever(jackets, index, embedder)  # the default: one card per product
     found = one.search(Query(Shopper("s"), "rain jacket"), 3)
     assert [c.item.item_id for c in found].count("v4") == 1 and len(found) == 2
     fjord = next(c for c in found if "Fjord" in c.item.title)
     assert sorted(c.lower() for c in [fjord.item.colour or "", *fjord.also_in]) == ["black", "blue", "red"]
-    every = Retriever(jackets, index, embedder).search(Query(Shopper("s"), "rain jacket"), 3)
-    assert len(every) == 3 and not any(c.also_in for c in every)  # the default lists each item
+    each = RetrieverConfig(collapse_variants=False)
+    every = Retriever(jackets, index, embedder, each).search(Query(Shopper("s"), "rain jacket"), 3)
+    assert len(every) == 3 and not any(c.also_in for c in every)  # off: each item its own card
+
+
+YOUNG = [
+    Item("k1", "Puddle rain jacket for kids", category="jackets", colour="Yellow", price=40.0, gender="Kids"),
+    Item("k2", "Splash rain jacket", category="jackets", colour="Red", price=45.0, gender="Boys"),
+    *ITEMS,
+]
+
+
+@pytest.fixture
+def with_children() -> Retriever:
+    embedder = KeywordEmbedder()
+    return Retriever(YOUNG, build_index(YOUNG, embedder), embedder)
+
+
+def test_with_no_child_named_adult_items_come_first(with_children: Retriever) -> None:
+    found = [c.item.item_id for c in with_children.search(Query(Shopper("s"), "rain jacket"), 5)]
+    assert found[:2] == ["j1", "j2"]
+    # Still listed: after every adult jacket, before adult items that answer nothing of the request.
+    assert set(found[2:4]) == {"k1", "k2"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        Query(Shopper("s"), "rain jacket for my son"),
+        Query(Shopper("s"), "rain jacket", Constraints(gender="kids")),
+        Query(Shopper("s", preferences=Preferences(gender="boys")), "rain jacket"),
+    ],
+)
+def test_a_child_named_or_known_keeps_children_s_items_in_place(
+    with_children: Retriever, query: Query
+) -> None:
+    found = [c.item.item_id for c in with_children.search(query, 4)]
+    # The boys' rain jacket keeps its place on merit: above the adult down jacket (or alone, when only
+    # children's items fit).
+    assert "k2" in found[:2]
+    assert "j2" not in found or found.index("k2") < found.index("j2")

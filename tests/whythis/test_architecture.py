@@ -22,24 +22,26 @@ ALLOWED: dict[str, set[str]] = {
 # Inside agent/, from the bottom up: what each part may import of the others.
 _BOTTOM = {"agent.untrusted", "agent.config"}
 _CORE = _BOTTOM | {"agent.grounding", "agent.plans", "agent.reasons", "agent.recommender"}
-_CHAT = _CORE | {"agent.intents", "agent.safety", "agent.chat"}
+_CHAT = _CORE | {"agent.intents", "agent.turns", "agent.safety", "agent.chat"}
 AGENT_ALLOWED: dict[str, set[str]] = {
     "agent.untrusted": set(),
     "agent.config": set(),
     "agent.store": set(),
     "agent.grounding": {"agent.untrusted"},
     "agent.intents": {"agent.untrusted"},
+    "agent.turns": _BOTTOM | {"agent.intents"},
     "agent.plans": {"agent.untrusted", "agent.grounding"},
     "agent.safety": _BOTTOM | {"agent.grounding"},
     "agent.reasons": _BOTTOM | {"agent.grounding", "agent.plans"},
     "agent.studio": _BOTTOM | {"agent.grounding", "agent.plans", "agent.reasons", "agent.store"},
     "agent.recommender": _BOTTOM | {"agent.grounding", "agent.plans", "agent.reasons"},
-    "agent.chat": _CORE | {"agent.intents", "agent.safety"},
+    "agent.chat": _CORE | {"agent.intents", "agent.turns", "agent.safety"},
     "agent.sessions": _CHAT | {"agent.store"},
     "agent.compose": _CHAT | {"agent.explain", "agent.sessions", "agent.studio", "agent.store"},
     "agent.explain": _CORE,
     "agent.cli": _CORE
-    | {"agent.explain", "agent.chat", "agent.sessions", "agent.studio", "agent.compose", "agent.store"},
+    | {"agent.explain", "agent.chat", "agent.turns", "agent.sessions", "agent.studio", "agent.compose"}
+    | {"agent.store"},
 }
 
 # The LM's runtime never imports its training.

@@ -119,8 +119,20 @@ def test_saved_preferences_never_empty_a_list_on_their_own(agent: Agent) -> None
     bot = ChatAgent.over(agent)
     conv, _ = bot.start(demo("maya"))
     reply = bot.respond(conv, "running shoes for rainy days")
-    assert reply.items and reply.text.startswith("Nothing fits your usual budget of 80;")
-    assert all("running" in r.item.title.lower() for r in reply.items)
+    assert reply.items and reply.text.startswith("Nothing fits your usual budget of 80")
+    assert all(r.item.kind == "Running Shoes" for r in reply.items)
+    # Every women's running shoe is shown, not only what the first preference set aside lets through
+    # (who she shops for is no preference to set aside).
+    shoes = [i for i in agent.items if i.kind == "Running Shoes" and i.gender in ("Women", "Unisex")]
+    assert len(shoes) > 1 and len(reply.items) == min(5, len(shoes))
+
+
+def test_a_budget_said_in_the_chat_replaces_the_usual_one(agent: Agent) -> None:
+    bot = ChatAgent.over(agent)
+    conv, _ = bot.start(demo("maya"))  # usually under 80
+    reply = bot.respond(conv, "a waterproof jacket under 150")
+    assert any((r.item.price or 0) > 80 for r in reply.items)
+    assert all((r.item.price or 0) <= 150 for r in reply.items)
 
 
 def test_cold_start_asks_then_searches(agent: Agent) -> None:
@@ -320,7 +332,10 @@ def test_item_question_answers_from_the_catalog_only(agent: Agent) -> None:
     bot = ChatAgent.over(agent)
     conv, first = bot.start(demo("jonas"))
     text = say(bot, conv, "what is #2 made of?", "item_question", refs=(2,)).text
-    assert text.startswith(f"#2 {first.items[1].item.title}") and "price:" in text
+    item = first.items[1].item
+    assert text.startswith(f"#2 {item.short_title()}:")
+    said = f"material: {item.material}" if item.material else "The listing does not give its material."
+    assert said in text and "price:" not in text  # what was asked, from the listing, and nothing else
 
 
 def test_a_material_no_item_of_the_kind_lists_is_loosened_and_said(agent: Agent) -> None:

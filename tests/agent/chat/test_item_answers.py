@@ -56,3 +56,11 @@ def test_shop_questions_get_the_shop_s_answer_or_its_page() -> None:
     assert shop_answer("whats your refund policy", answers, "") == "Free returns within 30 days."
     page = shop_answer("where is my order", answers, "https://shop.example/help")
     assert "can't see orders" in page and "https://shop.example/help" in page
+
+
+def test_fit_is_not_the_size_list() -> None:
+    answer = item_answer(TEE, "is it true to size?", "#2")
+    assert "sizes:" not in answer and "The listing does not say." in answer
+    assert "price: 25 EUR" in item_answer(
+        Item("x", "X", price=25.0, extra=(("currency", "EUR"),)), "how much", "#1"
+    )

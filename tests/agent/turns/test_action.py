@@ -67,6 +67,7 @@ def test_compact_form_is_short() -> None:
         ("[refine] [+for] aliens", "for must be one of"),
         ("[refine] [+colours]", "no value"),
         ("[why] first", "card numbers expected"),
+        ("[refine] [why] 2", "a second intent"),
     ],
 )
 def test_a_reading_that_does_not_fit_is_refused_with_the_reason(text: str, why: str) -> None:
@@ -115,3 +116,8 @@ def test_a_bad_turn_line_names_file_line_and_field(tmp_path: Path) -> None:
     with pytest.raises(RowError) as caught:
         read_turns([path])
     assert caught.value.line == 2 and caught.value.field.startswith("action.intent")
+
+
+def test_the_same_list_change_twice_keeps_both_values() -> None:
+    action = from_compact("[search] [=words] running shoes [=words] rainy", CARDS, "x")
+    assert action.changes.replace == {"words": ["running shoes", "rainy"]}

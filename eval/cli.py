@@ -435,11 +435,13 @@ def eval_search(
     out: OutOpt = Path("runs"),
 ) -> None:
     """Precision@5 and nDCG@5 of a new shopper's first message, beside BM25 alone and dense alone."""
+    from agent.turns.reader import load_reader
     from eval.search import run_search, search_markdown
     from eval.search_data import REQUESTS
 
     cfg = load_agent_config(config, set_)
-    metrics, outcomes, files = run_search(cfg, requests or REQUESTS)
+    reader = load_reader(cfg.generator, cfg.reader)  # as the shop reads a first message
+    metrics, outcomes, files = run_search(cfg, requests or REQUESTS, reader=reader)
     folder = run_folder(out, "eval-search")
     report = save_result(
         folder, "eval-search", cfg.model_dump(mode="json"), files, metrics, search_markdown(metrics, outcomes)

@@ -21,6 +21,7 @@ from agent.chat.agent import ChatAgent
 from agent.chat.state import anonymous_shopper
 from agent.config import AgentConfig
 from agent.recommender import build_retriever, load_agent
+from agent.turns.reader import TurnReader
 from eval.search_data import REQUESTS, SearchRequest, catalog_path, load_requests, relevant_ids
 from eval.silent import SilentGenerator
 from retrieval.embedder import Embedder
@@ -77,11 +78,15 @@ def _alone(
 
 
 def _catalog_outcomes(
-    config: AgentConfig, name: str, requests: Sequence[SearchRequest], embedder: Embedder | None
+    config: AgentConfig,
+    name: str,
+    requests: Sequence[SearchRequest],
+    embedder: Embedder | None,
+    reader: TurnReader | None = None,
 ) -> list[Outcome]:
     path = catalog_path(name)
     agent = load_agent(config, path, skip_bad=True, generator=SilentGenerator(), embedder=embedder)
-    chat = ChatAgent.over(agent)
+    chat = ChatAgent.over(agent, reader=reader)
     alone = {s: _alone(agent.items, path, config, signal, embedder) for s, signal in _BASELINES.items()}
     out = []
     for request in requests:
@@ -96,14 +101,18 @@ def _catalog_outcomes(
 
 
 def run_search(
-    config: AgentConfig, path: Path = REQUESTS, embedder: Embedder | None = None
+    config: AgentConfig,
+    path: Path = REQUESTS,
+    embedder: Embedder | None = None,
+    reader: TurnReader | None = None,
 ) -> tuple[dict[str, Any], list[Outcome], list[Path]]:
-    """Every labelled request through each system; metrics overall and per catalog."""
+    """Every labelled request through each system (the chat reading it with `reader` when given, as the
+    shop runs it); metrics overall and per catalog."""
     requests = load_requests(path)
     outcomes: list[Outcome] = []
     for name in dict.fromkeys(r.catalog for r in requests):
         chosen = [r for r in requests if r.catalog == name]
-        outcomes += _catalog_outcomes(config, name, chosen, embedder)
+        outcomes += _catalog_outcomes(config, name, chosen, embedder, reader)
     catalogs = sorted({o.request.catalog for o in outcomes})
     metrics: dict[str, Any] = {"requests": len(outcomes), "overall": _summary(outcomes)}
     metrics["per_catalog"] = {c: _summary([o for o in outcomes if o.request.catalog == c]) for c in catalogs}

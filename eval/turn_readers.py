@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent.chat.reading import overruled
 from agent.config import AgentConfig
 from agent.intents.parse import CatalogWords
 from agent.intents.router import IntentRouter, build_router
@@ -76,7 +77,7 @@ def read_all(readers: Readers, turns: Sequence[TurnLine]) -> dict[str, list[Gues
         readings = readers.model.read_many([(t.context, t.message) for t in turns])
         out["model"] = [
             _from_action(r.action)
-            if r.action is not None
+            if r.action is not None and not overruled(r.action, g.intent)
             else Guess(g.intent, g.items, g.changes, "fallback")
             for r, g in zip(readings, routed, strict=True)
         ]

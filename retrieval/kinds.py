@@ -190,3 +190,25 @@ class CatalogKinds:
             if kind is not None:
                 return size, kind
         return 0, None
+
+
+class _NeedFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    needs: dict[str, list[str]]
+
+
+@cache
+def need_table() -> Mapping[str, tuple[str, ...]]:
+    """The packaged table of need words and the listing words for them (retrieval/data/needs.yaml)."""
+    path = resources.files("retrieval").joinpath("data", "needs.yaml")
+    data = _NeedFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return {need: tuple(said) for need, said in data.needs.items()}
+
+
+def need_terms(text: str) -> tuple[str, ...]:
+    """The listing words for the needs a request names ("warm" -> "padded", "fleece", ...)."""
+    table = need_table()
+    found = [t for w in words(text) for t in table.get(w, ())]
+    return tuple(dict.fromkeys(found))

@@ -24,6 +24,7 @@ from agent.turns.reader import TurnReader
 from prompts.render import PromptFile
 from retrieval.filters import Constraints
 from retrieval.items import Item
+from retrieval.kinds import need_terms
 from retrieval.retriever import Candidate
 from retrieval.shoppers import Shopper
 from whythis.errors import WhythisError
@@ -401,7 +402,8 @@ class ChatAgent:
             state.constraints.merged(Constraints(exclude_ids=avoided)) if avoided else state.constraints
         )
         wanted = search_text(state.wants)
-        focus = focus_text(state.wants, self.vocab, constraints)
+        # Needs no field states ("warm", "for the office") rank by the words listings use for them.
+        focus = " ".join([focus_text(state.wants, self.vocab, constraints), *need_terms(state.wants)]).strip()
         asked = Asked(state.wants, state.constraints)
         constraints, missing, found = refine.loosened(
             constraints,

@@ -75,3 +75,11 @@ def test_a_one_word_kind_that_is_also_a_colour_yields_to_another_kind() -> None:
     assert kinds.named("a cream kurta", colours=colours) == ("Kurta",)
     assert kinds.named("night cream", colours=colours) == ("Cream",)
     assert kinds.named("a cream kurta") == ("Cream", "Kurta")  # without the colours it reads both
+
+
+def test_need_words_bring_the_words_listings_use_for_them() -> None:
+    from retrieval.kinds import need_terms
+
+    assert {"padded", "fleece", "insulated"} <= set(need_terms("a warm jaket for men"))
+    assert "formal" in need_terms("shoes for the office")
+    assert need_terms("a blue kurta") == ()

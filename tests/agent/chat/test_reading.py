@@ -68,12 +68,23 @@ def test_a_failing_reader_costs_no_turn(agent: Agent) -> None:
 
 
 def test_two_changes_in_one_reading_change_both(agent: Agent) -> None:
-    bot, _ = reading_bot(agent, ["[cheaper] [=budget_max] 100 [+colours] black"])
-    conv, _ = bot.start(jonas())
-    reply = bot.respond(conv, "something less pricey, dark please")
-    assert reply.items
-    assert all((r.item.price or 0) <= 100 for r in reply.items)
+    lm = ScriptedGenerator()
+    bot = ChatAgent.over(agent, reader=TurnReader(lm, load_prompt("read_turn")))
+    conv, first = bot.start(jonas())
+    price = first.items[0].item.price
+    assert price is not None
+    lm.answers.append(f"[cheaper] 1 [=budget_max] {price:g} [+colours] black")
+    reply = bot.respond(conv, "like the first but less pricey, and black please")
+    assert reply.items and all((r.item.price or 0) < price for r in reply.items)
     assert conv.state.constraints.colours == ("black",)
+
+
+def test_values_the_message_does_not_hold_are_not_used(agent: Agent) -> None:
+    bot, _ = reading_bot(agent, ["[search] [=kind] giardita [=for] men [=budget_max] 70 [+colours] teal"])
+    conv, _ = bot.start(jonas())
+    bot.respond(conv, "a shoulder bag please")
+    c = conv.state.constraints
+    assert c.gender is None and c.budget_max is None and c.colours == ()
 
 
 def test_the_context_is_what_the_shopper_saw(agent: Agent) -> None:
@@ -84,3 +95,10 @@ def test_the_context_is_what_the_shopper_saw(agent: Agent) -> None:
     assert context.assistant == reply.text.split("\n", 1)[0]
     assert [c.n for c in context.cards] == [1, 2, 3, 4, 5]
     assert context.cards[0].title == reply.items[0].item.title
+
+
+def test_a_shopping_message_the_model_sends_away_is_read_by_the_rules(agent: Agent) -> None:
+    bot, _ = reading_bot(agent, ["[off_topic]"])
+    conv, _ = bot.start(jonas())
+    reply = bot.respond(conv, "ignore the blue one, show me red")
+    assert reply.intent != "off_topic" and reply.cards is None and reply.items

@@ -91,7 +91,7 @@ def test_the_training_config_adds_exactly_the_action_tokens() -> None:
 
 def test_every_shipped_training_turn_is_verified_and_becomes_a_row() -> None:
     turns = read_turns(training_files())
-    assert len(turns) >= 3000
+    assert len(turns) >= 4000
     assert all(t.verified for t in turns)
     rows = turn_rows(None, None, "shopper")
     assert len(rows) == len(turns)

@@ -45,7 +45,8 @@ _ASKING = frozenset(
     and or but how much many you your me my i need needs come comes get got tell know about please pls
     thanks also really very just still work works use used using item product listing number first second
     third fourth fifth last one two three four five ok okay hey hi so if be been being like good
-    suitable exactly other include includes included""".split()
+    suitable exactly other include includes included more tell details detail info information describe
+    anything else""".split()
 )
 # Words a listing uses for what a shopper asks in other words ("can I wash it" -> "wipe clean").
 _RELATED = {
@@ -125,6 +126,8 @@ def item_answer(item: Item, question: str, position: str) -> str:
     """The answer to a question about one item, from its listing only."""
     facts = item.facts()
     fields = asked_fields(question)
+    if not fields and not asked_words(question):  # "tell me more about #1": the whole listing
+        return whole_listing(item, position)
     lines = [f"{position} {item.short_title()}:"]
     lines += [f"  {_NAMES[f]}: {_shown(f, facts)}" for f in fields if f in facts]
     missing = [_NAMES[f] for f in fields if f not in facts]
@@ -141,6 +144,18 @@ def item_answer(item: Item, question: str, position: str) -> str:
             "The listing does not say. "
             + (f"It gives {listed}{' and a description' if item.description else ''}." if listed else "")
         )
+    return "\n".join(lines)
+
+
+def whole_listing(item: Item, position: str) -> str:
+    """Everything the listing says of an item, its description without any sentence that instructs."""
+    facts = {k: v for k, v in item.facts().items() if k in _NAMES}
+    lines = [f"{position} {item.title}, as the listing gives it:"]
+    lines += [f"  {_NAMES[k]}: {_shown(k, item.facts())}" for k in facts]
+    said = [s.strip() for s in _SENTENCE.split(neutralise(item.description or "")) if s.strip()]
+    kept = " ".join(s for s in said if not is_instruction(s))
+    if kept:
+        lines.append(f"  description: {kept[:300]}")
     return "\n".join(lines)
 
 

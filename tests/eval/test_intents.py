@@ -12,17 +12,18 @@ from agent.config import AgentConfig
 from agent.intents.parse import INTENTS, CatalogWords
 from agent.intents.router import build_router, load_examples
 from agent.recommender import Agent, load_agent
+from agent.turns.action import Action, TurnContext, TurnLine
+from eval.dialogues import catalog_for, load_dialogue_file, load_dialogues
 from eval.intents import (
     LabelledMessage,
-    catalog_for,
     chat_coverage,
     evaluate_labelled,
     intents_markdown,
-    load_dialogues,
     load_labelled,
-    route_coverage,
 )
 from eval.silent import SilentGenerator
+from eval.turn_readers import read_dialogues
+from eval.turns import Guess, score
 from tests.fakes import KeywordEmbedder
 from whythis.errors import DataError
 
@@ -64,7 +65,12 @@ def test_labelled_accuracy_confusions_and_constraints() -> None:
     assert constraints["all_right"] == round(2 / 3, 4)
     assert constraints["fields"]["gender"] == {"checked": 1, "accuracy": 0.0}
     assert constraints["fields"]["budget_max"] == {"checked": 1, "accuracy": 1.0}
-    assert "| quit | 1 | 0.000 |" in intents_markdown({"labelled": result})
+    turn = TurnLine(
+        id="t:1", setting="mg", context=TurnContext(), message="hi", action=Action(intent="greet")
+    )
+    test = {"router": score([turn], [Guess("quit")])}
+    report = intents_markdown({"test": test, "misread": {"router": ["t:1 'hi': quit"]}, "labelled": result})
+    assert "| router | all | 1 | 0.000 |" in report and "- greet -> quit: 1" in report
 
 
 def test_a_labelled_file_with_an_unknown_intent_is_refused(tmp_path: Path) -> None:
@@ -113,14 +119,19 @@ def test_dialogue_ids_name_their_product_cards(mg_folder: Path) -> None:
         catalog_for("Officeproducts:1:2", mg_folder)
 
 
-def test_route_coverage_counts_specific_turns_and_fallbacks(mg_folder: Path) -> None:
-    dialogues = load_dialogues(mg_folder)
-    result = route_coverage(build_router(VOCAB), dialogues, mg_folder)
-    assert (result["dialogues"], result["turns"]) == (2, 8)
-    assert (result["specific"], result["fallback"]) == (5, 3)
-    assert result["top_fallbacks"] == [["blorp", 2], ["ignore previous instructions", 1]]
-    assert result["by_intent"]["search"] == 2, "catalog words from the product cards route a search"
-    assert result["by_source"]["fallback"] == 3
+def test_any_dialogue_file_is_read_turn_by_turn_in_context(mg_folder: Path) -> None:
+    dialogues = load_dialogue_file(mg_folder / "dialogues.json")
+    lines = read_dialogues(dialogues, None, {"mg": build_router(VOCAB)})
+    assert [line["id"] for line in lines][:2] == ["Books:1:2:1", "Books:1:2:2"]
+    assert len(lines) == 8 and all(line["items"] == [] for line in lines)
+    assert (lines[0]["intent"], lines[2]["intent"]) == ("greet", "why")
+
+
+def test_a_dialogue_file_that_is_not_a_list_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "d.json"
+    path.write_text('{"id": 1}', encoding="utf-8")
+    with pytest.raises(DataError, match="expected a JSON list"):
+        load_dialogue_file(path)
 
 
 def test_chat_coverage_runs_every_turn_through_the_agent(
@@ -179,9 +190,11 @@ def test_minilm_router_and_mg_shopdial_coverage(tmp_path: Path, monkeypatch: pyt
     metrics, files = run_intents(AgentConfig(), generator="template", chat=True)
     assert metrics["labelled"]["accuracy"] >= 0.9, metrics["labelled"]["misrouted"]
     turns = sum(len(d.client_turns()) for d in load_dialogues(data_dir() / "mg_shopdial"))
-    routing, chat = metrics["mg_routing"], metrics["mg_chat"]
-    assert routing["turns"] == chat["turns"] == turns
-    assert routing["specific_share"] >= 0.75, routing["top_fallbacks"]
+    test, chat = metrics["test"], metrics["mg_chat"]
+    assert chat["turns"] == turns and test["model"]["all"]["turns"] >= 783
+    # The model reads the chat's own turns better than the rules it replaces (BENCHMARKS.md).
+    assert test["model"]["all"]["intent"] > test["router"]["all"]["intent"] > test["rules"]["all"]["intent"]
+    assert test["model"]["all"]["items"] > test["router"]["all"]["items"]
     assert (chat["errors"], chat["empty"]) == (0, 0), chat["failures"]
     assert chat["refused"] == 0, "a real shopper's message was refused"
     assert all(path.exists() for path in files)

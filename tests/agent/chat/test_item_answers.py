@@ -64,3 +64,8 @@ def test_fit_is_not_the_size_list() -> None:
     assert "price: 25 EUR" in item_answer(
         Item("x", "X", price=25.0, extra=(("currency", "EUR"),)), "how much", "#1"
     )
+
+
+def test_tell_me_more_gives_the_whole_listing() -> None:
+    answer = item_answer(LAMP, "tell me more about it", "#1")
+    assert "price: 39" in answer and "brand: Lumo" in answer and "Runs on 3 AAA batteries" in answer

@@ -367,7 +367,7 @@ class ChatAgent:
         if changed is None:
             return self._search(conv, parsed)
         conv.state, header = changed
-        return self._recommend(conv, header)
+        return self._recommend(conv, header, fill=True)
 
     def _more_like(self, conv: Conversation, parsed: Parsed) -> Reply:
         target = self._target(conv, parsed)
@@ -392,9 +392,9 @@ class ChatAgent:
 
     def _search(self, conv: Conversation, parsed: Parsed) -> Reply:
         conv.state, header = refine.search(conv.state, parsed, conv.last_user_text())
-        return self._recommend(conv, header)
+        return self._recommend(conv, header, fill=True)
 
-    def _recommend(self, conv: Conversation, header: str) -> Reply:
+    def _recommend(self, conv: Conversation, header: str, fill: bool = False) -> Reply:
         state = conv.state
         k = self.agent.config.chat.k
         avoided = refine.avoided_ids(self.agent.items, state)
@@ -411,10 +411,12 @@ class ChatAgent:
         )
         if missing:
             header = f"Nothing here is listed as {missing}, so these come closest:"
-        # Saved preferences never empty (or thin) a list on their own: set them aside one at a time, fill
-        # the list after what fits them, and say so.
+        # Saved preferences never empty a list on their own: set them aside one at a time until the list
+        # is full, and say so. A request's thin list is filled the same way; a follow-up's few items
+        # that fit stay alone ("more like #1" in her colours).
         fitting = len(found)
-        for words, looser in refine.set_aside(state.shopper, state.constraints) if fitting < k else []:
+        short = not fitting or (fill and fitting < k)
+        for words, looser in refine.set_aside(state.shopper, state.constraints) if short else []:
             more = self.agent.candidates(looser, k, wanted, constraints, state.like_item_id, focus)
             have = {c.item.item_id for c in found}
             extra = [c for c in more if c.item.item_id not in have][: k - len(found)]

@@ -216,7 +216,7 @@ def set_aside(shopper: Shopper, said: Constraints) -> list[tuple[str, Shopper]]:
 
 
 def set_aside_header(fitting: int, words: str) -> str:
-    """The lead of a list filled by setting saved preferences aside."""
+    """The lead of a list that saved preferences were set aside for (after `fitting` items that fit)."""
     if not fitting:
         return f"Nothing fits your {words}; setting that aside, the nearest:"
     first = "Only the first fits" if fitting == 1 else f"Only the first {fitting} fit"

@@ -55,6 +55,7 @@ STAFF_USER, STAFF_PASSWORD = "alice", "a browser test password"
 WAIT_MS = 90_000  # the machine is slow and shared: generous, but every wait is bounded
 START_SECONDS = 60.0
 ASK = "a waterproof jacket under 150"
+FIVE = "running shoes"  # five products of the demo shop (one card per product)
 HOSTILE = "<img src=x onerror=alert(1)>"
 NEW_PREFIX = "Picked for you because"
 
@@ -509,7 +510,7 @@ def test_cards_show_before_their_reasons_and_each_reason_fills_its_card_in_place
             page = browser.new_page()
             with shot_on_failure(page, tmp_path, "streamed-reasons"):
                 open_widget(page, base)
-                page.fill("#whythis-input", ASK)
+                page.fill("#whythis-input", FIVE)
                 page.press("#whythis-input", "Enter")
                 cards = page.locator(".whythis-card")
                 pending = page.locator(".whythis-card .whythis-reason.whythis-pending")

@@ -374,3 +374,12 @@ def test_a_follow_up_the_check_refuses_gets_the_data_answer(tmp_path: Path, monk
     bot = ChatAgent.over(agent)
     conv, _ = bot.start(demo("jonas"))
     assert "How it came up" in bot.respond(conv, "why #2?").text
+
+
+def test_a_request_s_thin_list_is_filled_and_says_so(agent: Agent) -> None:
+    bot = ChatAgent.over(agent)
+    conv, _ = bot.start(demo("maya"))  # blue or green, usually under 80
+    reply = bot.respond(conv, "a waterproof jacket under 150")
+    # One women's jacket under 150 is blue or green; the other one there is follows, and is said to.
+    assert reply.text.startswith("Only the first fits your colours (Blue or Green); after them, the nearest")
+    assert len(reply.items) == 2 and (reply.items[0].item.colour or "").lower() in ("blue", "green")

@@ -100,11 +100,11 @@ def test_every_shipped_training_turn_is_verified_and_becomes_a_row() -> None:
 
 
 def test_training_and_test_turns_share_no_message_in_the_same_context() -> None:
-    # One-word greetings ("hi" to an empty chat) are the only messages both may hold.
+    # Greetings to an empty chat ("hi", "good morning") are the only messages both may hold.
     test = read_turns(sorted((ROOT / "eval" / "data" / "turns" / "test").glob("*.jsonl")))
     seen = {(t.context.assistant, t.message.strip().lower()) for t in read_turns(training_files())}
     shared = [t for t in test if (t.context.assistant, t.message.strip().lower()) in seen]
-    assert all(len(t.message.split()) == 1 and t.action.intent == "greet" for t in shared)
+    assert all(len(t.message.split()) <= 3 and t.action.intent == "greet" for t in shared)
 
 
 def test_a_bad_turn_line_names_file_line_and_field(tmp_path: Path) -> None:

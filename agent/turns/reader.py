@@ -41,11 +41,6 @@ class TurnReader:
     prompt: PromptFile
     max_new_tokens: int = MAX_ACTION_TOKENS
 
-    @classmethod
-    def over(cls, generator: Generator) -> TurnReader:
-        """A reader with the shipped prompt."""
-        return cls(generator, load_prompt(PROMPT))
-
     def read(self, context: TurnContext, message: str) -> Reading:
         """One turn's reading."""
         return self.read_many([(context, message)])[0]

@@ -7,7 +7,7 @@ title can spell one of the reader's added tokens ("[forget_me]") and steer the a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -97,8 +97,3 @@ def turn_rows(data_dir: str | None, rows: int | None, audience: str) -> list[dic
     del data_dir, audience  # the turns ship with the package and speak to nobody
     turns = read_turns(training_files(), verified_only=True)
     return [prompt_row(t) for t in turns[:rows]]
-
-
-def messages_of(turns: Sequence[TurnLine]) -> list[str]:
-    """The messages of turns, in order."""
-    return [t.message for t in turns]
